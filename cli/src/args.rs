@@ -1,0 +1,115 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Hunt stolen-session-token replay in Entra ID and Okta sign-in logs with SQL.
+#[derive(Debug, Parser)]
+#[command(name = "tokenhunt", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options every command understands.
+#[derive(Debug, Args, Clone)]
+pub struct GlobalArgs {
+    /// The lake: a local folder or an object-store URL (file://, s3://, az://, abfss://, gs://).
+    #[arg(long, global = true, env = "TOKENHUNT_LAKE")]
+    pub lake: Option<String>,
+
+    /// Configuration file (default: ./tokenhunt.toml when present).
+    #[arg(long, global = true, env = "TOKENHUNT_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(long, global = true, value_enum)]
+    pub format: Option<OutputFormat>,
+
+    /// Start of the time range: a duration back from now (`7d`, `12h`) or an RFC 3339 time.
+    #[arg(long, global = true)]
+    pub since: Option<String>,
+
+    /// End of the time range (same spellings as --since).
+    #[arg(long, global = true)]
+    pub until: Option<String>,
+
+    /// Memory the query engine may use before spilling to disk (e.g. `4GiB`, `512MiB`).
+    #[arg(long, global = true)]
+    pub memory_limit: Option<String>,
+
+    /// Worker threads (default: all cores).
+    #[arg(long, global = true)]
+    pub threads: Option<usize>,
+
+    /// Less output on stderr.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// More output on stderr.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+/// How results are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Aligned columns fitted to the terminal.
+    Table,
+    Csv,
+    /// One JSON array.
+    Json,
+    /// One JSON object per line.
+    Jsonl,
+    /// One `column: value` line per column, rows separated by a rule.
+    Vertical,
+    /// Apache Parquet (needs --out).
+    Parquet,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Ingest Entra ID / Okta log files into the lake.
+    Ingest(IngestArgs),
+    /// Run SQL over the lake in batch.
+    Sql(SqlArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// Files, folders, globs or object-store URLs (plain or gzip).
+    #[arg(required = true)]
+    pub inputs: Vec<String>,
+
+    /// Force the input format instead of detecting it.
+    #[arg(long, default_value = "auto", value_parser = clap::builder::PossibleValuesParser::new(tokenhunt_engine::input::InputFormat::NAMES))]
+    pub input_format: String,
+
+    /// Bytes of parsed rows buffered before writing (bounds memory; e.g. 192MiB).
+    #[arg(long)]
+    pub buffer: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SqlArgs {
+    /// The SQL to run (several statements separated by `;`).
+    #[arg(short = 'c', long = "command", conflicts_with = "file")]
+    pub command: Option<String>,
+
+    /// A file of SQL statements.
+    #[arg(short = 'f', long = "file")]
+    pub file: Option<PathBuf>,
+
+    /// Write the result here instead of stdout (required for parquet).
+    #[arg(long)]
+    pub out: Option<String>,
+
+    /// At most this many rows in table output (0: all).
+    #[arg(long, default_value_t = 0)]
+    pub max_rows: usize,
+}
+

@@ -1,0 +1,126 @@
+//! `tokenhunt ingest`: files into the lake, with a summary on stderr (or one JSON
+//! object on stdout with `--format jsonl`).
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use anyhow::{Result, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+use tokenhunt_engine::ingest::{IngestOptions, IngestProgress, IngestSummary, ingest};
+use tokenhunt_engine::input::InputFormat;
+
+use crate::args::{IngestArgs, OutputFormat};
+use crate::context::{Context, parse_size};
+
+pub async fn run(context: &Context, args: &IngestArgs) -> Result<()> {
+    let lake = context.lake()?;
+    let mut options = IngestOptions {
+        inputs: args.inputs.clone(),
+        format: InputFormat::from_name(&args.input_format).unwrap_or_default(),
+        ..IngestOptions::default()
+    };
+    if let Some(threads) = context.global.threads {
+        options.threads = threads.max(1);
+    }
+    if let Some(buffer) = &args.buffer {
+        options.buffer_bytes = parse_size(buffer)?;
+    }
+    let progress = Arc::new(IngestProgress::default());
+    let bar = context.progress_allowed().then(|| spinner(progress.clone()));
+    let result = ingest(&lake, &options, progress).await;
+    if let Some((bar, ticker)) = bar {
+        ticker.abort();
+        bar.finish_and_clear();
+    }
+    let summary = result?;
+    report(context, &summary)?;
+    let unreadable = summary.unreadable_inputs();
+    if !unreadable.is_empty() {
+        bail!("nothing usable in {} (see the quarantine file and messages above)", unreadable.join(", "));
+    }
+    Ok(())
+}
+
+fn spinner(progress: Arc<IngestProgress>) -> (ProgressBar, tokio::task::JoinHandle<()>) {
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(ProgressStyle::with_template("{spinner} {elapsed} {msg}").expect("static template"));
+    let shown = bar.clone();
+    let ticker = tokio::spawn(async move {
+        loop {
+            let records = progress.records.load(Ordering::Relaxed);
+            let bytes = progress.bytes.load(Ordering::Relaxed);
+            let file = progress.current_file.lock().map(|f| f.clone()).unwrap_or_default();
+            shown.set_message(format!(
+                "file {}/{} · {records} records · {:.1} MB · {}",
+                progress.files_done.load(Ordering::Relaxed) + 1,
+                progress.files_total.load(Ordering::Relaxed),
+                bytes as f64 / 1e6,
+                file
+            ));
+            shown.tick();
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    });
+    (bar, ticker)
+}
+
+fn report(context: &Context, summary: &IngestSummary) -> Result<()> {
+    if context.global.format == Some(OutputFormat::Jsonl) || context.global.format == Some(OutputFormat::Json) {
+        let line = serde_json::json!({
+            "files": summary.files,
+            "read": summary.read,
+            "written": summary.written,
+            "duplicates": summary.duplicates,
+            "quarantined": summary.quarantined,
+            "bytes": summary.bytes,
+            "seconds": summary.seconds,
+        });
+        println!("{line}");
+    }
+    if context.global.quiet {
+        return Ok(());
+    }
+    let skipped: Vec<_> = summary.skipped_files().collect();
+    if context.global.verbose > 0 {
+        for file in &skipped {
+            eprintln!("skipped {}: {}", file.file, file.skipped.as_deref().unwrap_or_default());
+        }
+    } else if let Some(first) = skipped.first() {
+        eprintln!(
+            "skipped {} file(s) that are not logs, e.g. {} ({}); -v lists them",
+            skipped.len(),
+            first.file,
+            first.skipped.as_deref().unwrap_or_default()
+        );
+    }
+    for file in &summary.per_file {
+        if file.skipped.is_some() {
+            continue;
+        }
+        if let Some(error) = &file.error {
+            eprintln!("error   {}: {error}", file.file);
+        } else if context.global.verbose > 0 {
+            eprintln!(
+                "{:<7} {}: read {}, written {}, duplicates {}, quarantined {}",
+                file.format, file.file, file.read, file.written, file.duplicates, file.quarantined
+            );
+        }
+    }
+    let rate = summary.read as f64 / summary.seconds.max(1e-9);
+    eprintln!(
+        "ingested {} file(s): read {} records, wrote {}, {} duplicate(s), {} quarantined · {:.1} MB in {:.2} s ({:.0} records/s)",
+        summary.files,
+        summary.read,
+        summary.written,
+        summary.duplicates,
+        summary.quarantined,
+        summary.bytes as f64 / 1e6,
+        summary.seconds,
+        rate
+    );
+    if let Some(path) = &summary.quarantine_file {
+        eprintln!("quarantined records and their reasons: {path}");
+    }
+    Ok(())
+}

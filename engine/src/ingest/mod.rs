@@ -1,0 +1,293 @@
+//! Ingest: input files → records → normalized rows → deduplicated, sorted Parquet
+//! in the lake, with every record accounted for.
+//!
+//! ```text
+//!  reader thread ──chunks──▶ parse workers (N threads) ──batches──▶ writer (async)
+//!  files, gzip,              JSON → rows,                      dedup per partition,
+//!  splitting                 rejections                         buffer, sort, Parquet
+//! ```
+//! Channels are bounded and the writer's buffer has a byte budget, so memory does not
+//! grow with the input. Guarantee, per run and per file: read = written + duplicates
+//! + quarantined.
+
+mod dedup;
+mod parquet_file;
+mod partitions;
+mod progress;
+mod quarantine;
+mod read;
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use datafusion::arrow::array::RecordBatch;
+use object_store::{ObjectStoreExt, PutPayload};
+use serde::Serialize;
+
+pub use self::dedup::event_key;
+pub use self::progress::IngestProgress;
+use self::partitions::PartitionWriter;
+use self::quarantine::{QuarantineWriter, Quarantined};
+use self::read::{FileOutcome, read_files};
+use crate::error::{EngineError, Result};
+use crate::input::chunk::Chunk;
+use crate::input::{InputFormat, discover};
+use crate::lake::Lake;
+use crate::parse::row::{AuditBuilder, SigninBuilder};
+use crate::parse::{RecordParser, SourceHint};
+use crate::schema::Table;
+
+/// How to ingest.
+#[derive(Debug, Clone)]
+pub struct IngestOptions {
+    pub inputs: Vec<String>,
+    pub format: InputFormat,
+    /// Parse workers (default: the machine's cores).
+    pub threads: usize,
+    /// Bytes of parsed rows buffered before the largest partition is written.
+    pub buffer_bytes: usize,
+    /// Bytes of input per unit of parse work.
+    pub chunk_bytes: usize,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions {
+            inputs: Vec::new(),
+            format: InputFormat::Auto,
+            threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            buffer_bytes: 192 * 1024 * 1024,
+            chunk_bytes: 4 * 1024 * 1024,
+        }
+    }
+}
+
+/// Counts for one input file.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FileCounts {
+    pub file: String,
+    /// The user's input (file, folder, glob, URL) the file came from.
+    pub input: String,
+    pub format: String,
+    pub read: u64,
+    pub written: u64,
+    pub duplicates: u64,
+    pub quarantined: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// What an ingest run did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct IngestSummary {
+    pub run_id: String,
+    pub files: u64,
+    pub read: u64,
+    pub written: u64,
+    pub duplicates: u64,
+    pub quarantined: u64,
+    pub bytes: u64,
+    pub seconds: f64,
+    pub parquet_files: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quarantine_file: Option<String>,
+    pub per_file: Vec<FileCounts>,
+}
+
+impl IngestSummary {
+    /// The user's inputs of which nothing at all was usable: every file unreadable,
+    /// skipped or wholly quarantined. A folder with some good files is not one.
+    pub fn unreadable_inputs(&self) -> Vec<&str> {
+        let mut inputs: Vec<&str> = Vec::new();
+        for file in &self.per_file {
+            if !inputs.contains(&file.input.as_str()) {
+                inputs.push(&file.input);
+            }
+        }
+        inputs.retain(|input| {
+            let files = self.per_file.iter().filter(|f| f.input == *input);
+            let (mut usable, mut failed) = (0, 0);
+            for file in files {
+                usable += file.written + file.duplicates;
+                failed += u64::from(file.error.is_some()) + file.quarantined;
+            }
+            usable == 0 && failed > 0
+        });
+        inputs
+    }
+
+    /// Files found in folders that were skipped as not being logs.
+    pub fn skipped_files(&self) -> impl Iterator<Item = &FileCounts> {
+        self.per_file.iter().filter(|f| f.skipped.is_some())
+    }
+
+    /// The accounting identity every run must satisfy.
+    pub fn balanced(&self) -> bool {
+        self.read == self.written + self.duplicates + self.quarantined
+            && self
+                .per_file
+                .iter()
+                .all(|f| f.read == f.written + f.duplicates + f.quarantined)
+    }
+}
+
+/// A parse worker's output for one chunk.
+struct ParsedChunk {
+    file_index: usize,
+    read: u64,
+    signins: RecordBatch,
+    audit: RecordBatch,
+    quarantined: Vec<Quarantined>,
+}
+
+fn new_run_id() -> String {
+    let now = chrono::Utc::now();
+    let nonce = xxhash_rust::xxh3::xxh3_64(format!("{:?}{}", now, std::process::id()).as_bytes());
+    format!("{}-{:08x}", now.format("%Y%m%dT%H%M%SZ"), nonce as u32)
+}
+
+fn parse_chunk(parser: &mut RecordParser, chunk: Chunk) -> Result<ParsedChunk> {
+    let mut signins = SigninBuilder::with_capacity(chunk.len());
+    let mut audit = AuditBuilder::with_capacity(0);
+    let mut quarantined = Vec::new();
+    for span in &chunk.records {
+        let bytes = chunk.bytes(span);
+        let rejection = match &span.defect {
+            Some(defect) => Some(("(record)".to_string(), defect.clone())),
+            None => parser
+                .parse(bytes, &mut signins, &mut audit)
+                .err()
+                .map(|rejection| (rejection.field.to_string(), rejection.reason)),
+        };
+        if let Some((field, reason)) = rejection {
+            quarantined.push(Quarantined {
+                record_no: span.record_no,
+                field,
+                reason,
+                raw: bytes.to_vec(),
+            });
+        }
+    }
+    Ok(ParsedChunk {
+        file_index: chunk.file_index,
+        read: chunk.records.len() as u64,
+        signins: signins.finish()?,
+        audit: audit.finish()?,
+        quarantined,
+    })
+}
+
+/// Ingests the inputs into the lake.
+pub async fn ingest(lake: &Lake, options: &IngestOptions, progress: Arc<IngestProgress>) -> Result<IngestSummary> {
+    let started = Instant::now();
+    let files = discover(&options.inputs).await?;
+    let run_id = new_run_id();
+    let threads = options.threads.max(1);
+    let (chunk_sender, chunk_receiver) = std::sync::mpsc::sync_channel::<Chunk>(threads * 2);
+    let (parsed_sender, mut parsed_receiver) = tokio::sync::mpsc::channel::<Result<ParsedChunk>>(threads * 2);
+    let chunk_receiver = Arc::new(std::sync::Mutex::new(chunk_receiver));
+
+    let runtime = tokio::runtime::Handle::current();
+    let reader = {
+        let files = files.clone();
+        let progress = progress.clone();
+        let format = options.format;
+        let chunk_bytes = options.chunk_bytes;
+        std::thread::Builder::new()
+            .name("ingest-reader".into())
+            .spawn(move || read_files(&files, format, chunk_bytes, &runtime, &progress, chunk_sender))
+            .map_err(|e| EngineError::io("starting reader thread", e))?
+    };
+    let hint: SourceHint = options.format.source_hint();
+    let workers: Vec<_> = (0..threads)
+        .map(|index| {
+            let receiver = chunk_receiver.clone();
+            let sender = parsed_sender.clone();
+            std::thread::Builder::new()
+                .name(format!("ingest-parse-{index}"))
+                .spawn(move || {
+                    let mut parser = RecordParser::new(hint);
+                    loop {
+                        let next = receiver.lock().map(|r| r.recv());
+                        let Ok(Ok(chunk)) = next else { return };
+                        if sender.blocking_send(parse_chunk(&mut parser, chunk)).is_err() {
+                            return;
+                        }
+                    }
+                })
+        })
+        .collect::<std::io::Result<_>>()
+        .map_err(|e| EngineError::io("starting parse threads", e))?;
+    drop(parsed_sender);
+
+    let mut counts: Vec<FileCounts> = files
+        .iter()
+        .map(|f| FileCounts {
+            file: f.display.clone(),
+            input: options.inputs[f.input].clone(),
+            ..FileCounts::default()
+        })
+        .collect();
+    let mut writer = PartitionWriter::new(lake.clone(), run_id.clone(), options.buffer_bytes);
+    let mut quarantine = QuarantineWriter::new(lake, &run_id);
+    let outcome: Result<()> = async {
+        while let Some(parsed) = parsed_receiver.recv().await {
+            let parsed = parsed?;
+            let file = &mut counts[parsed.file_index];
+            file.read += parsed.read;
+            for entry in &parsed.quarantined {
+                quarantine.write(&file.file, entry).await?;
+            }
+            file.quarantined += parsed.quarantined.len() as u64;
+            progress.quarantined.fetch_add(parsed.quarantined.len() as u64, Ordering::Relaxed);
+            for (table, batch) in [(Table::Signins, &parsed.signins), (Table::Audit, &parsed.audit)] {
+                let accepted = writer.add(table, batch).await?;
+                file.written += accepted.written;
+                file.duplicates += accepted.duplicates;
+                progress.written.fetch_add(accepted.written, Ordering::Relaxed);
+                progress.duplicates.fetch_add(accepted.duplicates, Ordering::Relaxed);
+            }
+        }
+        writer.finish().await?;
+        Ok(())
+    }
+    .await;
+    // On error the receiver is gone: workers and reader stop at their next send.
+    drop(parsed_receiver);
+    for worker in workers {
+        let _ = worker.join();
+    }
+    let outcomes: Vec<FileOutcome> = reader
+        .join()
+        .map_err(|_| EngineError::Invalid("the ingest reader thread panicked".into()))?;
+    outcome?;
+
+    for (file, outcome) in counts.iter_mut().zip(outcomes) {
+        file.format = outcome.format;
+        file.skipped = outcome.skipped;
+        file.error = outcome.error;
+    }
+    let quarantine_path = lake.display_path(quarantine.path());
+    let quarantined = quarantine.finish().await?;
+    let summary = IngestSummary {
+        run_id: run_id.clone(),
+        files: counts.iter().filter(|f| f.skipped.is_none()).count() as u64,
+        read: counts.iter().map(|f| f.read).sum(),
+        written: counts.iter().map(|f| f.written).sum(),
+        duplicates: counts.iter().map(|f| f.duplicates).sum(),
+        quarantined,
+        bytes: progress.bytes.load(Ordering::Relaxed),
+        seconds: started.elapsed().as_secs_f64(),
+        parquet_files: writer.files_written(),
+        quarantine_file: (quarantined > 0).then(|| quarantine_path),
+        per_file: counts,
+    };
+    let manifest = serde_json::to_vec_pretty(&summary).map_err(|e| EngineError::Invalid(e.to_string()))?;
+    lake.store
+        .put(&lake.meta_path(&["ingest", &format!("{run_id}.json")]), PutPayload::from(manifest))
+        .await?;
+    Ok(summary)
+}

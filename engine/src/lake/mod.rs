@@ -1,0 +1,18 @@
+//! The lake: where it is, how its files are laid out, and the catalog over it.
+//!
+//! ```text
+//! <lake>/signins/source=<entra|okta>/date=<YYYY-MM-DD>/part-<run>-<n>.parquet
+//! <lake>/audit/source=<entra|okta>/date=<YYYY-MM-DD>/part-<run>-<n>.parquet
+//! <lake>/_tokenhunt/ingest/<run>.json        one summary per ingest run
+//! <lake>/_tokenhunt/quarantine/<run>.jsonl   rejected records, verbatim, with reasons
+//! ```
+//!
+//! `source` and `date` live in the path (Hive-style partitions), not in the files, so
+//! a filter on either skips whole folders.
+
+
+pub mod catalog;
+pub mod store;
+pub mod views;
+
+pub use store::Lake;

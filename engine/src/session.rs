@@ -1,0 +1,104 @@
+//! The DataFusion session every command runs in: memory pool with spilling, our
+//! functions, the lake's tables and views.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
+use datafusion::execution::memory_pool::FairSpillPool;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::execution::session_state::SessionStateBuilder;
+use datafusion::prelude::{SessionConfig, SessionContext};
+
+use crate::error::Result;
+use crate::lake::Lake;
+use crate::lake::catalog::{register_lake, register_views};
+
+/// How a session is sized.
+#[derive(Debug, Clone)]
+pub struct SessionOptions {
+    /// Memory the query engine may use before it spills to disk (bytes).
+    pub memory_limit: usize,
+    /// Query parallelism (default: the machine's cores).
+    pub threads: usize,
+    /// Where spill files go (default: the system temporary folder).
+    pub spill_dir: Option<PathBuf>,
+}
+
+impl Default for SessionOptions {
+    fn default() -> Self {
+        SessionOptions {
+            memory_limit: default_memory_limit(),
+            threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            spill_dir: None,
+        }
+    }
+}
+
+/// Half the machine's memory, at most 8 GiB: enough for hunts over months of one
+/// tenant, and it leaves room for the OS page cache that Parquet reads rely on.
+fn default_memory_limit() -> usize {
+    let total = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|line| line.starts_with("MemTotal:"))
+                .and_then(|line| line.split_whitespace().nth(1))
+                .and_then(|kib| kib.parse::<usize>().ok())
+        })
+        .map_or(8 << 30, |kib| kib * 1024);
+    (total / 2).min(8 << 30)
+}
+
+/// The session configuration tokenhunt runs with.
+pub fn session_config(threads: usize) -> SessionConfig {
+    let mut config = SessionConfig::new()
+        .with_target_partitions(threads.max(1))
+        .with_information_schema(true);
+    let options = config.options_mut();
+    // KQL and Sentinel names are case-sensitive mixed case (`SigninLogs`,
+    // `UserPrincipalName`): keep identifiers as typed.
+    options.sql_parser.enable_ident_normalization = false;
+    // Evaluate filters while decoding Parquet, and use the row groups' bloom
+    // filters and page indexes: lookups of one user, session or IP skip most data.
+    options.execution.parquet.pushdown_filters = true;
+    options.execution.parquet.reorder_filters = true;
+    options.execution.parquet.bloom_filter_on_read = true;
+    options.execution.parquet.enable_page_index = true;
+    config
+}
+
+/// Builds a session: memory pool with spilling, functions, and the lake if given.
+pub async fn open_session(lake: Option<&Lake>, options: &SessionOptions) -> Result<SessionContext> {
+    let mut disk = DiskManagerBuilder::default();
+    if let Some(dir) = &options.spill_dir {
+        disk = disk.with_mode(DiskManagerMode::Directories(vec![dir.clone()]));
+    }
+    let runtime = RuntimeEnvBuilder::new()
+        .with_memory_pool(Arc::new(FairSpillPool::new(options.memory_limit)))
+        .with_disk_manager_builder(disk)
+        .build_arc()?;
+    let state = SessionStateBuilder::new()
+        .with_config(session_config(options.threads))
+        .with_runtime_env(runtime)
+        .with_default_features()
+        .build();
+    let ctx = SessionContext::new_with_state(state);
+    crate::functions::register(&ctx)?;
+    match lake {
+        Some(lake) => register_lake(&ctx, lake).await?,
+        None => register_views_without_lake(&ctx).await?,
+    }
+    Ok(ctx)
+}
+
+/// Without a lake, the tables exist but are empty, so the views still resolve.
+async fn register_views_without_lake(ctx: &SessionContext) -> Result<()> {
+    use crate::lake::catalog::table_schema;
+    use crate::schema::Table;
+    for table in Table::ALL {
+        let empty = datafusion::catalog::MemTable::try_new(table_schema(table), vec![vec![]])?;
+        ctx.register_table(table.name(), Arc::new(empty))?;
+    }
+    register_views(ctx).await
+}

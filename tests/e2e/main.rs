@@ -1,1 +1,5 @@
-//! End-to-end tests.
+//! End-to-end tests: they drive the real `tokenhunt` binary over real-format inputs
+//! and real lakes. One test binary, because each links all of DataFusion.
+
+mod ingest;
+mod support;

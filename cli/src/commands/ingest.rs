@@ -119,6 +119,12 @@ fn report(context: &Context, summary: &IngestSummary) -> Result<()> {
         summary.seconds,
         rate
     );
+    for example in &summary.quarantine_examples {
+        eprintln!("quarantined {example}");
+    }
+    if summary.quarantined > summary.quarantine_examples.len() as u64 {
+        eprintln!("… and {} more", summary.quarantined - summary.quarantine_examples.len() as u64);
+    }
     if let Some(path) = &summary.quarantine_file {
         eprintln!("quarantined records and their reasons: {path}");
     }

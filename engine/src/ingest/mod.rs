@@ -94,6 +94,8 @@ pub struct IngestSummary {
     pub parquet_files: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quarantine_file: Option<String>,
+    /// The first rejections, one line each, naming file, record and field.
+    pub quarantine_examples: Vec<String>,
     pub per_file: Vec<FileCounts>,
 }
 
@@ -141,6 +143,17 @@ struct ParsedChunk {
     signins: RecordBatch,
     audit: RecordBatch,
     quarantined: Vec<Quarantined>,
+}
+
+/// How many rejections a summary spells out.
+const MAX_EXAMPLES: usize = 10;
+
+fn describe_rejection(file: &str, entry: &Quarantined) -> String {
+    if entry.field == "(record)" {
+        format!("{file} record {}: {}", entry.record_no, entry.reason)
+    } else {
+        format!("{file} record {} field {}: {}", entry.record_no, entry.field, entry.reason)
+    }
 }
 
 fn new_run_id() -> String {
@@ -233,6 +246,7 @@ pub async fn ingest(lake: &Lake, options: &IngestOptions, progress: Arc<IngestPr
         .collect();
     let mut writer = PartitionWriter::new(lake.clone(), run_id.clone(), options.buffer_bytes);
     let mut quarantine = QuarantineWriter::new(lake, &run_id);
+    let mut examples = Vec::new();
     let outcome: Result<()> = async {
         while let Some(parsed) = parsed_receiver.recv().await {
             let parsed = parsed?;
@@ -240,6 +254,9 @@ pub async fn ingest(lake: &Lake, options: &IngestOptions, progress: Arc<IngestPr
             file.read += parsed.read;
             for entry in &parsed.quarantined {
                 quarantine.write(&file.file, entry).await?;
+                if examples.len() < MAX_EXAMPLES {
+                    examples.push(describe_rejection(&file.file, entry));
+                }
             }
             file.quarantined += parsed.quarantined.len() as u64;
             progress.quarantined.fetch_add(parsed.quarantined.len() as u64, Ordering::Relaxed);
@@ -282,7 +299,8 @@ pub async fn ingest(lake: &Lake, options: &IngestOptions, progress: Arc<IngestPr
         bytes: progress.bytes.load(Ordering::Relaxed),
         seconds: started.elapsed().as_secs_f64(),
         parquet_files: writer.files_written(),
-        quarantine_file: (quarantined > 0).then(|| quarantine_path),
+        quarantine_file: (quarantined > 0).then_some(quarantine_path),
+        quarantine_examples: examples,
         per_file: counts,
     };
     let manifest = serde_json::to_vec_pretty(&summary).map_err(|e| EngineError::Invalid(e.to_string()))?;

@@ -148,8 +148,10 @@ impl Lake {
 
     /// The URL DataFusion lists a table under (always ending in `/`).
     pub fn table_url(&self, table: Table) -> String {
-        let mut url = self.store_url.as_str().trim_end_matches('/').to_string();
-        url.push('/');
+        let mut url = self.store_url.as_str().to_string();
+        if !url.ends_with('/') {
+            url.push('/');
+        }
         url.push_str(self.table_path(table).as_ref());
         url.push('/');
         url

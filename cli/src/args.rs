@@ -77,6 +77,12 @@ pub enum Command {
     Ingest(IngestArgs),
     /// Run SQL over the lake in batch.
     Sql(SqlArgs),
+    /// Run hunts over the lake and print findings.
+    Hunt(HuntArgs),
+    /// List the hunts.
+    Hunts,
+    /// Configuration helpers.
+    Config(ConfigArgs),
 }
 
 #[derive(Debug, Args)]
@@ -113,3 +119,47 @@ pub struct SqlArgs {
     pub max_rows: usize,
 }
 
+#[derive(Debug, Args)]
+pub struct HuntArgs {
+    /// Hunt ids to run (see `tokenhunt hunts`).
+    pub ids: Vec<String>,
+
+    /// Run every enabled hunt.
+    #[arg(long, conflicts_with = "ids")]
+    pub all: bool,
+
+    /// Merge findings about the same user and session (or attacker infrastructure) into incidents.
+    #[arg(long, value_enum)]
+    pub group: Option<GroupBy>,
+
+    /// Drop findings scoring below this (0-100).
+    #[arg(long, default_value_t = 0.0)]
+    pub min_score: f64,
+
+    /// Write findings to this file or object-store URL instead of stdout.
+    #[arg(long)]
+    pub out: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GroupBy {
+    Incidents,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    #[command(subcommand)]
+    pub action: ConfigAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// Write the commented default configuration (to tokenhunt.toml, or stdout with `-`).
+    Init {
+        #[arg(default_value = "tokenhunt.toml")]
+        path: String,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+}

@@ -1,20 +1,23 @@
 //! Turning global options into the engine's objects.
 
-
-
 use anyhow::{Context as _, Result, bail};
+use datafusion::prelude::SessionContext;
+use tokenhunt_engine::config::Config;
 use tokenhunt_engine::lake::Lake;
 use tokenhunt_engine::session::{SessionOptions, open_session};
-use datafusion::prelude::SessionContext;
 
 use crate::args::{GlobalArgs, OutputFormat};
 
 /// Parses `512MiB`, `4GiB`, `2G`, `1000000` into bytes.
 pub fn parse_size(text: &str) -> Result<usize> {
     let trimmed = text.trim();
-    let split = trimmed.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(trimmed.len());
+    let split = trimmed
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(trimmed.len());
     let (number, unit) = trimmed.split_at(split);
-    let value: f64 = number.parse().with_context(|| format!("not a size: {text:?}"))?;
+    let value: f64 = number
+        .parse()
+        .with_context(|| format!("not a size: {text:?}"))?;
     let scale: f64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1.0,
         "k" | "kb" | "kib" => 1024.0,
@@ -40,14 +43,24 @@ impl Context {
         self.global.format.unwrap_or(default)
     }
 
-    /// The lake named by --lake (or TOKENHUNT_LAKE).
+    /// The configuration: --config, else ./tokenhunt.toml when present, else defaults.
+    pub fn config(&self) -> Result<Config> {
+        Ok(match &self.global.config {
+            Some(path) => Config::load(path)?,
+            None => Config::load_default_location()?,
+        })
+    }
+
+    /// The lake named by --lake (or TOKENHUNT_LAKE, or the configuration's `lake`).
     pub fn lake(&self) -> Result<Lake> {
-        let location = self
-            .global
-            .lake
-            .as_deref()
-            .context("no lake given: pass --lake <folder or URL> (or set TOKENHUNT_LAKE)")?;
-        Ok(Lake::open(location)?)
+        let configured = match &self.global.lake {
+            Some(location) => location.clone(),
+            None => self
+                .config()?
+                .lake
+                .context("no lake given: pass --lake <folder or URL> (or set TOKENHUNT_LAKE)")?,
+        };
+        Ok(Lake::open(&configured)?)
     }
 
     pub fn session_options(&self) -> Result<SessionOptions> {
@@ -65,7 +78,9 @@ impl Context {
     pub async fn session(&self) -> Result<SessionContext> {
         let lake = self.lake()?;
         if !lake.exists().await? {
-            bail!(tokenhunt_engine::error::EngineError::MissingLake(lake.location.clone()));
+            bail!(tokenhunt_engine::error::EngineError::MissingLake(
+                lake.location.clone()
+            ));
         }
         Ok(open_session(Some(&lake), &self.session_options()?).await?)
     }
@@ -75,7 +90,6 @@ impl Context {
         !self.global.quiet && std::io::stderr().is_terminal()
     }
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -16,7 +16,12 @@ use crate::context::Context;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(cli.global.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())).max(1))
+        .worker_threads(
+            cli.global
+                .threads
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+                .max(1),
+        )
         .enable_all()
         .build()
     {
@@ -31,6 +36,9 @@ fn main() -> ExitCode {
         match &cli.command {
             Some(Command::Ingest(args)) => commands::ingest::run(&context, args).await,
             Some(Command::Sql(args)) => commands::sql::run(&context, args).await,
+            Some(Command::Hunt(args)) => commands::hunt::run(&context, args).await,
+            Some(Command::Hunts) => commands::hunt::list(&context),
+            Some(Command::Config(args)) => commands::config::run(&args.action),
             None => anyhow::bail!("no command given (see `tokenhunt --help`)"),
         }
     });

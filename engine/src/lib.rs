@@ -1,11 +1,14 @@
 //! tokenhunt's engine: source parsers, the normalized schema, ingest into the lake,
 //! the lake catalog, hunts and findings.
 
-pub mod parse;
-pub mod schema;
+pub mod config;
 pub mod error;
+pub mod functions;
+pub mod hunt;
 pub mod ingest;
 pub mod input;
 pub mod lake;
-pub mod functions;
+pub mod parse;
+pub mod schema;
 pub mod session;
+pub mod timerange;

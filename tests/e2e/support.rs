@@ -12,7 +12,9 @@ pub fn tokenhunt() -> Command {
 
 /// A file or folder under `tests/fixtures/`.
 pub fn fixture(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures").join(relative)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures")
+        .join(relative)
 }
 
 /// Runs the binary; panics with its stderr when it fails.
@@ -28,7 +30,15 @@ pub fn run_ok(args: &[&str]) -> Output {
 
 /// Runs SQL against a lake and returns the rows as JSON objects.
 pub fn sql(lake: &Path, query: &str) -> Vec<Value> {
-    let output = run_ok(&["--lake", lake.to_str().unwrap(), "--format", "jsonl", "sql", "-c", query]);
+    let output = run_ok(&[
+        "--lake",
+        lake.to_str().unwrap(),
+        "--format",
+        "jsonl",
+        "sql",
+        "-c",
+        query,
+    ]);
     String::from_utf8(output.stdout)
         .unwrap()
         .lines()
@@ -38,7 +48,13 @@ pub fn sql(lake: &Path, query: &str) -> Vec<Value> {
 
 /// The one-line JSON summary `ingest --format jsonl` prints.
 pub fn ingest_summary(lake: &Path, inputs: &[&str]) -> Value {
-    let mut args = vec!["--lake", lake.to_str().unwrap(), "--format", "jsonl", "ingest"];
+    let mut args = vec![
+        "--lake",
+        lake.to_str().unwrap(),
+        "--format",
+        "jsonl",
+        "ingest",
+    ];
     args.extend_from_slice(inputs);
     let output = run_ok(&args);
     let text = String::from_utf8(output.stdout).unwrap();
@@ -48,7 +64,10 @@ pub fn ingest_summary(lake: &Path, inputs: &[&str]) -> Value {
 /// The per-run manifests the lake keeps, newest last.
 pub fn manifests(lake: &Path) -> Vec<Value> {
     let folder = lake.join("_tokenhunt/ingest");
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(folder).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(folder)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     paths.sort();
     paths
         .iter()
@@ -58,7 +77,11 @@ pub fn manifests(lake: &Path) -> Vec<Value> {
 
 /// Asserts read = written + duplicates + quarantined for a summary object.
 pub fn assert_balanced(summary: &Value) {
-    let n = |key: &str| summary[key].as_u64().unwrap_or_else(|| panic!("{key} missing in {summary}"));
+    let n = |key: &str| {
+        summary[key]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{key} missing in {summary}"))
+    };
     assert_eq!(
         n("read"),
         n("written") + n("duplicates") + n("quarantined"),
@@ -68,5 +91,7 @@ pub fn assert_balanced(summary: &Value) {
 
 /// Counts rows of a table.
 pub fn count(lake: &Path, table: &str) -> u64 {
-    sql(lake, &format!("SELECT count(*) AS n FROM {table}"))[0]["n"].as_u64().unwrap()
+    sql(lake, &format!("SELECT count(*) AS n FROM {table}"))[0]["n"]
+        .as_u64()
+        .unwrap()
 }

@@ -27,7 +27,9 @@ pub async fn run(context: &Context, args: &IngestArgs) -> Result<()> {
         options.buffer_bytes = parse_size(buffer)?;
     }
     let progress = Arc::new(IngestProgress::default());
-    let bar = context.progress_allowed().then(|| spinner(progress.clone()));
+    let bar = context
+        .progress_allowed()
+        .then(|| spinner(progress.clone()));
     let result = ingest(&lake, &options, progress).await;
     if let Some((bar, ticker)) = bar {
         ticker.abort();
@@ -37,20 +39,29 @@ pub async fn run(context: &Context, args: &IngestArgs) -> Result<()> {
     report(context, &summary)?;
     let unreadable = summary.unreadable_inputs();
     if !unreadable.is_empty() {
-        bail!("nothing usable in {} (see the quarantine file and messages above)", unreadable.join(", "));
+        bail!(
+            "nothing usable in {} (see the quarantine file and messages above)",
+            unreadable.join(", ")
+        );
     }
     Ok(())
 }
 
 fn spinner(progress: Arc<IngestProgress>) -> (ProgressBar, tokio::task::JoinHandle<()>) {
     let bar = ProgressBar::new_spinner();
-    bar.set_style(ProgressStyle::with_template("{spinner} {elapsed} {msg}").expect("static template"));
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {elapsed} {msg}").expect("static template"),
+    );
     let shown = bar.clone();
     let ticker = tokio::spawn(async move {
         loop {
             let records = progress.records.load(Ordering::Relaxed);
             let bytes = progress.bytes.load(Ordering::Relaxed);
-            let file = progress.current_file.lock().map(|f| f.clone()).unwrap_or_default();
+            let file = progress
+                .current_file
+                .lock()
+                .map(|f| f.clone())
+                .unwrap_or_default();
             shown.set_message(format!(
                 "file {}/{} · {records} records · {:.1} MB · {}",
                 progress.files_done.load(Ordering::Relaxed) + 1,
@@ -66,7 +77,9 @@ fn spinner(progress: Arc<IngestProgress>) -> (ProgressBar, tokio::task::JoinHand
 }
 
 fn report(context: &Context, summary: &IngestSummary) -> Result<()> {
-    if context.global.format == Some(OutputFormat::Jsonl) || context.global.format == Some(OutputFormat::Json) {
+    if context.global.format == Some(OutputFormat::Jsonl)
+        || context.global.format == Some(OutputFormat::Json)
+    {
         let line = serde_json::json!({
             "files": summary.files,
             "read": summary.read,
@@ -84,7 +97,11 @@ fn report(context: &Context, summary: &IngestSummary) -> Result<()> {
     let skipped: Vec<_> = summary.skipped_files().collect();
     if context.global.verbose > 0 {
         for file in &skipped {
-            eprintln!("skipped {}: {}", file.file, file.skipped.as_deref().unwrap_or_default());
+            eprintln!(
+                "skipped {}: {}",
+                file.file,
+                file.skipped.as_deref().unwrap_or_default()
+            );
         }
     } else if let Some(first) = skipped.first() {
         eprintln!(
@@ -123,7 +140,10 @@ fn report(context: &Context, summary: &IngestSummary) -> Result<()> {
         eprintln!("quarantined {example}");
     }
     if summary.quarantined > summary.quarantine_examples.len() as u64 {
-        eprintln!("… and {} more", summary.quarantined - summary.quarantine_examples.len() as u64);
+        eprintln!(
+            "… and {} more",
+            summary.quarantined - summary.quarantine_examples.len() as u64
+        );
     }
     if let Some(path) = &summary.quarantine_file {
         eprintln!("quarantined records and their reasons: {path}");

@@ -1,4 +1,6 @@
 //! One module per command.
 
+pub mod config;
+pub mod hunt;
 pub mod ingest;
 pub mod sql;

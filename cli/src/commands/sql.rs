@@ -14,7 +14,8 @@ use crate::output::{TableStyle, parquet_bytes, write_batches};
 pub async fn run(context: &Context, args: &SqlArgs) -> Result<()> {
     let text = match (&args.command, &args.file) {
         (Some(command), _) => command.clone(),
-        (None, Some(file)) => std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?,
+        (None, Some(file)) => std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read {}", file.display()))?,
         (None, None) => {
             let mut text = String::new();
             std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)?;
@@ -23,7 +24,15 @@ pub async fn run(context: &Context, args: &SqlArgs) -> Result<()> {
     };
     let ctx = context.session().await?;
     let format = context.format_or(OutputFormat::Table);
-    run_statements(context, &ctx, &text, format, args.out.as_deref(), args.max_rows).await
+    run_statements(
+        context,
+        &ctx,
+        &text,
+        format,
+        args.out.as_deref(),
+        args.max_rows,
+    )
+    .await
 }
 
 /// Runs each statement of `text`, printing each result.
@@ -48,16 +57,35 @@ pub async fn run_statements(
         match (format, out) {
             (OutputFormat::Parquet, None) => bail!("--format parquet needs --out <file>"),
             (OutputFormat::Parquet, Some(path)) => {
-                std::fs::write(path, parquet_bytes(&schema, &batches)?).with_context(|| format!("cannot write {path}"))?;
+                std::fs::write(path, parquet_bytes(&schema, &batches)?)
+                    .with_context(|| format!("cannot write {path}"))?;
             }
             (_, Some(path)) => {
-                let mut file = std::io::BufWriter::new(std::fs::File::create(path).with_context(|| format!("cannot write {path}"))?);
-                write_batches(format, &schema, &batches, &TableStyle { width: None, max_rows, color: false }, &mut file)?;
+                let mut file = std::io::BufWriter::new(
+                    std::fs::File::create(path).with_context(|| format!("cannot write {path}"))?,
+                );
+                write_batches(
+                    format,
+                    &schema,
+                    &batches,
+                    &TableStyle {
+                        width: None,
+                        max_rows,
+                        color: false,
+                    },
+                    &mut file,
+                )?;
                 file.flush()?;
             }
             (_, None) => {
                 let mut stdout = std::io::stdout().lock();
-                write_batches(format, &schema, &batches, &TableStyle::for_stdout(max_rows), &mut stdout)?;
+                write_batches(
+                    format,
+                    &schema,
+                    &batches,
+                    &TableStyle::for_stdout(max_rows),
+                    &mut stdout,
+                )?;
                 stdout.flush()?;
             }
         }

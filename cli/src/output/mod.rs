@@ -38,7 +38,12 @@ pub fn cell_texts(batches: &[RecordBatch]) -> io::Result<Vec<Vec<String>>> {
             .collect::<Result<Vec<_>, _>>()
             .map_err(arrow_error)?;
         for row in 0..batch.num_rows() {
-            rows.push(formatters.iter().map(|f| f.value(row).to_string()).collect());
+            rows.push(
+                formatters
+                    .iter()
+                    .map(|f| f.value(row).to_string())
+                    .collect(),
+            );
         }
     }
     Ok(rows)
@@ -61,7 +66,9 @@ pub fn write_batches(
                 .with_timestamp_tz_format("%Y-%m-%dT%H:%M:%S%.fZ".to_string())
                 .build(&mut *out);
             if batches.is_empty() {
-                writer.write(&RecordBatch::new_empty(schema.clone())).map_err(arrow_error)?;
+                writer
+                    .write(&RecordBatch::new_empty(schema.clone()))
+                    .map_err(arrow_error)?;
             }
             for batch in batches {
                 writer.write(batch).map_err(arrow_error)?;
@@ -95,7 +102,10 @@ pub fn write_batches(
 }
 
 /// Parquet bytes of the batches, for `--out`.
-pub fn parquet_bytes(schema: &SchemaRef, batches: &[RecordBatch]) -> Result<Vec<u8>, datafusion::parquet::errors::ParquetError> {
+pub fn parquet_bytes(
+    schema: &SchemaRef,
+    batches: &[RecordBatch],
+) -> Result<Vec<u8>, datafusion::parquet::errors::ParquetError> {
     use datafusion::parquet::arrow::ArrowWriter;
     use datafusion::parquet::basic::{Compression, ZstdLevel};
     use datafusion::parquet::file::properties::WriterProperties;

@@ -58,7 +58,12 @@ fn fit(text: &str, width: usize) -> String {
     out
 }
 
-pub fn write_table(schema: &SchemaRef, batches: &[RecordBatch], style: &TableStyle, out: &mut dyn Write) -> io::Result<()> {
+pub fn write_table(
+    schema: &SchemaRef,
+    batches: &[RecordBatch],
+    style: &TableStyle,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let headers: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
     let mut rows = cell_texts(batches)?;
     let total_rows = rows.len();
@@ -79,7 +84,12 @@ pub fn write_table(schema: &SchemaRef, batches: &[RecordBatch], style: &TableSty
     if let Some(limit) = style.width {
         let separators = 3 * (columns - 1);
         while widths.iter().sum::<usize>() + separators > limit {
-            let (widest, width) = widths.iter().enumerate().max_by_key(|(_, w)| **w).map(|(i, w)| (i, *w)).unwrap_or((0, 0));
+            let (widest, width) = widths
+                .iter()
+                .enumerate()
+                .max_by_key(|(_, w)| **w)
+                .map(|(i, w)| (i, *w))
+                .unwrap_or((0, 0));
             if width <= 6 {
                 break;
             }
@@ -108,22 +118,38 @@ pub fn write_table(schema: &SchemaRef, batches: &[RecordBatch], style: &TableSty
         writeln!(out, "{}", line(row))?;
     }
     if rows.len() < total_rows {
-        writeln!(out, "… {} more rows (raise the limit with --max-rows / .maxrows)", total_rows - rows.len())?;
+        writeln!(
+            out,
+            "… {} more rows (raise the limit with --max-rows / .maxrows)",
+            total_rows - rows.len()
+        )?;
     }
     Ok(())
 }
 
-pub fn write_vertical(schema: &SchemaRef, batches: &[RecordBatch], style: &TableStyle, out: &mut dyn Write) -> io::Result<()> {
+pub fn write_vertical(
+    schema: &SchemaRef,
+    batches: &[RecordBatch],
+    style: &TableStyle,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let headers: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
     let name_width = headers.iter().map(|h| h.width()).max().unwrap_or(0);
     let rows = cell_texts(batches)?;
-    let value_width = style.width.map(|w| w.saturating_sub(name_width + 3).max(20));
+    let value_width = style
+        .width
+        .map(|w| w.saturating_sub(name_width + 3).max(20));
     for (index, row) in rows.iter().enumerate() {
         if style.max_rows > 0 && index >= style.max_rows {
             writeln!(out, "… {} more rows", rows.len() - index)?;
             break;
         }
-        writeln!(out, "-[ row {} ]{}", index + 1, "-".repeat(name_width.saturating_sub(4)))?;
+        writeln!(
+            out,
+            "-[ row {} ]{}",
+            index + 1,
+            "-".repeat(name_width.saturating_sub(4))
+        )?;
         for (name, value) in headers.iter().zip(row) {
             let shown = match value_width {
                 Some(width) if value.width() > width => fit(value, width).trim_end().to_string(),

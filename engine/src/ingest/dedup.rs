@@ -28,7 +28,10 @@ pub fn event_key(source: &str, kind: &str, event_id: &str, time_micros: i64) -> 
     hasher.digest()
 }
 
-fn string_values<'a>(batch: &'a RecordBatch, name: &str) -> Result<Box<dyn Fn(usize) -> &'a str + 'a>> {
+fn string_values<'a>(
+    batch: &'a RecordBatch,
+    name: &str,
+) -> Result<Box<dyn Fn(usize) -> &'a str + 'a>> {
     let column = batch
         .column_by_name(name)
         .ok_or_else(|| EngineError::Invalid(format!("column {name} missing")))?;
@@ -42,7 +45,12 @@ fn string_values<'a>(batch: &'a RecordBatch, name: &str) -> Result<Box<dyn Fn(us
 }
 
 /// Keys of every row of a batch (in the table's file or normalized schema).
-pub fn batch_keys(batch: &RecordBatch, source: &str, kind_column: &str, id_column: &str) -> Result<Vec<u64>> {
+pub fn batch_keys(
+    batch: &RecordBatch,
+    source: &str,
+    kind_column: &str,
+    id_column: &str,
+) -> Result<Vec<u64>> {
     let kinds = string_values(batch, kind_column)?;
     let ids = string_values(batch, id_column)?;
     let times = batch

@@ -26,8 +26,8 @@ use object_store::{ObjectStoreExt, PutPayload};
 use serde::Serialize;
 
 pub use self::dedup::event_key;
-pub use self::progress::IngestProgress;
 use self::partitions::PartitionWriter;
+pub use self::progress::IngestProgress;
 use self::quarantine::{QuarantineWriter, Quarantined};
 use self::read::{FileOutcome, read_files};
 use crate::error::{EngineError, Result};
@@ -152,7 +152,10 @@ fn describe_rejection(file: &str, entry: &Quarantined) -> String {
     if entry.field == "(record)" {
         format!("{file} record {}: {}", entry.record_no, entry.reason)
     } else {
-        format!("{file} record {} field {}: {}", entry.record_no, entry.field, entry.reason)
+        format!(
+            "{file} record {} field {}: {}",
+            entry.record_no, entry.field, entry.reason
+        )
     }
 }
 
@@ -194,13 +197,18 @@ fn parse_chunk(parser: &mut RecordParser, chunk: Chunk) -> Result<ParsedChunk> {
 }
 
 /// Ingests the inputs into the lake.
-pub async fn ingest(lake: &Lake, options: &IngestOptions, progress: Arc<IngestProgress>) -> Result<IngestSummary> {
+pub async fn ingest(
+    lake: &Lake,
+    options: &IngestOptions,
+    progress: Arc<IngestProgress>,
+) -> Result<IngestSummary> {
     let started = Instant::now();
     let files = discover(&options.inputs).await?;
     let run_id = new_run_id();
     let threads = options.threads.max(1);
     let (chunk_sender, chunk_receiver) = std::sync::mpsc::sync_channel::<Chunk>(threads * 2);
-    let (parsed_sender, mut parsed_receiver) = tokio::sync::mpsc::channel::<Result<ParsedChunk>>(threads * 2);
+    let (parsed_sender, mut parsed_receiver) =
+        tokio::sync::mpsc::channel::<Result<ParsedChunk>>(threads * 2);
     let chunk_receiver = Arc::new(std::sync::Mutex::new(chunk_receiver));
 
     let runtime = tokio::runtime::Handle::current();
@@ -211,7 +219,16 @@ pub async fn ingest(lake: &Lake, options: &IngestOptions, progress: Arc<IngestPr
         let chunk_bytes = options.chunk_bytes;
         std::thread::Builder::new()
             .name("ingest-reader".into())
-            .spawn(move || read_files(&files, format, chunk_bytes, &runtime, &progress, chunk_sender))
+            .spawn(move || {
+                read_files(
+                    &files,
+                    format,
+                    chunk_bytes,
+                    &runtime,
+                    &progress,
+                    chunk_sender,
+                )
+            })
             .map_err(|e| EngineError::io("starting reader thread", e))?
     };
     let hint: SourceHint = options.format.source_hint();
@@ -226,7 +243,10 @@ pub async fn ingest(lake: &Lake, options: &IngestOptions, progress: Arc<IngestPr
                     loop {
                         let next = receiver.lock().map(|r| r.recv());
                         let Ok(Ok(chunk)) = next else { return };
-                        if sender.blocking_send(parse_chunk(&mut parser, chunk)).is_err() {
+                        if sender
+                            .blocking_send(parse_chunk(&mut parser, chunk))
+                            .is_err()
+                        {
                             return;
                         }
                     }
@@ -259,13 +279,22 @@ pub async fn ingest(lake: &Lake, options: &IngestOptions, progress: Arc<IngestPr
                 }
             }
             file.quarantined += parsed.quarantined.len() as u64;
-            progress.quarantined.fetch_add(parsed.quarantined.len() as u64, Ordering::Relaxed);
-            for (table, batch) in [(Table::Signins, &parsed.signins), (Table::Audit, &parsed.audit)] {
+            progress
+                .quarantined
+                .fetch_add(parsed.quarantined.len() as u64, Ordering::Relaxed);
+            for (table, batch) in [
+                (Table::Signins, &parsed.signins),
+                (Table::Audit, &parsed.audit),
+            ] {
                 let accepted = writer.add(table, batch).await?;
                 file.written += accepted.written;
                 file.duplicates += accepted.duplicates;
-                progress.written.fetch_add(accepted.written, Ordering::Relaxed);
-                progress.duplicates.fetch_add(accepted.duplicates, Ordering::Relaxed);
+                progress
+                    .written
+                    .fetch_add(accepted.written, Ordering::Relaxed);
+                progress
+                    .duplicates
+                    .fetch_add(accepted.duplicates, Ordering::Relaxed);
             }
         }
         writer.finish().await?;
@@ -303,9 +332,13 @@ pub async fn ingest(lake: &Lake, options: &IngestOptions, progress: Arc<IngestPr
         quarantine_examples: examples,
         per_file: counts,
     };
-    let manifest = serde_json::to_vec_pretty(&summary).map_err(|e| EngineError::Invalid(e.to_string()))?;
+    let manifest =
+        serde_json::to_vec_pretty(&summary).map_err(|e| EngineError::Invalid(e.to_string()))?;
     lake.store
-        .put(&lake.meta_path(&["ingest", &format!("{run_id}.json")]), PutPayload::from(manifest))
+        .put(
+            &lake.meta_path(&["ingest", &format!("{run_id}.json")]),
+            PutPayload::from(manifest),
+        )
         .await?;
     Ok(summary)
 }

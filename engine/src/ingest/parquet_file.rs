@@ -50,21 +50,36 @@ fn writer_properties(table: Table, rows: usize) -> Result<WriterProperties> {
 /// file in memory.
 pub fn encode_sorted(table: Table, batches: Vec<RecordBatch>) -> Result<(Vec<u8>, usize)> {
     let schema = file_schema(table);
-    let mut order: Vec<(i64, usize, usize)> = Vec::with_capacity(batches.iter().map(|b| b.num_rows()).sum());
+    let mut order: Vec<(i64, usize, usize)> =
+        Vec::with_capacity(batches.iter().map(|b| b.num_rows()).sum());
     for (batch_index, batch) in batches.iter().enumerate() {
-        let times: &TimestampMicrosecondArray = batch.column(0).as_primitive::<TimestampMicrosecondType>();
-        order.extend(times.values().iter().enumerate().map(|(row, time)| (*time, batch_index, row)));
+        let times: &TimestampMicrosecondArray =
+            batch.column(0).as_primitive::<TimestampMicrosecondType>();
+        order.extend(
+            times
+                .values()
+                .iter()
+                .enumerate()
+                .map(|(row, time)| (*time, batch_index, row)),
+        );
     }
     // Stable on (time, arrival) so equal times keep input order.
     order.sort_unstable();
-    let indices: Vec<(usize, usize)> = order.into_iter().map(|(_, batch, row)| (batch, row)).collect();
+    let indices: Vec<(usize, usize)> = order
+        .into_iter()
+        .map(|(_, batch, row)| (batch, row))
+        .collect();
     let references: Vec<&RecordBatch> = batches.iter().collect();
     let sorted = interleave_record_batch(&references, &indices)?;
     drop(references);
     drop(batches);
     let rows = sorted.num_rows();
     let mut buffer = Vec::with_capacity(sorted.get_array_memory_size() / 6);
-    let mut writer = ArrowWriter::try_new(&mut buffer, Arc::clone(&schema), Some(writer_properties(table, rows)?))?;
+    let mut writer = ArrowWriter::try_new(
+        &mut buffer,
+        Arc::clone(&schema),
+        Some(writer_properties(table, rows)?),
+    )?;
     for start in (0..rows).step_by(ROW_GROUP_ROWS) {
         writer.write(&sorted.slice(start, ROW_GROUP_ROWS.min(rows - start)))?;
     }

@@ -2,7 +2,6 @@
 //! partition's dedup keys. Memory is bounded: past the budget the largest partition
 //! is written out, and key sets of idle partitions are dropped past their cap.
 
-use std::collections::HashMap;
 use datafusion::arrow::array::{AsArray, RecordBatch, UInt32Array};
 use datafusion::arrow::compute::take_record_batch;
 use datafusion::arrow::datatypes::TimestampMicrosecondType;
@@ -12,6 +11,7 @@ use datafusion::parquet::arrow::ProjectionMask;
 use datafusion::parquet::arrow::async_reader::ParquetObjectReader;
 use futures::TryStreamExt;
 use object_store::{ObjectStoreExt, PutPayload};
+use std::collections::HashMap;
 
 use super::dedup::{PartitionKeys, batch_keys};
 use super::parquet_file::encode_sorted;
@@ -97,8 +97,9 @@ impl PartitionWriter {
         // Group rows by partition, keeping input order within each.
         let mut groups: HashMap<PartitionId, Vec<u32>> = HashMap::new();
         for row in 0..batch.num_rows() {
-            let source = Source::from_name(sources.value(row))
-                .ok_or_else(|| EngineError::Invalid(format!("unknown source {}", sources.value(row))))?;
+            let source = Source::from_name(sources.value(row)).ok_or_else(|| {
+                EngineError::Invalid(format!("unknown source {}", sources.value(row)))
+            })?;
             let id = PartitionId {
                 table,
                 source,
@@ -162,7 +163,12 @@ impl PartitionWriter {
     /// Drops the key sets of the least recently used partitions that have nothing
     /// pending, once the total passes the cap; they reload from the lake if needed.
     fn evict_idle_keys(&mut self) {
-        let mut total: usize = self.partitions.values().filter_map(|p| p.keys.as_ref()).map(PartitionKeys::len).sum();
+        let mut total: usize = self
+            .partitions
+            .values()
+            .filter_map(|p| p.keys.as_ref())
+            .map(PartitionKeys::len)
+            .sum();
         if total <= self.max_keys {
             return;
         }
@@ -193,7 +199,10 @@ impl PartitionWriter {
         };
         let (kind_column, id_column) = dedup_columns(id.table);
         let mut keys = Vec::new();
-        for object in objects.iter().filter(|o| o.location.as_ref().ends_with(".parquet")) {
+        for object in objects
+            .iter()
+            .filter(|o| o.location.as_ref().ends_with(".parquet"))
+        {
             // Deprecated upstream in favour of hand-written readers; it still does
             // exactly what a footer-plus-projected-columns read needs.
             #[allow(deprecated)]
@@ -202,9 +211,17 @@ impl PartitionWriter {
             let builder = ParquetRecordBatchStreamBuilder::new(reader).await?;
             let wanted = ["time", kind_column, id_column];
             let mask = ProjectionMask::columns(builder.parquet_schema(), wanted);
-            let mut stream = builder.with_projection(mask).with_batch_size(64 * 1024).build()?;
+            let mut stream = builder
+                .with_projection(mask)
+                .with_batch_size(64 * 1024)
+                .build()?;
             while let Some(batch) = stream.try_next().await? {
-                keys.extend(batch_keys(&batch, id.source.name(), kind_column, id_column)?);
+                keys.extend(batch_keys(
+                    &batch,
+                    id.source.name(),
+                    kind_column,
+                    id_column,
+                )?);
             }
         }
         Ok(PartitionKeys::from_lake(keys))
@@ -228,7 +245,11 @@ impl PartitionWriter {
             .map_err(|e| EngineError::Invalid(format!("parquet encoder stopped: {e}")))??;
         self.files_written += 1;
         let name = format!("part-{}-{:05}.parquet", self.run_id, self.files_written);
-        let path = self.lake.partition_path(id.table, id.source, &id.date()).clone().join(name);
+        let path = self
+            .lake
+            .partition_path(id.table, id.source, &id.date())
+            .clone()
+            .join(name);
         self.lake.store.put(&path, PutPayload::from(bytes)).await?;
         self.rows_written += rows as u64;
         Ok(())

@@ -38,7 +38,9 @@ pub fn read_files(
     progress: &IngestProgress,
     sender: SyncSender<Chunk>,
 ) -> Vec<FileOutcome> {
-    progress.files_total.store(files.len() as u64, Ordering::Relaxed);
+    progress
+        .files_total
+        .store(files.len() as u64, Ordering::Relaxed);
     let mut outcomes = Vec::with_capacity(files.len());
     for (index, file) in files.iter().enumerate() {
         if let Ok(mut current) = progress.current_file.lock() {
@@ -68,7 +70,8 @@ fn detect(head: &[u8], format: InputFormat) -> Option<Container> {
     match head[start] {
         b'{' | b'[' => Some(Container::Json),
         _ => {
-            let line_end = memchr::memchr(b'\n', &head[start..]).map_or(head.len(), |at| start + at);
+            let line_end =
+                memchr::memchr(b'\n', &head[start..]).map_or(head.len(), |at| start + at);
             let first_line = String::from_utf8_lossy(&head[start..line_end]);
             looks_like_log_analytics_header(&first_line).then_some(Container::Csv)
         }
@@ -104,7 +107,8 @@ fn read_file(
         Some(container) => container,
         None if file.explicit => Container::Json,
         None => {
-            outcome.skipped = Some("not a log format (neither JSON nor a Log Analytics CSV export)".into());
+            outcome.skipped =
+                Some("not a log format (neither JSON nor a Log Analytics CSV export)".into());
             return Some(outcome);
         }
     };
@@ -130,7 +134,10 @@ fn read_file(
         let more = match records.fill(&mut chunk, chunk_bytes) {
             Ok(more) => more,
             Err(error) => {
-                outcome.error = Some(format!("after record {}: {error}", records_seen + chunk.len() as u64));
+                outcome.error = Some(format!(
+                    "after record {}: {error}",
+                    records_seen + chunk.len() as u64
+                ));
                 false
             }
         };
@@ -148,7 +155,9 @@ fn read_file(
             must_prove = false;
         }
         records_seen += chunk.len() as u64;
-        progress.records.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+        progress
+            .records
+            .fetch_add(chunk.len() as u64, Ordering::Relaxed);
         if !chunk.is_empty() && sender.send(chunk).is_err() {
             return None;
         }
@@ -169,7 +178,9 @@ enum Records {
 impl Records {
     fn fill(&mut self, chunk: &mut Chunk, target_bytes: usize) -> Result<bool, String> {
         match self {
-            Records::Json(splitter) => splitter.fill(chunk, target_bytes).map_err(|e| e.to_string()),
+            Records::Json(splitter) => splitter
+                .fill(chunk, target_bytes)
+                .map_err(|e| e.to_string()),
             Records::Csv(records) => records.fill(chunk, target_bytes).map_err(|e| e.to_string()),
         }
     }

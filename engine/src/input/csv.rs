@@ -21,12 +21,18 @@ struct Column {
 /// Header names as the JSON exports spell them: display suffixes dropped, and the
 /// `_dynamic`/`_string` twins merged into one column.
 fn columns_of(headers: &csv::StringRecord) -> Vec<Column> {
-    let names: Vec<&str> = headers.iter().map(|h| h.split(" [").next().unwrap_or(h).trim()).collect();
+    let names: Vec<&str> = headers
+        .iter()
+        .map(|h| h.split(" [").next().unwrap_or(h).trim())
+        .collect();
     names
         .iter()
         .map(|name| {
             if let Some(base) = name.strip_suffix("_dynamic") {
-                Column { name: base.to_string(), dynamic_twin: None }
+                Column {
+                    name: base.to_string(),
+                    dynamic_twin: None,
+                }
             } else if let Some(base) = name.strip_suffix("_string") {
                 let twin_name = format!("{base}_dynamic");
                 Column {
@@ -34,7 +40,10 @@ fn columns_of(headers: &csv::StringRecord) -> Vec<Column> {
                     dynamic_twin: names.iter().position(|other| *other == twin_name),
                 }
             } else {
-                Column { name: name.to_string(), dynamic_twin: None }
+                Column {
+                    name: name.to_string(),
+                    dynamic_twin: None,
+                }
             }
         })
         .collect()
@@ -43,7 +52,14 @@ fn columns_of(headers: &csv::StringRecord) -> Vec<Column> {
 /// Header names that mark a CSV file as a Log Analytics export of an Entra table.
 pub fn looks_like_log_analytics_header(first_line: &str) -> bool {
     let lowered = first_line.to_ascii_lowercase();
-    let known = ["tenantid", "timegenerated", "createddatetime", "userprincipalname", "operationname", "ipaddress"];
+    let known = [
+        "tenantid",
+        "timegenerated",
+        "createddatetime",
+        "userprincipalname",
+        "operationname",
+        "ipaddress",
+    ];
     lowered.contains(',') && known.iter().filter(|name| lowered.contains(*name)).count() >= 2
 }
 
@@ -57,7 +73,10 @@ pub struct CsvRecords<R: Read> {
 
 impl<R: Read> CsvRecords<R> {
     pub fn new(input: R) -> Result<Self, csv::Error> {
-        let mut reader = csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(input);
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .has_headers(true)
+            .from_reader(input);
         let columns = columns_of(reader.headers()?);
         Ok(CsvRecords {
             reader,
@@ -76,14 +95,22 @@ impl<R: Read> CsvRecords<R> {
                     self.record_no += 1;
                     let start = chunk.data.len();
                     let defect = (self.record.len() != self.columns.len()).then(|| {
-                        format!("row has {} cells, the header {}", self.record.len(), self.columns.len())
+                        format!(
+                            "row has {} cells, the header {}",
+                            self.record.len(),
+                            self.columns.len()
+                        )
                     });
                     write_row_as_json(&self.columns, &self.record, &mut chunk.data);
                     chunk.seal(self.record_no, start, defect);
                 }
                 Err(error) if matches!(error.kind(), csv::ErrorKind::Utf8 { .. }) => {
                     self.record_no += 1;
-                    chunk.push(self.record_no, b"", Some(format!("row is not valid UTF-8: {error}")));
+                    chunk.push(
+                        self.record_no,
+                        b"",
+                        Some(format!("row is not valid UTF-8: {error}")),
+                    );
                 }
                 Err(error) => return Err(error),
             }
@@ -97,7 +124,9 @@ fn write_row_as_json(columns: &[Column], row: &csv::StringRecord, out: &mut Vec<
     let mut first = true;
     for (index, column) in columns.iter().enumerate() {
         let value = row.get(index).unwrap_or("");
-        let twin_has_value = column.dynamic_twin.is_some_and(|twin| !row.get(twin).unwrap_or("").is_empty());
+        let twin_has_value = column
+            .dynamic_twin
+            .is_some_and(|twin| !row.get(twin).unwrap_or("").is_empty());
         if value.is_empty() || twin_has_value {
             continue;
         }
@@ -161,7 +190,9 @@ mod tests {
 
     #[test]
     fn header_detection() {
-        assert!(looks_like_log_analytics_header("TenantId,SourceSystem,TimeGenerated,UserPrincipalName"));
+        assert!(looks_like_log_analytics_header(
+            "TenantId,SourceSystem,TimeGenerated,UserPrincipalName"
+        ));
         assert!(!looks_like_log_analytics_header("line\tfile\ttest"));
     }
 }

@@ -5,8 +5,8 @@ use std::path::{Path as FsPath, PathBuf};
 use std::sync::Arc;
 
 use futures::TryStreamExt;
-use object_store::{ObjectStore, ObjectStoreExt};
 use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt};
 
 use crate::error::{EngineError, Result};
 use crate::lake::store::{parse_url, redacted, store_for_url};
@@ -15,7 +15,10 @@ use crate::lake::store::{parse_url, redacted, store_for_url};
 #[derive(Debug, Clone)]
 pub enum InputLocation {
     Local(PathBuf),
-    Object { store: Arc<dyn ObjectStore>, path: Path },
+    Object {
+        store: Arc<dyn ObjectStore>,
+        path: Path,
+    },
 }
 
 /// One file to ingest.
@@ -53,7 +56,10 @@ pub async fn discover(inputs: &[String]) -> Result<Vec<InputFile>> {
             None => discover_local(input, input, &mut files)?,
         }
         if files.len() == before {
-            return Err(EngineError::location(input, "no such file, or nothing matched"));
+            return Err(EngineError::location(
+                input,
+                "no such file, or nothing matched",
+            ));
         }
         for file in &mut files[before..] {
             file.input = input_index;
@@ -71,8 +77,12 @@ fn is_hidden(path: &FsPath) -> bool {
 
 fn discover_local(input: &str, path_text: &str, files: &mut Vec<InputFile>) -> Result<()> {
     if has_glob(path_text) {
-        let paths = glob::glob(path_text).map_err(|e| EngineError::location(input, e.to_string()))?;
-        let mut matched: Vec<PathBuf> = paths.filter_map(|entry| entry.ok()).filter(|p| p.is_file()).collect();
+        let paths =
+            glob::glob(path_text).map_err(|e| EngineError::location(input, e.to_string()))?;
+        let mut matched: Vec<PathBuf> = paths
+            .filter_map(|entry| entry.ok())
+            .filter(|p| p.is_file())
+            .collect();
         matched.sort();
         for path in matched {
             push_local(path, false, files)?;
@@ -129,9 +139,13 @@ async fn discover_object(input: &str, url: &url::Url, files: &mut Vec<InputFile>
     let shown = |path: &Path| format!("{}/{}", shown_base.trim_end_matches('/'), path);
     let raw_path = url.path().trim_start_matches('/');
     if has_glob(raw_path) {
-        let fixed: Vec<&str> = raw_path.split('/').take_while(|part| !has_glob(part)).collect();
+        let fixed: Vec<&str> = raw_path
+            .split('/')
+            .take_while(|part| !has_glob(part))
+            .collect();
         let list_prefix = Path::from(fixed.join("/"));
-        let pattern = glob::Pattern::new(raw_path).map_err(|e| EngineError::location(input, e.to_string()))?;
+        let pattern = glob::Pattern::new(raw_path)
+            .map_err(|e| EngineError::location(input, e.to_string()))?;
         let mut objects: Vec<_> = store
             .list(Some(&list_prefix))
             .try_filter(|meta| futures::future::ready(pattern.matches(meta.location.as_ref())))
@@ -141,7 +155,10 @@ async fn discover_object(input: &str, url: &url::Url, files: &mut Vec<InputFile>
         for meta in objects {
             files.push(InputFile {
                 display: shown(&meta.location),
-                location: InputLocation::Object { store: store.clone(), path: meta.location },
+                location: InputLocation::Object {
+                    store: store.clone(),
+                    path: meta.location,
+                },
                 size: meta.size,
                 explicit: false,
                 input: 0,
@@ -152,7 +169,10 @@ async fn discover_object(input: &str, url: &url::Url, files: &mut Vec<InputFile>
     if let Ok(meta) = store.head(&prefix).await {
         files.push(InputFile {
             display: shown(&meta.location),
-            location: InputLocation::Object { store, path: meta.location },
+            location: InputLocation::Object {
+                store,
+                path: meta.location,
+            },
             size: meta.size,
             explicit: true,
             input: 0,
@@ -171,7 +191,10 @@ async fn discover_object(input: &str, url: &url::Url, files: &mut Vec<InputFile>
         }
         files.push(InputFile {
             display: shown(&meta.location),
-            location: InputLocation::Object { store: store.clone(), path: meta.location },
+            location: InputLocation::Object {
+                store: store.clone(),
+                path: meta.location,
+            },
             size: meta.size,
             explicit: false,
             input: 0,

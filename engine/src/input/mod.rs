@@ -28,8 +28,14 @@ pub enum InputFormat {
 }
 
 impl InputFormat {
-    pub const NAMES: &'static [&'static str] =
-        &["auto", "entra-la", "entra-diagnostic", "entra-graph", "okta", "csv"];
+    pub const NAMES: &'static [&'static str] = &[
+        "auto",
+        "entra-la",
+        "entra-diagnostic",
+        "entra-graph",
+        "okta",
+        "csv",
+    ];
 
     pub fn from_name(name: &str) -> Option<InputFormat> {
         Some(match name {

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use flate2::read::MultiGzDecoder;
-use object_store::{ObjectStore, ObjectStoreExt};
 use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt};
 use tokio::runtime::Handle;
 
 use super::discover::{InputFile, InputLocation};
@@ -65,7 +65,11 @@ impl Read for ObjectReader {
 
 /// Opens an input for reading, decompressing gzip transparently. Call from a thread
 /// that is not a runtime worker (object reads block on `runtime`).
-pub fn open_input(file: &InputFile, runtime: &Handle, counter: Arc<AtomicU64>) -> io::Result<Box<dyn BufRead + Send>> {
+pub fn open_input(
+    file: &InputFile,
+    runtime: &Handle,
+    counter: Arc<AtomicU64>,
+) -> io::Result<Box<dyn BufRead + Send>> {
     let raw: Box<dyn Read + Send> = match &file.location {
         InputLocation::Local(path) => Box::new(std::fs::File::open(path)?),
         InputLocation::Object { store, path } => Box::new(ObjectReader {
@@ -77,10 +81,19 @@ pub fn open_input(file: &InputFile, runtime: &Handle, counter: Arc<AtomicU64>) -
             runtime: runtime.clone(),
         }),
     };
-    let mut buffered = BufReader::with_capacity(BUFFER_BYTES, CountingReader { inner: raw, counter });
+    let mut buffered = BufReader::with_capacity(
+        BUFFER_BYTES,
+        CountingReader {
+            inner: raw,
+            counter,
+        },
+    );
     let head = buffered.fill_buf()?;
     if head.starts_with(&[0x1f, 0x8b]) {
-        Ok(Box::new(BufReader::with_capacity(BUFFER_BYTES, MultiGzDecoder::new(buffered))))
+        Ok(Box::new(BufReader::with_capacity(
+            BUFFER_BYTES,
+            MultiGzDecoder::new(buffered),
+        )))
     } else {
         Ok(Box::new(buffered))
     }

@@ -259,7 +259,10 @@ impl SplitState {
         chunk.seal(
             self.record_no,
             start,
-            Some(format!("value larger than {} MiB (unbalanced brackets?)", MAX_VALUE_BYTES >> 20)),
+            Some(format!(
+                "value larger than {} MiB (unbalanced brackets?)",
+                MAX_VALUE_BYTES >> 20
+            )),
         );
         self.mode = Mode::Top;
         self.capture = Capture {
@@ -282,7 +285,11 @@ impl SplitState {
                 return;
             }
             self.record_no += 1;
-            let defect = if capture.from_array { None } else { Some(not_json_reason(&text)) };
+            let defect = if capture.from_array {
+                None
+            } else {
+                Some(not_json_reason(&text))
+            };
             chunk.push(self.record_no, &text, defect);
             return;
         }
@@ -311,13 +318,23 @@ impl SplitState {
             return;
         }
         self.record_no += 1;
-        chunk.seal(self.record_no, capture.start, Some("truncated JSON at end of input".to_string()));
+        chunk.seal(
+            self.record_no,
+            capture.start,
+            Some("truncated JSON at end of input".to_string()),
+        );
     }
 }
 
 fn trim_line(line: &[u8]) -> &[u8] {
-    let start = line.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(line.len());
-    let end = line.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(start, |at| at + 1);
+    let start = line
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(line.len());
+    let end = line
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(start, |at| at + 1);
     &line[start..end]
 }
 
@@ -491,7 +508,10 @@ mod tests {
     #[test]
     fn json_lines_with_bom_crlf_and_no_final_newline() {
         let input = b"\xEF\xBB\xBF{\"a\":\"x}\\\"\"}\r\n { \"b\": [1,{\"c\":2}] }\r\n{\"d\":3}";
-        assert_eq!(texts(input), vec![r#"{"a":"x}\""}"#, r#"{ "b": [1,{"c":2}] }"#, r#"{"d":3}"#]);
+        assert_eq!(
+            texts(input),
+            vec![r#"{"a":"x}\""}"#, r#"{ "b": [1,{"c":2}] }"#, r#"{"d":3}"#]
+        );
     }
 
     #[test]
@@ -504,7 +524,8 @@ mod tests {
     fn wrappers_are_unwrapped() {
         let records = br#"{"records":[{"a":1},{"b":2}]}"#;
         assert_eq!(texts(records), vec![r#"{"a":1}"#, r#"{"b":2}"#]);
-        let graph = br#"{"@odata.context":"x","value":[{"id":"1"},{"id":"2"}],"@odata.nextLink":"y"}"#;
+        let graph =
+            br#"{"@odata.context":"x","value":[{"id":"1"},{"id":"2"}],"@odata.nextLink":"y"}"#;
         assert_eq!(texts(graph), vec![r#"{"id":"1"}"#, r#"{"id":"2"}"#]);
         let hook = br#"{"eventType":"com.okta.event_hook","data":{"events":[{"uuid":"u"}]}}"#;
         assert_eq!(texts(hook), vec![r#"{"uuid":"u"}"#]);
@@ -519,12 +540,21 @@ mod tests {
         assert!(records[0].2.as_deref().unwrap().starts_with("not JSON"));
         assert_eq!(records[1].1, r#"{"a":1}"#);
         assert!(records[1].2.is_none());
-        assert_eq!(records[2].2.as_deref(), Some("truncated JSON at end of input"));
-        assert_eq!(records.iter().map(|r| r.0).collect::<Vec<_>>(), vec![1, 2, 3]);
+        assert_eq!(
+            records[2].2.as_deref(),
+            Some("truncated JSON at end of input")
+        );
+        assert_eq!(
+            records.iter().map(|r| r.0).collect::<Vec<_>>(),
+            vec![1, 2, 3]
+        );
     }
 
     #[test]
     fn scalars_in_arrays_are_records_for_the_parser_to_reject() {
-        assert_eq!(texts(b"[1, {\"a\":1}, \"x\"]"), vec!["1", r#"{"a":1}"#, "\"x\""]);
+        assert_eq!(
+            texts(b"[1, {\"a\":1}, \"x\"]"),
+            vec!["1", r#"{"a":1}"#, "\"x\""]
+        );
     }
 }

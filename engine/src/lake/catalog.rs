@@ -6,7 +6,9 @@ use std::sync::Arc;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::MemTable;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
-use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
 use datafusion::prelude::{SessionContext, col};
 use futures::TryStreamExt;
 
@@ -17,7 +19,11 @@ use crate::schema::{PARTITION_COLUMNS, Table, file_schema};
 
 /// The schema a table has in SQL: the file columns, then the partition columns.
 pub fn table_schema(table: Table) -> SchemaRef {
-    let mut fields: Vec<Field> = file_schema(table).fields().iter().map(|f| f.as_ref().clone()).collect();
+    let mut fields: Vec<Field> = file_schema(table)
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
     for name in PARTITION_COLUMNS {
         fields.push(Field::new(name, DataType::Utf8, false));
     }
@@ -40,7 +46,12 @@ pub async fn register_lake(ctx: &SessionContext, lake: &Lake) -> Result<()> {
         if has_files(lake, table).await? {
             let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
                 .with_file_extension(".parquet")
-                .with_table_partition_cols(PARTITION_COLUMNS.iter().map(|c| (c.to_string(), DataType::Utf8)).collect())
+                .with_table_partition_cols(
+                    PARTITION_COLUMNS
+                        .iter()
+                        .map(|c| (c.to_string(), DataType::Utf8))
+                        .collect(),
+                )
                 .with_file_sort_order(vec![vec![col("time").sort(true, false)]]);
             let url = ListingTableUrl::parse(lake.table_url(table))?;
             let config = ListingTableConfig::new(url)
@@ -58,7 +69,11 @@ pub async fn register_lake(ctx: &SessionContext, lake: &Lake) -> Result<()> {
 /// Registers the Sentinel-named views (`SigninLogs`, `AuditLogs`, ...).
 pub async fn register_views(ctx: &SessionContext) -> Result<()> {
     for view in VIEWS {
-        ctx.sql(&format!("CREATE OR REPLACE VIEW \"{}\" AS {}", view.name, view.query)).await?;
+        ctx.sql(&format!(
+            "CREATE OR REPLACE VIEW \"{}\" AS {}",
+            view.name, view.query
+        ))
+        .await?;
     }
     Ok(())
 }

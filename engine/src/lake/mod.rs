@@ -10,7 +10,6 @@
 //! `source` and `date` live in the path (Hive-style partitions), not in the files, so
 //! a filter on either skips whole folders.
 
-
 pub mod catalog;
 pub mod store;
 pub mod views;

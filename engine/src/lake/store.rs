@@ -3,12 +3,12 @@
 use std::path::{Path as FsPath, PathBuf};
 use std::sync::Arc;
 
-use object_store::ObjectStore;
 use object_store::aws::AmazonS3Builder;
 use object_store::azure::MicrosoftAzureBuilder;
 use object_store::gcp::GoogleCloudStorageBuilder;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt};
 use url::Url;
 
 use crate::error::{EngineError, Result};
@@ -39,10 +39,15 @@ pub fn parse_url(location: &str) -> Option<Url> {
 /// (`AWS_*`, `AZURE_*`/`AZURE_STORAGE_*`, `GOOGLE_*`), as each cloud's tools read them.
 pub fn store_for_url(url: &Url) -> Result<(Arc<dyn ObjectStore>, Url, Path)> {
     let location = redacted(url);
-    let prefix = Path::from_url_path(url.path()).map_err(|e| EngineError::location(&location, e.to_string()))?;
+    let prefix = Path::from_url_path(url.path())
+        .map_err(|e| EngineError::location(&location, e.to_string()))?;
     let base = |url: &Url| -> Result<Url> {
-        Url::parse(&format!("{}://{}", url.scheme(), url.host_str().unwrap_or_default()))
-            .map_err(|e| EngineError::location(&location, e.to_string()))
+        Url::parse(&format!(
+            "{}://{}",
+            url.scheme(),
+            url.host_str().unwrap_or_default()
+        ))
+        .map_err(|e| EngineError::location(&location, e.to_string()))
     };
     let store: Arc<dyn ObjectStore> = match url.scheme() {
         "file" => {
@@ -72,7 +77,9 @@ pub fn store_for_url(url: &Url) -> Result<(Arc<dyn ObjectStore>, Url, Path)> {
         scheme => {
             return Err(EngineError::location(
                 &location,
-                format!("unsupported scheme {scheme:?} (use a local path, file://, s3://, az://, abfss:// or gs://)"),
+                format!(
+                    "unsupported scheme {scheme:?} (use a local path, file://, s3://, az://, abfss:// or gs://)"
+                ),
             ));
         }
     };
@@ -80,7 +87,8 @@ pub fn store_for_url(url: &Url) -> Result<(Arc<dyn ObjectStore>, Url, Path)> {
 }
 
 fn local_store(path: &FsPath) -> Result<(Arc<dyn ObjectStore>, Url, Path, PathBuf)> {
-    let absolute = std::path::absolute(path).map_err(|e| EngineError::io(path.display().to_string(), e))?;
+    let absolute =
+        std::path::absolute(path).map_err(|e| EngineError::io(path.display().to_string(), e))?;
     let root = Path::from_absolute_path(&absolute)
         .map_err(|e| EngineError::location(path.display().to_string(), e.to_string()))?;
     let url = Url::parse("file:///").expect("static URL");
@@ -133,7 +141,9 @@ impl Lake {
 
     /// A path under the lake root.
     pub fn path(&self, parts: &[&str]) -> Path {
-        parts.iter().fold(self.root.clone(), |path, part| path.join(*part))
+        parts
+            .iter()
+            .fold(self.root.clone(), |path, part| path.join(*part))
     }
 
     /// The folder of a table.
@@ -143,7 +153,11 @@ impl Lake {
 
     /// The folder of one partition.
     pub fn partition_path(&self, table: Table, source: Source, date: &str) -> Path {
-        self.path(&[table.name(), &format!("source={}", source.name()), &format!("date={date}")])
+        self.path(&[
+            table.name(),
+            &format!("source={}", source.name()),
+            &format!("date={date}"),
+        ])
     }
 
     /// The URL DataFusion lists a table under (always ending in `/`).
@@ -190,9 +204,13 @@ mod tests {
     #[test]
     fn local_paths_and_urls() {
         let lake = Lake::open("/tmp/some-lake").unwrap();
-        assert_eq!(lake.table_url(Table::Signins), "file:///tmp/some-lake/signins/");
         assert_eq!(
-            lake.partition_path(Table::Audit, Source::Okta, "2024-01-02").as_ref(),
+            lake.table_url(Table::Signins),
+            "file:///tmp/some-lake/signins/"
+        );
+        assert_eq!(
+            lake.partition_path(Table::Audit, Source::Okta, "2024-01-02")
+                .as_ref(),
             "tmp/some-lake/audit/source=okta/date=2024-01-02"
         );
         assert!(parse_url("C:\\lake").is_none());
@@ -204,5 +222,29 @@ mod tests {
         let url = Url::parse("s3://key:secret@bucket/p?X-Amz-Signature=abc").unwrap();
         let text = redacted(&url);
         assert!(!text.contains("secret") && !text.contains("abc"), "{text}");
+    }
+}
+
+/// Writes bytes to a local path or an object-store URL, atomically.
+pub fn write_location(location: &str, bytes: Vec<u8>) -> Result<()> {
+    match parse_url(location) {
+        Some(url) if url.scheme() != "file" => {
+            let (store, _, path) = store_for_url(&url)?;
+            let handle = tokio::runtime::Handle::current();
+            let payload = object_store::PutPayload::from(bytes);
+            tokio::task::block_in_place(|| {
+                handle.block_on(async { store.put(&path, payload).await })
+            })?;
+            Ok(())
+        }
+        Some(url) => {
+            let path = url
+                .to_file_path()
+                .map_err(|()| EngineError::location(location, "not a local file URL"))?;
+            std::fs::write(&path, bytes).map_err(|e| EngineError::io(path.display().to_string(), e))
+        }
+        None => {
+            std::fs::write(location, bytes).map_err(|e| EngineError::io(location.to_string(), e))
+        }
     }
 }

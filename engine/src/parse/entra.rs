@@ -32,21 +32,31 @@ use std::sync::LazyLock;
 
 use simd_json::prelude::*;
 
-use super::json::{self, Json, KeyTable, Nested, bool_of, float_of, int_of, member, nested, str_of, text};
+use super::Rejection;
+use super::json::{
+    self, Json, KeyTable, Nested, bool_of, float_of, int_of, member, nested, str_of, text,
+};
 use super::row::{AuditRow, SigninRow, Text};
 use super::time::parse_timestamp_micros;
-use super::Rejection;
 
 /// Where one Entra record belongs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EntraKind {
-    SignIn { log_type: &'static str, event_type: &'static str },
+    SignIn {
+        log_type: &'static str,
+        event_type: &'static str,
+    },
     Audit,
 }
 
 /// Maps a diagnostic `category` or Log Analytics `Type` to where the record lands.
 pub fn kind_of_category(category: &str) -> Option<EntraKind> {
-    let sign_in = |log_type, event_type| Some(EntraKind::SignIn { log_type, event_type });
+    let sign_in = |log_type, event_type| {
+        Some(EntraKind::SignIn {
+            log_type,
+            event_type,
+        })
+    };
     let lowered = category.to_ascii_lowercase();
     match lowered.as_str() {
         "signinlogs" => sign_in("interactive", "SigninLogs"),
@@ -56,24 +66,43 @@ pub fn kind_of_category(category: &str) -> Option<EntraKind> {
         "serviceprincipalsigninlogs" | "aadserviceprincipalsigninlogs" => {
             sign_in("service_principal", "AADServicePrincipalSignInLogs")
         }
-        "microsoftserviceprincipalsigninlogs" => sign_in("service_principal", "MicrosoftServicePrincipalSignInLogs"),
+        "microsoftserviceprincipalsigninlogs" => {
+            sign_in("service_principal", "MicrosoftServicePrincipalSignInLogs")
+        }
         "managedidentitysigninlogs" | "aadmanagedidentitysigninlogs" => {
             sign_in("managed_identity", "AADManagedIdentitySignInLogs")
         }
         "adfssigninlogs" => sign_in("interactive", "ADFSSignInLogs"),
-        "auditlogs" | "policy" | "directorymanagement" | "applicationmanagement" | "usermanagement"
-        | "groupmanagement" | "rolemanagement" | "devicemanagement" | "authentication"
-        | "authorization" | "other" | "provisioningmanagement" | "agreement" | "entitlementmanagement"
-        | "kerberosdomain" | "policymanagement" | "resourcemanagement" | "selfservicepasswordmanagement" => {
-            Some(EntraKind::Audit)
-        }
+        "auditlogs"
+        | "policy"
+        | "directorymanagement"
+        | "applicationmanagement"
+        | "usermanagement"
+        | "groupmanagement"
+        | "rolemanagement"
+        | "devicemanagement"
+        | "authentication"
+        | "authorization"
+        | "other"
+        | "provisioningmanagement"
+        | "agreement"
+        | "entitlementmanagement"
+        | "kerberosdomain"
+        | "policymanagement"
+        | "resourcemanagement"
+        | "selfservicepasswordmanagement" => Some(EntraKind::Audit),
         _ => None,
     }
 }
 
 /// Maps a Graph beta `signInEventTypes` entry to (log type, table).
 fn kind_of_event_type(event_type: &str) -> Option<EntraKind> {
-    let sign_in = |log_type, event_type| Some(EntraKind::SignIn { log_type, event_type });
+    let sign_in = |log_type, event_type| {
+        Some(EntraKind::SignIn {
+            log_type,
+            event_type,
+        })
+    };
     match event_type.to_ascii_lowercase().as_str() {
         "interactiveuser" => sign_in("interactive", "SigninLogs"),
         "noninteractiveuser" => sign_in("non_interactive", "AADNonInteractiveUserSignInLogs"),
@@ -204,9 +233,16 @@ impl<'v, 'a> EntraView<'v, 'a> {
 
     /// True when the record looks like an Entra record at all.
     pub fn is_entra(&self) -> bool {
-        [CATEGORY, TYPE, PROPERTIES, CREATED, ACTIVITY_TIME, GENERATED]
-            .iter()
-            .any(|&slot| self.top[slot].is_some())
+        [
+            CATEGORY,
+            TYPE,
+            PROPERTIES,
+            CREATED,
+            ACTIVITY_TIME,
+            GENERATED,
+        ]
+        .iter()
+        .any(|&slot| self.top[slot].is_some())
     }
 
     /// Sign-in or audit, and which log, from the category / table name or, for Graph
@@ -219,16 +255,25 @@ impl<'v, 'a> EntraView<'v, 'a> {
             }
         }
         if let Some(Json::Array(types)) = self.get(EVENT_TYPES) {
-            if let Some(kind) = types.iter().find_map(|t| str_of(Some(t)).and_then(kind_of_event_type)) {
+            if let Some(kind) = types
+                .iter()
+                .find_map(|t| str_of(Some(t)).and_then(kind_of_event_type))
+            {
                 return Ok(kind);
             }
         }
         if self.get(CREATED).is_some() && (self.get(UPN).is_some() || self.get(APP_ID).is_some()) {
             let interactive = bool_of(self.get(IS_INTERACTIVE)).unwrap_or(true);
             return Ok(if interactive {
-                EntraKind::SignIn { log_type: "interactive", event_type: "SigninLogs" }
+                EntraKind::SignIn {
+                    log_type: "interactive",
+                    event_type: "SigninLogs",
+                }
             } else {
-                EntraKind::SignIn { log_type: "non_interactive", event_type: "AADNonInteractiveUserSignInLogs" }
+                EntraKind::SignIn {
+                    log_type: "non_interactive",
+                    event_type: "AADNonInteractiveUserSignInLogs",
+                }
             });
         }
         if self.get(ACTIVITY_NAME).is_some() || self.get(INITIATED_BY).is_some() {
@@ -236,8 +281,14 @@ impl<'v, 'a> EntraView<'v, 'a> {
         }
         let category = named.into_iter().find_map(|value| str_of(value));
         Err(match category {
-            Some(category) => Rejection::new("category", format!("unsupported Entra log category {category:?}")),
-            None => Rejection::new("category", "Entra record without a category, table type or sign-in fields"),
+            Some(category) => Rejection::new(
+                "category",
+                format!("unsupported Entra log category {category:?}"),
+            ),
+            None => Rejection::new(
+                "category",
+                "Entra record without a category, table type or sign-in fields",
+            ),
         })
     }
 
@@ -249,7 +300,8 @@ impl<'v, 'a> EntraView<'v, 'a> {
                 match parse_timestamp_micros(&value) {
                     Ok(micros) => return Ok(micros),
                     Err(error) => {
-                        first_error.get_or_insert(Rejection::new(slot_field(slot), error.to_string()));
+                        first_error
+                            .get_or_insert(Rejection::new(slot_field(slot), error.to_string()));
                     }
                 }
             }
@@ -273,7 +325,9 @@ fn slot_field(slot: usize) -> &'static str {
 
 /// Entra error codes that mark an interrupted sign-in (the user was asked for more,
 /// e.g. MFA or "stay signed in?"), not a failed one.
-const INTERRUPT_CODES: &[i64] = &[16000, 50058, 50072, 50074, 50076, 50079, 50097, 50125, 50140, 50158, 50199, 65001];
+const INTERRUPT_CODES: &[i64] = &[
+    16000, 50058, 50072, 50074, 50076, 50079, 50097, 50125, 50140, 50158, 50199, 65001,
+];
 
 fn result_of(code: Option<&str>) -> Option<&'static str> {
     let code = code?;
@@ -358,7 +412,8 @@ pub fn extract_signin<'v, 'a>(
         _ => None,
     });
     let in_device = |key: &str| device.and_then(|d| member(d, key));
-    let code = text(status.and_then(|s| member(s, "errorCode"))).or_else(|| text(view.get(RESULT_TYPE)));
+    let code =
+        text(status.and_then(|s| member(s, "errorCode"))).or_else(|| text(view.get(RESULT_TYPE)));
     let is_principal = matches!(log_type, "service_principal" | "managed_identity");
     let (user, user_id, app) = if is_principal {
         (
@@ -367,7 +422,11 @@ pub fn extract_signin<'v, 'a>(
             text(view.get(SP_NAME)).or_else(|| text(view.get(APP))),
         )
     } else {
-        (lowercase(text(view.get(UPN))), text(view.get(USER_ID)), text(view.get(APP)))
+        (
+            lowercase(text(view.get(UPN))),
+            text(view.get(USER_ID)),
+            text(view.get(APP)),
+        )
     };
     let event_id = view.event_id();
     let row = SigninRow {
@@ -414,11 +473,19 @@ pub fn extract_signin<'v, 'a>(
 }
 
 /// Fills an `audit` row from an Entra directory-audit record.
-pub fn extract_audit<'v, 'a>(view: &EntraView<'v, 'a>, fill: &mut dyn FnMut(AuditRow<'_>)) -> Result<(), Rejection> {
+pub fn extract_audit<'v, 'a>(
+    view: &EntraView<'v, 'a>,
+    fill: &mut dyn FnMut(AuditRow<'_>),
+) -> Result<(), Rejection> {
     let time = view.event_time(&[ACTIVITY_TIME, GENERATED, TIME])?;
     let operation = text(view.get(ACTIVITY_NAME))
         .or_else(|| text(view.get(OPERATION_NAME)))
-        .ok_or_else(|| Rejection::new("activityDisplayName", "audit record without an activity name"))?;
+        .ok_or_else(|| {
+            Rejection::new(
+                "activityDisplayName",
+                "audit record without an activity name",
+            )
+        })?;
     let initiated = nested(view.get(INITIATED_BY));
     let targets = nested(view.get(TARGETS));
     let initiated_by = initiated.as_ref().map(Nested::get);
@@ -432,14 +499,15 @@ pub fn extract_audit<'v, 'a>(view: &EntraView<'v, 'a>, fill: &mut dyn FnMut(Audi
         Some(Json::Array(items)) => items.first(),
         _ => None,
     };
-    let target = lowercase(text(first_target.and_then(|t| member(t, "userPrincipalName"))))
-        .or_else(|| text(first_target.and_then(|t| member(t, "displayName"))));
+    let target = lowercase(text(
+        first_target.and_then(|t| member(t, "userPrincipalName")),
+    ))
+    .or_else(|| text(first_target.and_then(|t| member(t, "displayName"))));
     // The diagnostic wrapper's category is the log ("AuditLogs"); the audit category
     // (e.g. "ApplicationManagement") is inside, or is the wrapper's category for
     // records exported per audit category.
-    let category = text(view.inner[CATEGORY]).or_else(|| {
-        text(view.top[CATEGORY]).filter(|c| !c.eq_ignore_ascii_case("AuditLogs"))
-    });
+    let category = text(view.inner[CATEGORY])
+        .or_else(|| text(view.top[CATEGORY]).filter(|c| !c.eq_ignore_ascii_case("AuditLogs")));
     let details = audit_details(view, targets.as_ref().map(Nested::get));
     let row = AuditRow {
         time,
@@ -448,7 +516,8 @@ pub fn extract_audit<'v, 'a>(view: &EntraView<'v, 'a>, fill: &mut dyn FnMut(Audi
         operation,
         category,
         actor,
-        actor_ip: text(user.and_then(|u| member(u, "ipAddress"))).or_else(|| text(view.get(CALLER_IP))),
+        actor_ip: text(user.and_then(|u| member(u, "ipAddress")))
+            .or_else(|| text(view.get(CALLER_IP))),
         target,
         target_id: text(first_target.and_then(|t| member(t, "id"))),
         result: text(view.get(RESULT)).map(|r| Cow::Owned(r.to_ascii_lowercase())),
@@ -487,8 +556,14 @@ mod tests {
 
     #[test]
     fn token_type_display_text_is_normalised() {
-        assert_eq!(token_type_of(Some("Primary Refresh Token".into())).as_deref(), Some("primaryRefreshToken"));
-        assert_eq!(token_type_of(Some("refreshToken".into())).as_deref(), Some("refreshToken"));
+        assert_eq!(
+            token_type_of(Some("Primary Refresh Token".into())).as_deref(),
+            Some("primaryRefreshToken")
+        );
+        assert_eq!(
+            token_type_of(Some("refreshToken".into())).as_deref(),
+            Some("refreshToken")
+        );
         assert_eq!(token_type_of(Some("None".into())).as_deref(), Some("none"));
     }
 

@@ -221,7 +221,8 @@ pub fn member<'v, 'a>(value: &'v Json<'a>, key: &str) -> Option<&'v Json<'a>> {
 
 /// Follows a path of members (case-insensitive).
 pub fn path<'v, 'a>(value: &'v Json<'a>, keys: &[&str]) -> Option<&'v Json<'a>> {
-    keys.iter().try_fold(value, |current, key| member(current, key))
+    keys.iter()
+        .try_fold(value, |current, key| member(current, key))
 }
 
 /// The keys of an object, for messages about records we cannot classify.
@@ -288,13 +289,16 @@ mod tests {
 
     fn parse(text: &str) -> Json<'static> {
         let mut bytes = text.as_bytes().to_vec();
-        simd_json::to_borrowed_value(&mut bytes).unwrap().into_static()
+        simd_json::to_borrowed_value(&mut bytes)
+            .unwrap()
+            .into_static()
     }
 
     #[test]
     fn key_table_is_case_insensitive_and_last_non_null_wins() {
         let table = KeyTable::new(&[&["userPrincipalName"], &["ipAddress", "callerIpAddress"]]);
-        let value = parse(r#"{"USERPRINCIPALNAME":"a@b.c","callerIpAddress":"1.2.3.4","ipaddress":null}"#);
+        let value =
+            parse(r#"{"USERPRINCIPALNAME":"a@b.c","callerIpAddress":"1.2.3.4","ipaddress":null}"#);
         let mut slots = [None; 2];
         table.pick(Some(&value), &mut slots);
         assert_eq!(str_of(slots[0]), Some("a@b.c"));
@@ -315,7 +319,9 @@ mod tests {
 
     #[test]
     fn nested_objects_may_be_json_strings() {
-        let value = parse(r#"{"LocationDetails":"{\"city\":\"Berlin\"}","DeviceDetail":{"browser":"Edge"}}"#);
+        let value = parse(
+            r#"{"LocationDetails":"{\"city\":\"Berlin\"}","DeviceDetail":{"browser":"Edge"}}"#,
+        );
         let location = nested(member(&value, "locationdetails")).unwrap();
         assert_eq!(str_of(member(location.get(), "city")), Some("Berlin"));
         let device = nested(member(&value, "DeviceDetail")).unwrap();

@@ -80,19 +80,27 @@ impl RecordParser {
         signins: &mut SigninBuilder,
         audit: &mut AuditBuilder,
     ) -> Result<Landed, Rejection> {
-        let raw = std::str::from_utf8(record)
-            .map_err(|error| Rejection::new("(record)", format!("not valid UTF-8 at byte {}", error.valid_up_to())))?;
+        let raw = std::str::from_utf8(record).map_err(|error| {
+            Rejection::new(
+                "(record)",
+                format!("not valid UTF-8 at byte {}", error.valid_up_to()),
+            )
+        })?;
         self.scratch.clear();
         self.scratch.extend_from_slice(record);
         let value = match simd_json::to_borrowed_value(&mut self.scratch) {
             Ok(value) => value,
             Err(first_error) => {
                 let Some(repaired) = json::strip_trailing_commas(record) else {
-                    return Err(Rejection::new("(record)", format!("invalid JSON: {first_error}")));
+                    return Err(Rejection::new(
+                        "(record)",
+                        format!("invalid JSON: {first_error}"),
+                    ));
                 };
                 self.repaired = repaired;
-                simd_json::to_borrowed_value(&mut self.repaired)
-                    .map_err(|_| Rejection::new("(record)", format!("invalid JSON: {first_error}")))?
+                simd_json::to_borrowed_value(&mut self.repaired).map_err(|_| {
+                    Rejection::new("(record)", format!("invalid JSON: {first_error}"))
+                })?
             }
         };
         classify_and_extract(&value, raw, self.hint, signins, audit)
@@ -131,20 +139,28 @@ fn classify_and_extract(
             };
         }
         if hint == SourceHint::Okta {
-            return Err(Rejection::new("eventType", "not an Okta LogEvent (no eventType/published/uuid)"));
+            return Err(Rejection::new(
+                "eventType",
+                "not an Okta LogEvent (no eventType/published/uuid)",
+            ));
         }
     }
     let entra = EntraView::new(value);
     if !entra.is_entra() {
         return Err(Rejection::new(
             "(record)",
-            format!("not a recognised Entra or Okta record (keys: {})", json::key_list(value, 12)),
+            format!(
+                "not a recognised Entra or Okta record (keys: {})",
+                json::key_list(value, 12)
+            ),
         ));
     }
     match entra.kind()? {
-        EntraKind::SignIn { log_type, event_type } => {
-            entra::extract_signin(&entra, log_type, event_type, &mut append_signin).map(|()| Landed::Signin)
-        }
+        EntraKind::SignIn {
+            log_type,
+            event_type,
+        } => entra::extract_signin(&entra, log_type, event_type, &mut append_signin)
+            .map(|()| Landed::Signin),
         EntraKind::Audit => entra::extract_audit(&entra, &mut append_audit).map(|()| Landed::Audit),
     }
 }
@@ -178,5 +194,8 @@ pub fn not_a_log_record(record: &[u8]) -> Option<String> {
     if entra.is_entra() && entra.kind().is_ok() {
         return None;
     }
-    Some(format!("not a log record (keys: {})", json::key_list(&parsed, 8)))
+    Some(format!(
+        "not a log record (keys: {})",
+        json::key_list(&parsed, 8)
+    ))
 }

@@ -30,11 +30,11 @@ use std::sync::LazyLock;
 
 use simd_json::prelude::*;
 
+use super::Rejection;
 use super::country::country_code;
 use super::json::{Json, KeyTable, bool_of, float_of, int_of, member, str_of, text};
 use super::row::{AuditRow, SigninRow, Text};
 use super::time::parse_timestamp_micros;
-use super::Rejection;
 
 const PUBLISHED: usize = 0;
 const UUID: usize = 1;
@@ -88,7 +88,9 @@ impl<'v, 'a> OktaView<'v, 'a> {
     /// A LogEvent has an event type and at least one of its identifying fields.
     pub fn is_okta(&self) -> bool {
         self.slots[EVENT_TYPE].is_some()
-            && (self.slots[PUBLISHED].is_some() || self.slots[UUID].is_some() || self.slots[ACTOR].is_some())
+            && (self.slots[PUBLISHED].is_some()
+                || self.slots[UUID].is_some()
+                || self.slots[ACTOR].is_some())
     }
 
     fn event_type(&self) -> Option<&'v str> {
@@ -101,8 +103,10 @@ impl<'v, 'a> OktaView<'v, 'a> {
     }
 
     fn time(&self) -> Result<i64, Rejection> {
-        let published = text(self.slots[PUBLISHED]).ok_or_else(|| Rejection::new("published", "no event time"))?;
-        parse_timestamp_micros(&published).map_err(|error| Rejection::new("published", error.to_string()))
+        let published = text(self.slots[PUBLISHED])
+            .ok_or_else(|| Rejection::new("published", "no event time"))?;
+        parse_timestamp_micros(&published)
+            .map_err(|error| Rejection::new("published", error.to_string()))
     }
 
     fn debug_data(&self) -> Option<&'v Json<'a>> {
@@ -134,7 +138,8 @@ impl<'v, 'a> OktaView<'v, 'a> {
     /// The user the event is about: the actor when it is a user, else a user target.
     fn user(&self) -> (Text<'v>, Text<'v>) {
         let actor = self.slots[ACTOR];
-        let actor_is_user = str_of(actor.and_then(|a| member(a, "type"))).is_some_and(|t| t.eq_ignore_ascii_case("User"));
+        let actor_is_user = str_of(actor.and_then(|a| member(a, "type")))
+            .is_some_and(|t| t.eq_ignore_ascii_case("User"));
         let subject = if actor_is_user {
             actor
         } else {
@@ -207,7 +212,10 @@ fn device_trust(device: Option<&Json<'_>>) -> Text<'static> {
 }
 
 /// Fills a `signins` row from an Okta authentication/session event.
-pub fn extract_signin<'v, 'a>(view: &OktaView<'v, 'a>, fill: &mut dyn FnMut(SigninRow<'_>)) -> Result<(), Rejection> {
+pub fn extract_signin<'v, 'a>(
+    view: &OktaView<'v, 'a>,
+    fill: &mut dyn FnMut(SigninRow<'_>),
+) -> Result<(), Rejection> {
     let time = view.time()?;
     let client = view.slots[CLIENT];
     let geo = client.and_then(|c| member(c, "geographicalContext"));
@@ -245,9 +253,11 @@ pub fn extract_signin<'v, 'a>(view: &OktaView<'v, 'a>, fill: &mut dyn FnMut(Sign
         as_org: text(security.and_then(|s| member(s, "asOrg"))),
         isp: text(security.and_then(|s| member(s, "isp"))),
         is_proxy: bool_of(security.and_then(|s| member(s, "isProxy"))),
-        country: str_of(geo.and_then(|g| member(g, "country"))).map(|name| match country_code(name) {
-            Some(code) => Cow::Borrowed(code),
-            None => Cow::Borrowed(name),
+        country: str_of(geo.and_then(|g| member(g, "country"))).map(|name| {
+            match country_code(name) {
+                Some(code) => Cow::Borrowed(code),
+                None => Cow::Borrowed(name),
+            }
         }),
         region: text(geo.and_then(|g| member(g, "state"))),
         city: text(geo.and_then(|g| member(g, "city"))),
@@ -268,16 +278,23 @@ pub fn extract_signin<'v, 'a>(view: &OktaView<'v, 'a>, fill: &mut dyn FnMut(Sign
         auth_requirement: text(auth.and_then(|a| member(a, "credentialType"))),
         result: result_of(outcome_result).map(Cow::Borrowed),
         result_code: text(outcome.and_then(|o| member(o, "reason"))),
-        risk: str_of(debug.and_then(|d| member(d, "risk"))).and_then(risk_level).map(Cow::Owned),
+        risk: str_of(debug.and_then(|d| member(d, "risk")))
+            .and_then(risk_level)
+            .map(Cow::Owned),
     };
     fill(row);
     Ok(())
 }
 
 /// Fills an `audit` row from an Okta admin, lifecycle or application event.
-pub fn extract_audit<'v, 'a>(view: &OktaView<'v, 'a>, fill: &mut dyn FnMut(AuditRow<'_>)) -> Result<(), Rejection> {
+pub fn extract_audit<'v, 'a>(
+    view: &OktaView<'v, 'a>,
+    fill: &mut dyn FnMut(AuditRow<'_>),
+) -> Result<(), Rejection> {
     let time = view.time()?;
-    let event_type = view.event_type().ok_or_else(|| Rejection::new("eventType", "no event type"))?;
+    let event_type = view
+        .event_type()
+        .ok_or_else(|| Rejection::new("eventType", "no event type"))?;
     let actor = view.slots[ACTOR];
     let first_target = view.targets().first();
     let mut details = String::from("{");
@@ -310,7 +327,10 @@ pub fn extract_audit<'v, 'a>(view: &OktaView<'v, 'a>, fill: &mut dyn FnMut(Audit
         target: lowercase(text(first_target.and_then(|t| member(t, "alternateId"))))
             .or_else(|| text(first_target.and_then(|t| member(t, "displayName")))),
         target_id: text(first_target.and_then(|t| member(t, "id"))),
-        result: result_of(str_of(view.slots[OUTCOME].and_then(|o| member(o, "result")))).map(Cow::Borrowed),
+        result: result_of(str_of(
+            view.slots[OUTCOME].and_then(|o| member(o, "result")),
+        ))
+        .map(Cow::Borrowed),
         details: Some(Cow::Owned(details)),
     };
     fill(row);
@@ -324,7 +344,10 @@ mod tests {
     #[test]
     fn risk_levels_from_java_maps() {
         assert_eq!(risk_level("{level=LOW}").as_deref(), Some("low"));
-        assert_eq!(risk_level("{reasons=Anomalous Device, Anomalous Location, level=HIGH}").as_deref(), Some("high"));
+        assert_eq!(
+            risk_level("{reasons=Anomalous Device, Anomalous Location, level=HIGH}").as_deref(),
+            Some("high")
+        );
         assert_eq!(risk_level("{}"), None);
     }
 

@@ -28,7 +28,8 @@ fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     let era = year.div_euclid(400);
     let year_of_era = year - era * 400;
     let month = i64::from(month);
-    let day_of_year = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let day_of_year =
+        (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
     let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
     era * 146_097 + day_of_era - 719_468
 }
@@ -131,7 +132,9 @@ fn zone(cursor: &mut Cursor<'_>) -> Option<i64> {
     if cursor.eat(b'Z') || cursor.eat(b'z') {
         return Some(0);
     }
-    if cursor.bytes[cursor.at..].eq_ignore_ascii_case(b"UTC") || cursor.bytes[cursor.at..].eq_ignore_ascii_case(b"GMT") {
+    if cursor.bytes[cursor.at..].eq_ignore_ascii_case(b"UTC")
+        || cursor.bytes[cursor.at..].eq_ignore_ascii_case(b"GMT")
+    {
         cursor.at = cursor.bytes.len();
         return Some(0);
     }
@@ -165,7 +168,11 @@ fn iso(bytes: &[u8]) -> Option<Parts> {
         let (hour, _) = cursor.digits(2, 2)?;
         cursor.eat(b':').then_some(())?;
         let (minute, _) = cursor.digits(2, 2)?;
-        let second = if cursor.eat(b':') { cursor.digits(2, 2)?.0 } else { 0 };
+        let second = if cursor.eat(b':') {
+            cursor.digits(2, 2)?.0
+        } else {
+            0
+        };
         (hour, minute, second, fraction(&mut cursor))
     };
     let offset_seconds = zone(&mut cursor)?;
@@ -194,11 +201,17 @@ fn us(bytes: &[u8]) -> Option<Parts> {
     let (mut hour, _) = cursor.digits(1, 2)?;
     cursor.eat(b':').then_some(())?;
     let (minute, _) = cursor.digits(2, 2)?;
-    let second = if cursor.eat(b':') { cursor.digits(2, 2)?.0 } else { 0 };
+    let second = if cursor.eat(b':') {
+        cursor.digits(2, 2)?.0
+    } else {
+        0
+    };
     let micros = fraction(&mut cursor);
     cursor.skip_spaces();
     let rest = &cursor.bytes[cursor.at..];
-    if rest.len() >= 2 && (rest[..2].eq_ignore_ascii_case(b"AM") || rest[..2].eq_ignore_ascii_case(b"PM")) {
+    if rest.len() >= 2
+        && (rest[..2].eq_ignore_ascii_case(b"AM") || rest[..2].eq_ignore_ascii_case(b"PM"))
+    {
         if !(1..=12).contains(&hour) {
             return None;
         }
@@ -234,7 +247,10 @@ pub fn parse_timestamp_micros(text: &str) -> Result<i64, TimeError> {
         _ => us(bytes),
     }
     .ok_or_else(|| TimeError(format!("unrecognised timestamp {trimmed:?}")))?;
-    if !(1..=12).contains(&parts.month) || parts.day == 0 || parts.day > days_in_month(parts.year, parts.month) {
+    if !(1..=12).contains(&parts.month)
+        || parts.day == 0
+        || parts.day > days_in_month(parts.year, parts.month)
+    {
         return Err(TimeError(format!("impossible date in {trimmed:?}")));
     }
     // 60 is a leap second; it folds into the next minute like most parsers do.
@@ -263,7 +279,8 @@ pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let day_of_era = z - era * 146_097;
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
     let mp = (5 * day_of_year + 2) / 153;
     let day = (day_of_year - (153 * mp + 2) / 5 + 1) as u32;
@@ -299,7 +316,10 @@ mod tests {
 
     #[test]
     fn fractions_offsets_and_portal_csv() {
-        assert_eq!(parse_timestamp_micros("2022-01-24T05:10:08.6816663Z").unwrap() % 1_000_000, 681_666);
+        assert_eq!(
+            parse_timestamp_micros("2022-01-24T05:10:08.6816663Z").unwrap() % 1_000_000,
+            681_666
+        );
         assert_eq!(
             parse_timestamp_micros("2022-01-24T00:10:08-05:00"),
             parse_timestamp_micros("2022-01-24T05:10:08Z")
@@ -316,7 +336,12 @@ mod tests {
 
     #[test]
     fn impossible_and_garbage_values_are_errors() {
-        assert!(parse_timestamp_micros("2017-09-31T22:23:07.777Z").unwrap_err().0.contains("impossible date"));
+        assert!(
+            parse_timestamp_micros("2017-09-31T22:23:07.777Z")
+                .unwrap_err()
+                .0
+                .contains("impossible date")
+        );
         assert!(parse_timestamp_micros("redacted").is_err());
         assert!(parse_timestamp_micros("").is_err());
         assert!(parse_timestamp_micros("2020-02-30").is_err());
@@ -327,6 +352,9 @@ mod tests {
     fn dates_round_trip() {
         assert_eq!(date_of_micros(REFERENCE), "2007-01-09");
         assert_eq!(date_of_micros(-1), "1969-12-31");
-        assert_eq!(date_of_micros(parse_timestamp_micros("2024-02-29T23:59:59Z").unwrap()), "2024-02-29");
+        assert_eq!(
+            date_of_micros(parse_timestamp_micros("2024-02-29T23:59:59Z").unwrap()),
+            "2024-02-29"
+        );
     }
 }

@@ -1,0 +1,168 @@
+//! `tokenhunt hunt` and `tokenhunt hunts`.
+
+use std::io::Write;
+
+use anyhow::{Result, bail};
+use tokenhunt_engine::hunt::{
+    Finding, findings_batch, group_incidents, load_hunts, run_hunts, select,
+};
+use tokenhunt_engine::timerange::{TimeRange, now_micros};
+
+use crate::args::{GroupBy, HuntArgs, OutputFormat};
+use crate::context::Context;
+use crate::output::{TableStyle, parquet_bytes, write_batches};
+
+/// Columns the table view shows; the other formats carry the whole contract.
+const TABLE_COLUMNS: &[&str] = &[
+    "score",
+    "severity",
+    "hunt",
+    "user",
+    "session_id",
+    "first_seen",
+    "last_seen",
+    "countries",
+    "reason",
+];
+
+pub async fn run(context: &Context, args: &HuntArgs) -> Result<()> {
+    if !args.all && args.ids.is_empty() {
+        bail!("name the hunts to run, or pass --all (see `tokenhunt hunts`)");
+    }
+    let config = context.config()?;
+    let hunts = load_hunts(&config)?;
+    let selected = select(&hunts, &args.ids, &config)?;
+    let range = TimeRange::parse(
+        context.global.since.as_deref(),
+        context.global.until.as_deref(),
+        now_micros(),
+    )?;
+    let ctx = context.session().await?;
+    let runs = run_hunts(&ctx, &selected, &config, &range).await?;
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut failed = Vec::new();
+    for run in &runs {
+        match &run.error {
+            Some(error) => {
+                eprintln!("hunt {} failed: {error}", run.hunt);
+                failed.push(run.hunt.clone());
+            }
+            None if context.global.verbose > 0 => {
+                eprintln!(
+                    "hunt {:<40} {:>5} finding(s) in {:.2} s",
+                    run.hunt,
+                    run.findings.len(),
+                    run.seconds
+                )
+            }
+            None => {}
+        }
+        findings.extend(run.findings.iter().cloned());
+    }
+    if args.group == Some(GroupBy::Incidents) {
+        findings = group_incidents(&findings);
+    }
+    findings.retain(|f| f.score >= args.min_score);
+    findings.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| a.first_seen.cmp(&b.first_seen))
+    });
+    let format = context.format_or(OutputFormat::Table);
+    write_findings(&findings, format, args.out.as_deref())?;
+    if !context.global.quiet {
+        let what = if args.group.is_some() {
+            "incident(s)"
+        } else {
+            "finding(s)"
+        };
+        eprintln!("{} {what} from {} hunt(s)", findings.len(), runs.len());
+    }
+    if !failed.is_empty() {
+        bail!("{} hunt(s) failed: {}", failed.len(), failed.join(", "));
+    }
+    Ok(())
+}
+
+/// Prints findings in the chosen format, or writes them to `out`.
+pub fn write_findings(findings: &[Finding], format: OutputFormat, out: Option<&str>) -> Result<()> {
+    let mut bytes = Vec::new();
+    match format {
+        OutputFormat::Jsonl => {
+            for finding in findings {
+                serde_json::to_writer(&mut bytes, finding)?;
+                bytes.push(b'\n');
+            }
+        }
+        OutputFormat::Json => {
+            serde_json::to_writer_pretty(&mut bytes, findings)?;
+            bytes.push(b'\n');
+        }
+        OutputFormat::Parquet => {
+            let batch = findings_batch(findings)?;
+            bytes = parquet_bytes(&batch.schema(), &[batch])?;
+        }
+        OutputFormat::Table | OutputFormat::Vertical | OutputFormat::Csv => {
+            let batch = findings_batch(findings)?;
+            let batch = if format == OutputFormat::Csv {
+                batch
+            } else {
+                let indices: Vec<usize> = TABLE_COLUMNS
+                    .iter()
+                    .filter_map(|c| batch.schema().index_of(c).ok())
+                    .collect();
+                batch.project(&indices)?
+            };
+            let style = match out {
+                Some(_) => TableStyle {
+                    width: None,
+                    max_rows: 0,
+                    color: false,
+                },
+                None => TableStyle::for_stdout(0),
+            };
+            write_batches(format, &batch.schema(), &[batch], &style, &mut bytes)?;
+        }
+    }
+    match out {
+        None => {
+            if format == OutputFormat::Parquet {
+                bail!("--format parquet needs --out <file or URL>");
+            }
+            std::io::stdout().lock().write_all(&bytes)?;
+        }
+        Some(location) => tokenhunt_engine::lake::store::write_location(location, bytes)?,
+    }
+    Ok(())
+}
+
+/// `tokenhunt hunts`: the library.
+pub fn list(context: &Context) -> Result<()> {
+    let config = context.config()?;
+    let hunts = load_hunts(&config)?;
+    let mut out = std::io::stdout().lock();
+    for hunt in &hunts {
+        let meta = &hunt.metadata;
+        let enabled = if config.hunt_enabled(&meta.id) {
+            ""
+        } else {
+            " (disabled)"
+        };
+        writeln!(
+            out,
+            "{:<40} {:<10} {:<8} {}{enabled}",
+            meta.id, meta.technique, meta.severity, meta.title
+        )?;
+        if context.global.verbose > 0 {
+            writeln!(out, "    {}", meta.description)?;
+            for parameter in &meta.parameters {
+                writeln!(
+                    out,
+                    "    ${{{}}} = {}  {}",
+                    parameter.name, parameter.default, parameter.description
+                )?;
+            }
+        }
+    }
+    Ok(())
+}

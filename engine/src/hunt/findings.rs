@@ -1,0 +1,250 @@
+//! Findings: what a hunt reports, in one contract for every output format.
+//!
+//! A hunt's SQL returns one row per finding with at least `user`, `first_seen`,
+//! `last_seen` and `reason`; optionally `session_id`, `source`, `score` (0–100),
+//! `ips`, `asns`, `countries`, `apps` (lists or single values), `evidence` (a struct
+//! or JSON text) and `finding_key` (what makes the finding unique when it is not the
+//! session). The runner adds the id, hunt, technique and severity.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{
+    ArrayRef, Float64Array, Int64Builder, ListBuilder, RecordBatch, StringArray, StringBuilder,
+};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::metadata::HuntMetadata;
+use crate::error::{EngineError, Result};
+
+/// One finding, as printed and stored.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Finding {
+    pub finding_id: String,
+    pub hunt: String,
+    pub technique: String,
+    pub severity: String,
+    pub score: f64,
+    pub user: Option<String>,
+    pub session_id: Option<String>,
+    pub source: String,
+    pub first_seen: String,
+    pub last_seen: String,
+    pub ips: Vec<String>,
+    pub asns: Vec<i64>,
+    pub countries: Vec<String>,
+    pub apps: Vec<String>,
+    pub reason: String,
+    pub evidence: Value,
+}
+
+/// The default score of a severity, when a hunt does not compute one.
+pub fn severity_score(severity: &str) -> f64 {
+    match severity {
+        "critical" => 90.0,
+        "high" => 75.0,
+        "medium" => 50.0,
+        _ => 25.0,
+    }
+}
+
+/// Rank of a severity, for taking the highest.
+pub fn severity_rank(severity: &str) -> usize {
+    super::metadata::SEVERITIES
+        .iter()
+        .position(|s| *s == severity)
+        .unwrap_or(0)
+}
+
+/// A stable id: the same hunt on the same evidence gives the same id on every run.
+pub fn finding_id(parts: &[&str]) -> String {
+    let joined = parts.join("\u{1f}");
+    format!("{:032x}", xxhash_rust::xxh3::xxh3_128(joined.as_bytes()))
+}
+
+fn text(value: Option<&Value>) -> Option<String> {
+    match value? {
+        Value::Null => None,
+        Value::String(s) if s.is_empty() => None,
+        Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
+    }
+}
+
+fn strings(value: Option<&Value>) -> Vec<String> {
+    let mut items: Vec<String> = match value {
+        Some(Value::Array(items)) => items.iter().filter_map(|v| text(Some(v))).collect(),
+        other => text(other).into_iter().collect(),
+    };
+    items.sort();
+    items.dedup();
+    items
+}
+
+fn numbers(value: Option<&Value>) -> Vec<i64> {
+    let mut items: Vec<i64> = match value {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))
+            .collect(),
+        Some(v) => v.as_i64().into_iter().collect(),
+        None => Vec::new(),
+    };
+    items.sort_unstable();
+    items.dedup();
+    items
+}
+
+/// Timestamps arrive as RFC 3339-ish text from the JSON writer; normalise to `Z`.
+fn time_text(value: Option<&Value>) -> Option<String> {
+    let raw = text(value)?;
+    let micros = crate::parse::time::parse_timestamp_micros(&raw).ok()?;
+    Some(crate::timerange::rfc3339(micros))
+}
+
+/// Converts a hunt's result rows to findings.
+pub fn findings_from_batches(hunt: &HuntMetadata, batches: &[RecordBatch]) -> Result<Vec<Finding>> {
+    let mut rows = Vec::new();
+    for batch in batches {
+        let mut buffer = Vec::new();
+        {
+            let mut writer = datafusion::arrow::json::LineDelimitedWriter::new(&mut buffer);
+            writer.write(batch)?;
+            writer.finish()?;
+        }
+        for line in buffer.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+            let row: Map<String, Value> = serde_json::from_slice(line)
+                .map_err(|e| EngineError::Invalid(format!("hunt {}: {e}", hunt.id)))?;
+            rows.push(row);
+        }
+    }
+    rows.iter().map(|row| finding_from_row(hunt, row)).collect()
+}
+
+fn finding_from_row(hunt: &HuntMetadata, row: &Map<String, Value>) -> Result<Finding> {
+    let missing = |column: &str| {
+        EngineError::Invalid(format!("hunt {}: result has no `{column}` column", hunt.id))
+    };
+    let first_seen = time_text(row.get("first_seen")).ok_or_else(|| missing("first_seen"))?;
+    let last_seen = time_text(row.get("last_seen")).unwrap_or_else(|| first_seen.clone());
+    let reason = text(row.get("reason")).ok_or_else(|| missing("reason"))?;
+    let user = text(row.get("user")).map(|u| u.to_lowercase());
+    let session_id = text(row.get("session_id"));
+    let evidence = match row.get("evidence") {
+        Some(Value::String(json)) => {
+            serde_json::from_str(json).unwrap_or_else(|_| Value::String(json.clone()))
+        }
+        Some(Value::Null) | None => Value::Object(Map::new()),
+        Some(other) => other.clone(),
+    };
+    let score = row
+        .get("score")
+        .and_then(Value::as_f64)
+        .unwrap_or_else(|| severity_score(&hunt.severity))
+        .clamp(0.0, 100.0);
+    let key = text(row.get("finding_key")).unwrap_or_else(|| match &session_id {
+        Some(session) => session.clone(),
+        None => first_seen.clone(),
+    });
+    let source = text(row.get("source"))
+        .unwrap_or_else(|| hunt.sources.first().cloned().unwrap_or_default());
+    Ok(Finding {
+        finding_id: finding_id(&[&hunt.id, user.as_deref().unwrap_or(""), &key]),
+        hunt: hunt.id.clone(),
+        technique: hunt.technique.clone(),
+        severity: hunt.severity.clone(),
+        score: (score * 10.0).round() / 10.0,
+        user,
+        session_id,
+        source,
+        first_seen,
+        last_seen,
+        ips: strings(row.get("ips")),
+        asns: numbers(row.get("asns")),
+        countries: strings(row.get("countries")),
+        apps: strings(row.get("apps")),
+        reason,
+        evidence,
+    })
+}
+
+/// The findings contract as an Arrow schema (lists as lists, evidence as JSON text),
+/// for table, CSV and Parquet output.
+pub fn findings_schema() -> SchemaRef {
+    let list = |name: &str, item: DataType| {
+        Field::new(
+            name,
+            DataType::List(Arc::new(Field::new("item", item, true))),
+            false,
+        )
+    };
+    Arc::new(Schema::new(vec![
+        Field::new("finding_id", DataType::Utf8, false),
+        Field::new("hunt", DataType::Utf8, false),
+        Field::new("technique", DataType::Utf8, false),
+        Field::new("severity", DataType::Utf8, false),
+        Field::new("score", DataType::Float64, false),
+        Field::new("user", DataType::Utf8, true),
+        Field::new("session_id", DataType::Utf8, true),
+        Field::new("source", DataType::Utf8, false),
+        Field::new("first_seen", DataType::Utf8, false),
+        Field::new("last_seen", DataType::Utf8, false),
+        list("ips", DataType::Utf8),
+        list("asns", DataType::Int64),
+        list("countries", DataType::Utf8),
+        list("apps", DataType::Utf8),
+        Field::new("reason", DataType::Utf8, false),
+        Field::new("evidence", DataType::Utf8, false),
+    ]))
+}
+
+/// Findings as one record batch in [`findings_schema`].
+pub fn findings_batch(findings: &[Finding]) -> Result<RecordBatch> {
+    let column = |value: fn(&Finding) -> Option<&str>| -> ArrayRef {
+        Arc::new(StringArray::from(
+            findings.iter().map(value).collect::<Vec<_>>(),
+        ))
+    };
+    let list = |values: fn(&Finding) -> &[String]| -> ArrayRef {
+        let mut builder = ListBuilder::new(StringBuilder::new());
+        for finding in findings {
+            for value in values(finding) {
+                builder.values().append_value(value);
+            }
+            builder.append(true);
+        }
+        Arc::new(builder.finish())
+    };
+    let mut asns = ListBuilder::new(Int64Builder::new());
+    for finding in findings {
+        asns.values().append_slice(&finding.asns);
+        asns.append(true);
+    }
+    let columns: Vec<ArrayRef> = vec![
+        column(|f| Some(&f.finding_id)),
+        column(|f| Some(&f.hunt)),
+        column(|f| Some(&f.technique)),
+        column(|f| Some(&f.severity)),
+        Arc::new(Float64Array::from(
+            findings.iter().map(|f| f.score).collect::<Vec<_>>(),
+        )),
+        column(|f| f.user.as_deref()),
+        column(|f| f.session_id.as_deref()),
+        column(|f| Some(&f.source)),
+        column(|f| Some(&f.first_seen)),
+        column(|f| Some(&f.last_seen)),
+        list(|f| &f.ips),
+        Arc::new(asns.finish()),
+        list(|f| &f.countries),
+        list(|f| &f.apps),
+        column(|f| Some(&f.reason)),
+        Arc::new(StringArray::from(
+            findings
+                .iter()
+                .map(|f| f.evidence.to_string())
+                .collect::<Vec<_>>(),
+        )),
+    ];
+    Ok(RecordBatch::try_new(findings_schema(), columns)?)
+}

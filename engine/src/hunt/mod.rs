@@ -1,0 +1,13 @@
+//! Hunts: SQL files with a metadata header, run over a time range, producing
+//! findings in one contract (see `findings`).
+
+pub mod findings;
+pub mod incidents;
+pub mod library;
+pub mod metadata;
+pub mod run;
+
+pub use findings::{Finding, findings_batch, findings_schema};
+pub use incidents::group_incidents;
+pub use library::{Hunt, load_hunts, select};
+pub use run::{HuntRun, expand_sql, run_hunts};

@@ -179,11 +179,15 @@ impl ScalarUDFImpl for Ago {
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let n = args.number_rows;
         let spans = StrArg::new(&args.args[0])?;
-        let now = match args.args.get(1) {
-            Some(v) => TsArg::new(v)?,
-            // Only reachable when the optimizer's simplification is disabled.
-            None => TsArg::Scalar(Some(Utc::now().timestamp_micros())),
+        // Like `now()`, the one-argument form is always rewritten during simplification
+        // (which knows the query's start time). Failing here, instead of reading the clock,
+        // also stops the constant folder from folding it with a different instant.
+        let Some(now) = args.args.get(1) else {
+            return exec_err!(
+                "ago(): the query start time is unknown (expression simplification did not run)"
+            );
         };
+        let now = TsArg::new(now)?;
         let out: TimestampMicrosecondArray = (0..n)
             .map(|i| now.get(i)?.checked_sub(parse_timespan(spans.get(i)?)?))
             .collect::<TimestampMicrosecondArray>()

@@ -5,20 +5,29 @@
 //! `SessionState` (including Ballista scheduler and executor states) can call with the same
 //! [`ReferenceData`]; no function keeps process-global state.
 
+mod agg_support;
 mod args;
 pub mod asn_category;
+pub mod docs;
 pub mod error;
 pub mod geo;
+pub mod hop_window;
 pub mod ip;
 pub mod kql;
+pub mod kql_aggregates;
 pub mod reference;
+pub mod session_aggregates;
 pub mod useragent;
+
+#[cfg(test)]
+mod sql_tests;
 
 use std::sync::Arc;
 
 use datafusion::execution::FunctionRegistry;
-use datafusion::logical_expr::ScalarUDF;
+use datafusion::logical_expr::{AggregateUDF, ScalarUDF, WindowUDF};
 
+pub use docs::{FunctionDoc, FunctionKind, function_docs};
 pub use error::UdfError;
 pub use reference::{ReferenceConfig, ReferenceData};
 
@@ -56,6 +65,29 @@ pub fn register_all(
     ];
     for f in scalars {
         registry.register_udf(Arc::new(f))?;
+    }
+    use session_aggregates::{EventAggregate, EventSummary, SessionNetworks};
+    let aggregates: Vec<AggregateUDF> = vec![
+        SessionNetworks::new().into(),
+        SessionNetworks::with_widths().into(),
+        EventAggregate::new(EventSummary::MaxHopKmh).into(),
+        EventAggregate::new(EventSummary::NetworkSwitches).into(),
+        EventAggregate::new(EventSummary::NetworkReturns).into(),
+        kql_aggregates::MakeSet::new().into(),
+        kql_aggregates::DCount::new().into(),
+    ];
+    for f in aggregates {
+        registry.register_udaf(Arc::new(f))?;
+    }
+    use hop_window::{Hop, HopOutput};
+    for out in [
+        HopOutput::Struct,
+        HopOutput::Kmh,
+        HopOutput::Km,
+        HopOutput::Seconds,
+        HopOutput::NetworkChanged,
+    ] {
+        registry.register_udwf(Arc::new(WindowUDF::from(Hop::new(out))))?;
     }
     Ok(())
 }

@@ -77,11 +77,17 @@ impl Cidr {
 
     #[inline]
     pub fn contains(&self, ip: IpAddr) -> bool {
-        ip_key(ip) & mask(self.bits) == self.network
+        self.contains_key(ip_key(ip))
     }
 
+    /// Whether an [`ip_key`] lies in the block. An IPv6 block shorter than /96 (such as
+    /// `::/0`) means "IPv6 addresses" and does not match IPv4 addresses, even though their
+    /// keys live in `::ffff:0:0/96`.
     #[inline]
     pub fn contains_key(&self, key: u128) -> bool {
+        if self.bits < 96 && key >> 32 == 0xffff {
+            return false;
+        }
         key & mask(self.bits) == self.network
     }
 }

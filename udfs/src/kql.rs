@@ -382,10 +382,15 @@ impl ScalarUDFImpl for Bin {
     }
     fn coerce_types(&self, t: &[DataType]) -> Result<Vec<DataType>> {
         check_arity(self.name(), t.len(), 2, 2)?;
+        // A NULL value with a timespan or interval size is a NULL timestamp.
         let is_time = matches!(
             t[0],
             DataType::Timestamp(..) | DataType::Date32 | DataType::Date64
-        );
+        ) || (t[0] == DataType::Null
+            && matches!(
+                t[1],
+                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Interval(_)
+            ));
         if is_time {
             let size = match &t[1] {
                 DataType::Interval(IntervalUnit::MonthDayNano | IntervalUnit::DayTime) => {

@@ -898,3 +898,80 @@ async fn hop_streams_over_many_batches() {
     }
     assert_eq!(rows, 300);
 }
+
+#[tokio::test]
+async fn ip_location_db_mmdb_layout() {
+    let r = ReferenceData::load(&ReferenceConfig {
+        mmdb_paths: vec![mmdb("ip-location-db-city-layout-synthetic.mmdb")],
+        ..Default::default()
+    })
+    .unwrap();
+    let ctx = ctx_with(r);
+    let v = row(
+        &ctx,
+        "SELECT ip_country('192.0.2.9'), ip_geo('192.0.2.9')['city'], ip_geo('192.0.2.9')['lat'], \
+                ip_geo('198.51.100.1')['city'], ip_country('203.0.113.1')",
+    )
+    .await;
+    assert_eq!(str_of(&v[0]).as_deref(), Some("DE"));
+    assert_eq!(str_of(&v[1]).as_deref(), Some("Berlin"));
+    assert!(
+        (f64_of(&v[2]).unwrap() - 52.52).abs() < 1e-4,
+        "32-bit float widened"
+    );
+    assert_eq!(str_of(&v[3]), None, "empty city is NULL");
+    assert_eq!(str_of(&v[4]), None);
+}
+
+#[tokio::test]
+async fn null_in_null_out() {
+    let ctx = ctx_with(full_reference());
+    let calls = [
+        "geo_distance_km(NULL, NULL, NULL, NULL)",
+        "geo_velocity_kmh(NULL, NULL, NULL, NULL, NULL, NULL)",
+        "geo_velocity_kmh(NULL, NULL, NULL, NULL, NULL, NULL, NULL)",
+        "ip_in_cidr(NULL, NULL)",
+        "ip_prefix(NULL, NULL, NULL)",
+        "ip_network(NULL)",
+        "is_private_ip(NULL)",
+        "ip_asn(NULL)",
+        "ip_as_org(NULL)",
+        "ip_country(NULL)",
+        "ip_geo(NULL)",
+        "ip_is_anonymous(NULL)",
+        "ip_category(NULL)",
+        "asn_category(NULL)",
+        "is_hosting_asn(NULL)",
+        "ua_family(NULL)",
+        "ua_os(NULL)",
+        "ua_is_scripted(NULL)",
+        "ua_fingerprint(NULL)",
+        "ua_similarity(NULL, NULL)",
+        "ago(NULL)",
+        "datetime_diff(NULL, NULL, NULL)",
+        "bin(NULL, '1h')",
+        "bin(CAST(NULL AS TIMESTAMP), '1h')",
+        "bin(NULL, NULL)",
+    ];
+    for call in calls {
+        // Both as literals (constant-folded) and over a column.
+        let v = row(&ctx, &format!("SELECT {call}")).await;
+        assert!(v[0].is_null(), "{call} -> {:?}", v[0]);
+        let col = call.replace("NULL", "x");
+        let c = column(
+            &ctx,
+            &format!("SELECT {col} FROM (VALUES (NULL), (NULL)) AS t(x)"),
+            0,
+        )
+        .await;
+        assert!(c.iter().all(ScalarValue::is_null), "{col} -> {c:?}");
+    }
+    // Garbage strings are NULL, never errors.
+    let v = row(
+        &ctx,
+        "SELECT ip_asn('999.1.1.1'), ip_country('::zz'), ip_geo('null'), ip_category(''), \
+                ip_network('0.0.0.0/8'), ip_in_cidr('1.2.3.4', '1.2.3.4/99'), bin(TIMESTAMP '2024-01-01 00:00:00', 'soon')",
+    )
+    .await;
+    assert!(v.iter().all(ScalarValue::is_null), "{v:?}");
+}

@@ -72,6 +72,9 @@ pub struct MmdbSource {
     pub path: PathBuf,
     pub kind: MmdbKind,
     pub database_type: String,
+    /// The flat layout of ip-location-db's `.mmdb` files (`country_code`, `city`,
+    /// `latitude`, `longitude` at the top level) instead of MaxMind's nested one.
+    flat: bool,
     reader: Reader<Vec<u8>>,
 }
 
@@ -113,10 +116,13 @@ impl MmdbSource {
                 database_type: database_type.clone(),
             }
         })?;
+        // ip-location-db names its databases in lower case ("city", "country").
+        let flat = matches!(database_type.as_str(), "city" | "country");
         let src = MmdbSource {
             path: path.to_path_buf(),
             kind,
             database_type,
+            flat,
             reader,
         };
         src.probe().map_err(|message| UdfError::Mmdb {
@@ -140,6 +146,9 @@ impl MmdbSource {
                 .map(|n| n.to_string())
                 .unwrap_or_else(|_| "?".into());
             let res = match self.kind {
+                _ if self.flat => found
+                    .decode_path::<&str>(&maxminddb::path!["country_code"])
+                    .map(|_| ()),
                 MmdbKind::City => found.decode::<geoip2::City>().map(|_| ()),
                 MmdbKind::Country => found.decode::<geoip2::Country>().map(|_| ()),
                 MmdbKind::Asn => found.decode::<geoip2::Asn>().map(|_| ()),
@@ -182,6 +191,29 @@ impl MmdbSource {
     /// network has none (anycast, satellite), the registered country stands in.
     pub fn geo(&self, ip: IpAddr) -> Option<GeoInfo<'_>> {
         let found = self.reader.lookup(ip).ok()?;
+        if self.flat {
+            let get_str = |key: &str| -> Option<&str> {
+                found
+                    .decode_path::<&str>(&maxminddb::path![key])
+                    .ok()
+                    .flatten()
+                    .filter(|s| !s.is_empty())
+            };
+            let get_f64 = |key: &str| -> Option<f64> {
+                found
+                    .decode_path::<f64>(&maxminddb::path![key])
+                    .ok()
+                    .flatten()
+            };
+            let info = GeoInfo {
+                country: get_str("country_code"),
+                city: get_str("city"),
+                lat: get_f64("latitude"),
+                lon: get_f64("longitude"),
+                accuracy_km: None,
+            };
+            return (info.country.is_some() || info.lat.is_some()).then_some(info);
+        }
         let info = match self.kind {
             MmdbKind::City => {
                 let r = found.decode::<geoip2::City>().ok()??;
@@ -211,6 +243,13 @@ impl MmdbSource {
             return None;
         }
         let found = self.reader.lookup(ip).ok()?;
+        if self.flat {
+            return found
+                .decode_path::<&str>(&maxminddb::path!["country_code"])
+                .ok()
+                .flatten()
+                .filter(|s| !s.is_empty());
+        }
         let located: Option<&str> = found
             .decode_path(&maxminddb::path!["country", "iso_code"])
             .ok()

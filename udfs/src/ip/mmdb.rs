@@ -116,8 +116,21 @@ impl MmdbSource {
                 database_type: database_type.clone(),
             }
         })?;
-        // ip-location-db names its databases in lower case ("city", "country").
-        let flat = matches!(database_type.as_str(), "city" | "country");
+        // ip-location-db's databases ("city ipv4", "country ipv6", ...) keep their fields at
+        // the top level of each record; recognise them by the first record's shape.
+        let flat = matches!(kind, MmdbKind::City | MmdbKind::Country)
+            && reader
+                .networks(Default::default())
+                .ok()
+                .and_then(|mut it| it.next())
+                .and_then(Result::ok)
+                .and_then(|first| {
+                    first
+                        .decode_path::<&str>(&maxminddb::path!["country_code"])
+                        .ok()
+                        .flatten()
+                })
+                .is_some();
         let src = MmdbSource {
             path: path.to_path_buf(),
             kind,
@@ -199,11 +212,17 @@ impl MmdbSource {
                     .flatten()
                     .filter(|s| !s.is_empty())
             };
+            // Coordinates are 32-bit floats in ip-location-db files, doubles elsewhere.
             let get_f64 = |key: &str| -> Option<f64> {
-                found
-                    .decode_path::<f64>(&maxminddb::path![key])
-                    .ok()
-                    .flatten()
+                let path = maxminddb::path![key];
+                match found.decode_path::<f64>(&path) {
+                    Ok(v) => v,
+                    Err(_) => found
+                        .decode_path::<f32>(&path)
+                        .ok()
+                        .flatten()
+                        .map(f64::from),
+                }
             };
             let info = GeoInfo {
                 country: get_str("country_code"),

@@ -42,6 +42,11 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub memory_limit: Option<String>,
 
+    /// IP databases for the IP functions: MaxMind .mmdb files or iptoasn / ip-location-db
+    /// range files (repeatable; adds to the configuration's [reference]).
+    #[arg(long = "geoip", alias = "asn-db", global = true, value_name = "FILE")]
+    pub ip_databases: Vec<PathBuf>,
+
     /// Worker threads (default: all cores).
     #[arg(long, global = true)]
     pub threads: Option<usize>,
@@ -81,6 +86,11 @@ pub enum Command {
     Hunt(HuntArgs),
     /// List the hunts.
     Hunts,
+    /// List tokenhunt's SQL functions with signatures and examples.
+    Functions {
+        /// Only functions whose name contains this.
+        pattern: Option<String>,
+    },
     /// Configuration helpers.
     Config(ConfigArgs),
 }

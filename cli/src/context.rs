@@ -3,6 +3,7 @@
 use anyhow::{Context as _, Result, bail};
 use datafusion::prelude::SessionContext;
 use tokenhunt_engine::config::Config;
+use tokenhunt_engine::functions::load_reference;
 use tokenhunt_engine::lake::Lake;
 use tokenhunt_engine::session::{SessionOptions, open_session};
 
@@ -71,6 +72,7 @@ impl Context {
         if let Some(threads) = self.global.threads {
             options.threads = threads.max(1);
         }
+        options.reference = load_reference(&self.config()?, &self.global.ip_databases)?;
         Ok(options)
     }
 

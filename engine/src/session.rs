@@ -10,6 +10,8 @@ use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::session_state::SessionStateBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
+use tokenhunt_udfs::ReferenceData;
+
 use crate::error::Result;
 use crate::lake::Lake;
 use crate::lake::catalog::{register_lake, register_views};
@@ -23,6 +25,8 @@ pub struct SessionOptions {
     pub threads: usize,
     /// Where spill files go (default: the system temporary folder).
     pub spill_dir: Option<PathBuf>,
+    /// IP databases and ASN lists behind the IP functions.
+    pub reference: Arc<ReferenceData>,
 }
 
 impl Default for SessionOptions {
@@ -31,6 +35,7 @@ impl Default for SessionOptions {
             memory_limit: default_memory_limit(),
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             spill_dir: None,
+            reference: Arc::new(ReferenceData::builtin()),
         }
     }
 }
@@ -90,7 +95,7 @@ pub async fn open_session(lake: Option<&Lake>, options: &SessionOptions) -> Resu
     // Our files hold no nested columns, so the rules buy nothing here.
     ctx.remove_optimizer_rule("push_down_leaf_projections");
     ctx.remove_optimizer_rule("extract_leaf_expressions");
-    crate::functions::register(&ctx)?;
+    crate::functions::register(&ctx, options.reference.clone())?;
     match lake {
         Some(lake) => register_lake(&ctx, lake).await?,
         None => register_views_without_lake(&ctx).await?,

@@ -162,7 +162,7 @@ pub fn plan(
         IncidentKind::OktaTokenReuse,
         IncidentKind::IllicitConsent,
     ];
-    for kind in order {
+    for (kind_no, kind) in order.into_iter().enumerate() {
         for i in 0..n {
             let need_technical = matches!(
                 kind,
@@ -178,7 +178,7 @@ pub fn plan(
             };
             taken[victim as usize] = true;
             states[victim as usize].always_works = true;
-            let variant = match i % 4 {
+            let variant = match (i + kind_no) % 4 {
                 0 => Variant::Plain,
                 1 => Variant::SameCountry,
                 2 => Variant::VictimUserAgent,

@@ -84,7 +84,7 @@ pub fn run(
     let start = Ticks::from_date(opts.start);
     let end = start.plus(days as i64 * DAY);
     let mut states: Vec<UserState> = (0..users)
-        .map(|i| UserState::new(opts.seed, i, &tenant))
+        .map(|i| UserState::new(opts.seed, i, &tenant, start))
         .collect();
     let (conf_plan, busy) = confounders::plan(opts.seed, &mut tenant, &mut states, start, days);
     let mut attack_plan = attacks::plan(opts.seed, &mut tenant, &mut states, start, days, &busy);

@@ -195,7 +195,7 @@ fn local_midnight_utc(local_day: i64, offset_min: i32) -> Ticks {
 
 impl UserState {
     /// Initial state of user `index`.
-    pub fn new(seed: u64, index: u32, tenant: &Tenant) -> UserState {
+    pub fn new(seed: u64, index: u32, tenant: &Tenant, start: Ticks) -> UserState {
         let u = &tenant.users[index as usize];
         let mut rng = Rng::derive(seed, 3, index as u64);
         let home = tenant.nets.get(u.home_net).host(&mut rng);
@@ -206,6 +206,21 @@ impl UserState {
                 (n, tenant.nets.get(n).host(&mut rng))
             }
             None => (u.home_net, home),
+        };
+        // The tenant existed before the window: sessions are already open, at various ages.
+        let laptop_prt = tenant.devices[u.laptop as usize].trust.has_prt();
+        let laptop_life = if laptop_prt { 7 * DAY } else { 3 * DAY };
+        let laptop = EntraSession {
+            id: rng.guid(),
+            started: Ticks(start.0 - rng.below(laptop_life as u64) as i64),
+            expires: Ticks(start.0 + rng.below(laptop_life as u64) as i64),
+            mfa: true,
+        };
+        let phone = EntraSession {
+            id: rng.guid(),
+            started: Ticks(start.0 - rng.below(40 * DAY as u64) as i64),
+            expires: Ticks(start.0 + rng.below(40 * DAY as u64) as i64),
+            mfa: true,
         };
         UserState {
             rng,
@@ -218,8 +233,8 @@ impl UserState {
                 phone: (Ticks(0), Ticks(0)),
                 okta_started: false,
             },
-            laptop: EntraSession::default(),
-            phone: EntraSession::default(),
+            laptop,
+            phone,
             okta: OktaSession::default(),
             home_ip: (home, Ticks(0)),
             home_ip6: home6,
@@ -608,7 +623,7 @@ impl UserState {
         let u = &tenant.users[idx as usize];
         let device = self.laptop_device;
         let span = (b.0 - a.0) as f64 / HOUR as f64;
-        let rate = 4.2 * u.activity * span;
+        let rate = 3.6 * u.activity * span;
         let flows = poisson(&mut self.rng, rate);
         let mut times: Vec<Ticks> = (0..flows)
             .map(|_| Ticks(a.0 + self.rng.below((b.0 - a.0) as u64) as i64))
@@ -650,7 +665,7 @@ impl UserState {
             self.token_flow(w, idx, device, sess, app, t, loc, out);
         }
         // Browser sign-ins to web apps ride the session cookie: interactive records, no new session.
-        if self.rng.chance(0.45 * span * u.activity.sqrt()) {
+        for _ in 0..poisson(&mut self.rng, 1.3 * span * u.activity.sqrt()) {
             let t = Ticks(a.0 + self.rng.below((b.0 - a.0) as u64) as i64);
             if !self.flying(t) {
                 let mut loc = self.laptop_location(u, tenant, t, log, idx);

@@ -1,0 +1,1073 @@
+//! Planted attacks. Each incident is planned before generation (victim, time, attacker network and
+//! device), then realised in the hour it starts: the attacker's records are built from the victim's live
+//! state (their session id, device, address) and queued, and the incident's label is written from exactly
+//! those records (first/last attacker record, every attacker address).
+//!
+//! How each kind appears in the records:
+//! * `aitm_cookie_replay` — the victim's interactive sign-in (victim's user agent, MFA performed) comes
+//!   from the phishing proxy's hosting address and opens a new SessionId; minutes later the same SessionId
+//!   is used from another network (a VPS abroad, a VPS in the victim's country, or a VPN exit): an
+//!   interactive "Previously satisfied" sign-in, then refresh-token redemptions (mail, files).
+//! * `refresh_token_replay` — days into a long-lived session, non-interactive redemptions with
+//!   `refreshToken` from a hosting ASN, same SessionId, no device id.
+//! * `prt_theft` — the victim's joined laptop's device id, name and trust type, `primaryRefreshToken`,
+//!   same SessionId as the victim's device session, from the attacker's network.
+//! * `impossible_travel_proxy` — same session, residential addresses of an ISP far away (another
+//!   country, or the far side of the victim's country) minutes after the victim's own activity.
+//! * `concurrent_session` — victim and attacker records alternate A-B-A-B in one session for hours.
+//! * `okta_session_hijack` — same `externalSessionId`, new address, user agent and dtHash.
+//! * `okta_token_reuse` — a refresh-token grant from the attacker and Okta's
+//!   `app.oauth2.as.token.detect_reuse` / `app.oauth2.token.detect_reuse` when the other party presents the
+//!   rotated token.
+//! * `illicit_consent` — "Consent to application", "Add service principal" and "Add delegated permission
+//!   grant" by the victim for an app never seen in the tenant, then that app's service-principal sign-ins
+//!   from hosting addresses.
+//! * `credential_persistence` — within hours of a replay, "Add service principal credentials" or "Update
+//!   application – Certificates and secrets management" by the victim account from the attacker's address,
+//!   then that service principal signing in from there.
+//!
+//! Subtle variants (label `variant`): `same_country` (attacker in the victim's country, another city),
+//! `victim_user_agent` (the attacker sends the victim's user agent), `vpn_exit` (commercial VPN exit).
+
+use std::net::IpAddr;
+
+use crate::catalog::{self, ENTRA_APPS};
+use crate::event::{Audit, AuditActivity, Auth, Event, EventKind, OktaType, TokenType, flags};
+use crate::labels::{Incident, IncidentKind, rfc3339};
+use crate::network::{NetKind, distance_km};
+use crate::prng::Rng;
+use crate::tenant::{Device, Role, ServicePrincipal, Tenant, Trust, attacker_device};
+use crate::time::{DAY, HOUR, MINUTE, SECOND, Ticks};
+use crate::timeline::{UserState, make_event, okta_app, pick_resource};
+
+/// How an incident is made harder to tell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Variant {
+    /// Attacker abroad, own user agent.
+    Plain,
+    /// Attacker in the victim's country, another city.
+    SameCountry,
+    /// Attacker sends the victim's user agent.
+    VictimUserAgent,
+    /// Attacker behind a commercial VPN exit.
+    VpnExit,
+}
+
+impl Variant {
+    fn name(self) -> Option<&'static str> {
+        match self {
+            Variant::Plain => None,
+            Variant::SameCountry => Some("same_country"),
+            Variant::VictimUserAgent => Some("victim_user_agent"),
+            Variant::VpnExit => Some("vpn_exit"),
+        }
+    }
+}
+
+/// One planned attack.
+#[derive(Clone, Debug)]
+pub struct PlannedAttack {
+    /// Kind.
+    pub kind: IncidentKind,
+    /// Victim user index.
+    pub victim: u32,
+    /// Start.
+    pub t0: Ticks,
+    /// Variant.
+    pub variant: Variant,
+    /// Attacker network blocks (first is the main one).
+    pub nets: Vec<u16>,
+    /// AiTM proxy block.
+    pub proxy_net: Option<u16>,
+    /// Attacker's device (index into `Tenant::devices`).
+    pub device: u32,
+    /// Service principal involved (illicit app, or the one credentials are added to).
+    pub sp: Option<u32>,
+    /// For credential persistence: the replay incident it follows.
+    pub base: Option<usize>,
+    /// Set once realised: the attacker's main address.
+    pub main_ip: Option<IpAddr>,
+    /// Realised.
+    pub done: bool,
+}
+
+/// Names of apps attackers register for consent phishing.
+const ILLICIT_APP_NAMES: &[&str] = &[
+    "Mail Backup Assistant",
+    "Secure PDF Viewer",
+    "Outlook Sync Helper",
+    "Document Sign Portal",
+    "Teams Meeting Scheduler Pro",
+    "OneDrive Quick Share",
+    "Inbox Cleaner 365",
+    "SharePoint File Preview",
+];
+
+/// Incidents per kind for a tenant size: at least two, about one per 7,000 user-days, at most a
+/// thirtieth of the users.
+pub fn per_kind(users: u32, days: u32) -> usize {
+    let by_size = ((users as u64 * days as u64) as f64 / 7000.0).ceil() as usize;
+    by_size.max(2).min((users as usize / 30).max(2))
+}
+
+fn pick_net(
+    r: &mut Rng,
+    tenant: &Tenant,
+    victim_country: &str,
+    victim_home: u16,
+    kind: NetKind,
+    same_country: bool,
+    min_km: f64,
+) -> u16 {
+    let home = tenant.nets.get(victim_home);
+    let cands = tenant.nets.select(|n| {
+        n.kind == kind
+            && !n.is_v6()
+            && (n.country == victim_country) == same_country
+            && n.city != home.city
+            && distance_km(n.lat, n.lon, home.lat, home.lon) >= min_km
+    });
+    if cands.is_empty() {
+        let any = tenant
+            .nets
+            .select(|n| n.kind == kind && !n.is_v6() && n.country != victim_country);
+        return *r.pick(&any);
+    }
+    *r.pick(&cands)
+}
+
+/// Plans every incident: victims (distinct, kept at work on the day), times and attacker infrastructure.
+/// Adds attacker devices and illicit apps to the tenant.
+pub fn plan(
+    seed: u64,
+    tenant: &mut Tenant,
+    states: &mut [UserState],
+    start: Ticks,
+    days: u32,
+    excluded: &[bool],
+) -> Vec<PlannedAttack> {
+    let mut r = Rng::derive(seed, 10, 0);
+    let users = tenant.users.len() as u32;
+    let n = per_kind(users, days);
+    let mut taken: Vec<bool> = excluded.to_vec();
+    let mut planned: Vec<PlannedAttack> = Vec::new();
+    // Credential persistence follows replays of technical users: plan those replays first.
+    let order = [
+        IncidentKind::AitmCookieReplay,
+        IncidentKind::RefreshTokenReplay,
+        IncidentKind::PrtTheft,
+        IncidentKind::ImpossibleTravelProxy,
+        IncidentKind::ConcurrentSession,
+        IncidentKind::OktaSessionHijack,
+        IncidentKind::OktaTokenReuse,
+        IncidentKind::IllicitConsent,
+    ];
+    for (kind_no, kind) in order.into_iter().enumerate() {
+        for i in 0..n {
+            let need_technical = matches!(
+                kind,
+                IncidentKind::AitmCookieReplay | IncidentKind::RefreshTokenReplay
+            ) && i < n.div_ceil(2);
+            let Some(victim) = pick_victim(&mut r, tenant, &taken, |u, t| {
+                (!need_technical || u.role != Role::Staff)
+                    && (kind != IncidentKind::PrtTheft
+                        || t.devices[u.laptop as usize].trust.has_prt())
+                    && (kind != IncidentKind::RefreshTokenReplay || u.phone.is_some())
+            }) else {
+                continue;
+            };
+            taken[victim as usize] = true;
+            states[victim as usize].always_works = true;
+            let variant = match (i + kind_no) % 4 {
+                0 => Variant::Plain,
+                1 => Variant::SameCountry,
+                2 => Variant::VictimUserAgent,
+                _ => Variant::VpnExit,
+            };
+            let min_day = if kind == IncidentKind::RefreshTokenReplay {
+                2.min(days as i64 - 1)
+            } else {
+                1.min(days as i64 - 1)
+            };
+            let t0 = attack_time(&mut r, tenant, victim, start, days, min_day);
+            let u = &tenant.users[victim as usize];
+            let (country, home) = (u.country.clone(), u.home_net);
+            let same = variant == Variant::SameCountry;
+            let nets: Vec<u16> = match kind {
+                IncidentKind::ImpossibleTravelProxy => {
+                    let first = pick_net(
+                        &mut r,
+                        tenant,
+                        &country,
+                        home,
+                        NetKind::Residential,
+                        same,
+                        if same { 700.0 } else { 3000.0 },
+                    );
+                    let asn = tenant.nets.get(first).asn;
+                    let mut same_isp = tenant.nets.select(|n| n.asn == asn && !n.is_v6());
+                    r.shuffle(&mut same_isp);
+                    std::iter::once(first)
+                        .chain(same_isp.into_iter().filter(|&x| x != first).take(2))
+                        .collect()
+                }
+                IncidentKind::IllicitConsent => (0..2)
+                    .map(|_| pick_net(&mut r, tenant, &country, home, NetKind::Hosting, false, 0.0))
+                    .collect(),
+                _ if variant == Variant::VpnExit => {
+                    vec![pick_net(
+                        &mut r,
+                        tenant,
+                        &country,
+                        home,
+                        NetKind::Vpn,
+                        false,
+                        0.0,
+                    )]
+                }
+                IncidentKind::PrtTheft
+                | IncidentKind::ConcurrentSession
+                | IncidentKind::OktaSessionHijack
+                    if r.chance(0.35) =>
+                {
+                    vec![pick_net(
+                        &mut r,
+                        tenant,
+                        &country,
+                        home,
+                        NetKind::Residential,
+                        same,
+                        if same { 300.0 } else { 1500.0 },
+                    )]
+                }
+                _ => vec![pick_net(
+                    &mut r,
+                    tenant,
+                    &country,
+                    home,
+                    NetKind::Hosting,
+                    same,
+                    if same { 200.0 } else { 0.0 },
+                )],
+            };
+            let proxy_net = (kind == IncidentKind::AitmCookieReplay).then(|| {
+                let same = r.chance(0.3);
+                pick_net(&mut r, tenant, &country, home, NetKind::Hosting, same, 0.0)
+            });
+            let device = add_attacker_device(&mut r, tenant, victim, kind, variant);
+            let sp = (kind == IncidentKind::IllicitConsent).then(|| {
+                let name = ILLICIT_APP_NAMES[r.index(ILLICIT_APP_NAMES.len())];
+                tenant.service_principals.push(ServicePrincipal {
+                    name: name.to_string(),
+                    app_id: r.guid(),
+                    sp_id: r.guid(),
+                    key_id: r.guid(),
+                    resource: catalog::res::GRAPH,
+                    managed_identity: false,
+                    certificate: false,
+                    nets: nets.clone(),
+                    period_min: 60.0,
+                    scheduled: false,
+                    active_from: t0,
+                });
+                tenant.service_principals.len() as u32 - 1
+            });
+            planned.push(PlannedAttack {
+                kind,
+                victim,
+                t0,
+                variant,
+                nets,
+                proxy_net,
+                device,
+                sp,
+                base: None,
+                main_ip: None,
+                done: false,
+            });
+        }
+    }
+    // Credential persistence: on the technical victims of AiTM / refresh-token replays.
+    let bases: Vec<usize> = planned
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| {
+            matches!(
+                p.kind,
+                IncidentKind::AitmCookieReplay | IncidentKind::RefreshTokenReplay
+            ) && tenant.users[p.victim as usize].role != Role::Staff
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let scheduled_sps: Vec<u32> = (0..tenant.service_principals.len() as u32)
+        .filter(|&i| {
+            let sp = &tenant.service_principals[i as usize];
+            sp.scheduled && !sp.managed_identity
+        })
+        .collect();
+    for &b in bases.iter().take(n) {
+        let base = planned[b].clone();
+        let t0 = base.t0.plus(r.range(40, 180) * MINUTE);
+        planned.push(PlannedAttack {
+            kind: IncidentKind::CredentialPersistence,
+            victim: base.victim,
+            t0,
+            variant: base.variant,
+            nets: base.nets.clone(),
+            proxy_net: None,
+            device: base.device,
+            sp: Some(*r.pick(&scheduled_sps)),
+            base: Some(b),
+            main_ip: None,
+            done: false,
+        });
+    }
+    planned
+}
+
+fn pick_victim(
+    r: &mut Rng,
+    tenant: &Tenant,
+    taken: &[bool],
+    ok: impl Fn(&crate::tenant::User, &Tenant) -> bool,
+) -> Option<u32> {
+    let users = tenant.users.len() as u64;
+    for _ in 0..users * 4 {
+        let v = r.below(users) as u32;
+        if !taken[v as usize] && ok(&tenant.users[v as usize], tenant) {
+            return Some(v);
+        }
+    }
+    (0..users as u32).find(|&v| !taken[v as usize] && ok(&tenant.users[v as usize], tenant))
+}
+
+/// A weekday at 11:00–15:00 of the victim's local time, at least `min_day` days in.
+fn attack_time(
+    r: &mut Rng,
+    tenant: &Tenant,
+    victim: u32,
+    start: Ticks,
+    days: u32,
+    min_day: i64,
+) -> Ticks {
+    let u = &tenant.users[victim as usize];
+    let offset = u.utc_offset_min as i64 * MINUTE;
+    for _ in 0..50 {
+        let d = r.range(min_day.max(0), (days as i64 - 1).max(0));
+        let local_midnight = Ticks(start.0 + d * DAY - offset);
+        // Local day number of that midnight decides the weekday (1970-01-01 was a Thursday).
+        let local_day = (local_midnight.0 + offset).div_euclid(DAY);
+        if (local_day + 3).rem_euclid(7) < 5 || days < 3 {
+            return local_midnight
+                .plus(11 * HOUR + r.below(4 * 60) as i64 * MINUTE + r.below(60) as i64 * SECOND);
+        }
+    }
+    Ticks(start.0 + min_day.max(0) * DAY + 12 * HOUR - offset)
+}
+
+fn add_attacker_device(
+    r: &mut Rng,
+    tenant: &mut Tenant,
+    victim: u32,
+    kind: IncidentKind,
+    variant: Variant,
+) -> u32 {
+    let u = &tenant.users[victim as usize];
+    let laptop = tenant.devices[u.laptop as usize].clone();
+    let mut d: Device = attacker_device(r);
+    if variant == Variant::VictimUserAgent
+        || kind == IncidentKind::AitmCookieReplay && variant != Variant::Plain
+    {
+        d.os = laptop.os;
+        d.browser = laptop.browser;
+        d.browser_major = laptop.browser_major;
+        d.user_agent = laptop.user_agent.clone();
+    }
+    if kind == IncidentKind::PrtTheft {
+        // The stolen PRT carries the victim device's identity.
+        d.id = laptop.id;
+        d.display_name = laptop.display_name.clone();
+        d.trust = laptop.trust;
+        d.compliant = laptop.compliant;
+        if variant != Variant::VictimUserAgent {
+            d.os = crate::catalog::Os::Windows;
+            d.user_agent = crate::catalog::browser_agent(d.os, d.browser, d.browser_major, 1);
+        }
+    } else {
+        d.trust = Trust::None;
+    }
+    tenant.devices.push(d);
+    tenant.devices.len() as u32 - 1
+}
+
+/// Events of realised incidents, and their labels.
+pub struct Realised {
+    /// Attacker (and scripted victim) records.
+    pub events: Vec<Event>,
+    /// The label.
+    pub incident: Incident,
+}
+
+/// Realises every planned attack starting in `[h, h + 1 hour)`.
+pub fn hour(
+    seed: u64,
+    plans: &mut [PlannedAttack],
+    tenant: &Tenant,
+    states: &mut [UserState],
+    h: Ticks,
+    end_of_data: Ticks,
+    next_id: &mut usize,
+) -> Vec<Realised> {
+    let mut out = Vec::new();
+    for i in 0..plans.len() {
+        if plans[i].done || plans[i].t0 >= h.plus(HOUR) || plans[i].t0 < h {
+            continue;
+        }
+        let base_ip = plans[i].base.and_then(|b| plans[b].main_ip);
+        let p = plans[i].clone();
+        let mut r = Rng::derive(seed, 11, i as u64);
+        let mut ctx = Ctx {
+            r: &mut r,
+            tenant,
+            p: &p,
+            events: Vec::new(),
+            attacker_ips: Vec::new(),
+            end_of_data,
+        };
+        let (session, app) = ctx.realise(&mut states[p.victim as usize], base_ip);
+        let Ctx {
+            events,
+            attacker_ips,
+            ..
+        } = ctx;
+        plans[i].done = true;
+        let attacker: Vec<&Event> = events
+            .iter()
+            .filter(|e| is_attacker(e, &attacker_ips, &p))
+            .collect();
+        let (Some(first), Some(last)) = (
+            attacker.iter().map(|e| e.t).min(),
+            attacker.iter().map(|e| e.t).max(),
+        ) else {
+            continue;
+        };
+        plans[i].main_ip = attacker_ips.last().copied();
+        *next_id += 1;
+        let u = &tenant.users[p.victim as usize];
+        out.push(Realised {
+            incident: Incident {
+                id: format!("inc-{:04}", *next_id),
+                kind: p.kind.name().to_string(),
+                technique: p.kind.technique().to_string(),
+                source: p.kind.source().to_string(),
+                user: u.upn.to_lowercase(),
+                session_id: session,
+                app,
+                start: rfc3339(first),
+                end: rfc3339_ceil(last),
+                attacker_ips: attacker_ips.iter().map(|ip| ip.to_string()).collect(),
+                variant: p.variant.name().map(str::to_string),
+            },
+            events,
+        });
+    }
+    out
+}
+
+/// Labels are whole seconds: round the end up so the window contains the last record.
+fn rfc3339_ceil(t: Ticks) -> String {
+    rfc3339(Ticks((t.0 + SECOND - 1).div_euclid(SECOND) * SECOND))
+}
+
+fn is_attacker(e: &Event, ips: &[IpAddr], p: &PlannedAttack) -> bool {
+    // The consent itself is the victim's click, from the victim's own address, but it is the attack.
+    (p.kind == IncidentKind::IllicitConsent && e.kind == EventKind::EntraAudit)
+        || ips.contains(&e.ip)
+            && (e.device == p.device
+                || e.kind == EventKind::EntraServicePrincipal
+                || e.kind == EventKind::EntraAudit
+                || matches!(e.kind, EventKind::Okta(_)))
+}
+
+struct Ctx<'a, 'b> {
+    r: &'b mut Rng,
+    tenant: &'a Tenant,
+    p: &'b PlannedAttack,
+    events: Vec<Event>,
+    attacker_ips: Vec<IpAddr>,
+    end_of_data: Ticks,
+}
+
+impl Ctx<'_, '_> {
+    fn attacker_ip(&mut self, net: u16) -> IpAddr {
+        let ip = self.tenant.nets.get(net).host(self.r);
+        self.attacker_ips.push(ip);
+        ip
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        t: Ticks,
+        kind: EventKind,
+        actor: u32,
+        device: u32,
+        ip: IpAddr,
+        net: u16,
+        app: u16,
+        resource: u16,
+        session: u128,
+        token_type: TokenType,
+        auth: Auth,
+    ) -> &mut Event {
+        let corr = self.r.guid();
+        let mut e = make_event(
+            self.r, t, kind, actor, device, ip, net, app, resource, session, corr,
+        );
+        e.token_type = token_type;
+        e.auth = auth;
+        self.events.push(e);
+        let n = self.events.len() - 1;
+        &mut self.events[n]
+    }
+
+    /// A burst of refresh-token redemptions by the attacker.
+    #[allow(clippy::too_many_arguments)]
+    fn redemptions(
+        &mut self,
+        from: Ticks,
+        count: usize,
+        spacing_min: (i64, i64),
+        ips: &[(u16, IpAddr)],
+        session: u128,
+        token_type: TokenType,
+        apps: &[u16],
+    ) -> Ticks {
+        let mut t = from;
+        let v = self.p.victim;
+        for k in 0..count {
+            let (net, ip) = ips[k % ips.len()];
+            let app = apps[self.r.index(apps.len())];
+            let res = pick_resource(self.r, app);
+            let dev = self.p.device;
+            self.push(
+                t,
+                EventKind::EntraNonInteractive,
+                v,
+                dev,
+                ip,
+                net,
+                app,
+                res,
+                session,
+                token_type,
+                Auth::Token { mfa: true },
+            );
+            t = t.plus(self.r.range(spacing_min.0 * 60, spacing_min.1 * 60) * SECOND);
+        }
+        t
+    }
+
+    fn victim_location(&mut self, st: &UserState) -> (u16, IpAddr) {
+        let u = &self.tenant.users[self.p.victim as usize];
+        match (st.plan.mode, u.office) {
+            (crate::timeline::DayMode::Office, Some(o)) => {
+                let office = &self.tenant.offices[o as usize];
+                (office.net, office.ips[0])
+            }
+            _ => (u.home_net, st.home_ip.0),
+        }
+    }
+
+    /// Builds the records; returns the session id label and the app label.
+    fn realise(&mut self, st: &mut UserState, base_ip: Option<IpAddr>) -> (Option<String>, String) {
+        let p = self.p;
+        let v = p.victim;
+        let t0 = p.t0;
+        let main = p.nets[0];
+        let u = &self.tenant.users[v as usize];
+        match p.kind {
+            IncidentKind::AitmCookieReplay => {
+                let proxy = p.proxy_net.unwrap_or(main);
+                let proxy_ip = self.attacker_ip(proxy);
+                let session = self.r.guid();
+                let method = 0u8;
+                let corr = self.r.guid();
+                let app = catalog::app::OFFICE_HOME;
+                let dev = p.device;
+                if self.r.chance(0.5) {
+                    let e = self.push(
+                        t0,
+                        EventKind::EntraInteractive,
+                        v,
+                        dev,
+                        proxy_ip,
+                        proxy,
+                        app,
+                        catalog::res::OFFICE_PORTAL,
+                        session,
+                        TokenType::None,
+                        Auth::Password,
+                    );
+                    e.result = 50074;
+                    e.correlation = corr;
+                }
+                let t1 = t0.plus(self.r.range(10, 40) * SECOND);
+                let e = self.push(
+                    t1,
+                    EventKind::EntraInteractive,
+                    v,
+                    dev,
+                    proxy_ip,
+                    proxy,
+                    app,
+                    catalog::res::OFFICE_PORTAL,
+                    session,
+                    TokenType::None,
+                    Auth::PasswordMfa { method },
+                );
+                e.correlation = corr;
+                let replay_ip = self.attacker_ip(main);
+                let t2 = t1.plus(self.r.range(3, 40) * MINUTE);
+                self.push(
+                    t2,
+                    EventKind::EntraInteractive,
+                    v,
+                    dev,
+                    replay_ip,
+                    main,
+                    catalog::app::OUTLOOK_WEB,
+                    catalog::res::EXCHANGE,
+                    session,
+                    TokenType::None,
+                    Auth::Claim { mfa: true },
+                );
+                let n = self.r.range(6, 20) as usize;
+                let t3 = t2.plus(self.r.range(20, 200) * SECOND);
+                self.redemptions(
+                    t3,
+                    n,
+                    (3, 15),
+                    &[(main, replay_ip)],
+                    session,
+                    TokenType::RefreshToken,
+                    &[catalog::app::OUTLOOK_WEB, catalog::app::OFFICE_HOME, 10],
+                );
+                (
+                    Some(crate::ids::guid(session)),
+                    ENTRA_APPS[catalog::app::OUTLOOK_WEB as usize]
+                        .name
+                        .to_string(),
+                )
+            }
+            IncidentKind::RefreshTokenReplay => {
+                let sess = if st.phone.id != 0 {
+                    st.phone
+                } else {
+                    st.laptop
+                };
+                let sess_id = if sess.id != 0 { sess.id } else { self.r.guid() };
+                let ip = self.attacker_ip(main);
+                let second = if self.r.chance(0.4) {
+                    Some((main, self.attacker_ip(main)))
+                } else {
+                    None
+                };
+                let mut ips = vec![(main, ip)];
+                ips.extend(second);
+                let n = self.r.range(5, 25) as usize;
+                self.redemptions(
+                    t0,
+                    n,
+                    (2, 20),
+                    &ips,
+                    sess_id,
+                    TokenType::RefreshToken,
+                    &[catalog::app::OFFICE, catalog::app::TEAMS],
+                );
+                (
+                    Some(crate::ids::guid(sess_id)),
+                    ENTRA_APPS[catalog::app::OFFICE as usize].name.to_string(),
+                )
+            }
+            IncidentKind::PrtTheft => {
+                let sess_id = if st.laptop.id != 0 {
+                    st.laptop.id
+                } else {
+                    self.r.guid()
+                };
+                let ip = self.attacker_ip(main);
+                let dev = p.device;
+                self.push(
+                    t0,
+                    EventKind::EntraInteractive,
+                    v,
+                    dev,
+                    ip,
+                    main,
+                    catalog::app::OFFICE_HOME,
+                    catalog::res::OFFICE_PORTAL,
+                    sess_id,
+                    TokenType::PrimaryRefreshToken,
+                    Auth::Claim { mfa: true },
+                );
+                let n = self.r.range(8, 30) as usize;
+                let t1 = t0.plus(self.r.range(30, 300) * SECOND);
+                self.redemptions(
+                    t1,
+                    n,
+                    (2, 10),
+                    &[(main, ip)],
+                    sess_id,
+                    TokenType::PrimaryRefreshToken,
+                    &[
+                        catalog::app::OFFICE,
+                        catalog::app::TEAMS,
+                        catalog::app::BROKER,
+                        catalog::app::OFFICE_HOME,
+                    ],
+                );
+                (
+                    Some(crate::ids::guid(sess_id)),
+                    ENTRA_APPS[catalog::app::OFFICE as usize].name.to_string(),
+                )
+            }
+            IncidentKind::ImpossibleTravelProxy => {
+                let sess = st.laptop;
+                let sess_id = if sess.id != 0 { sess.id } else { self.r.guid() };
+                // The victim's own activity just before, from home.
+                let vloc = self.victim_location(st);
+                let laptop = st.laptop_device;
+                let tv = t0.plus(-self.r.range(5, 25) * MINUTE);
+                self.push(
+                    tv,
+                    EventKind::EntraNonInteractive,
+                    v,
+                    laptop,
+                    vloc.1,
+                    vloc.0,
+                    catalog::app::TEAMS,
+                    catalog::res::TEAMS,
+                    sess_id,
+                    token_for(self.tenant, laptop),
+                    Auth::Token { mfa: sess.mfa },
+                );
+                let ips: Vec<(u16, IpAddr)> =
+                    p.nets.iter().map(|&n| (n, self.attacker_ip(n))).collect();
+                let n = self.r.range(4, 14) as usize;
+                self.redemptions(
+                    t0,
+                    n,
+                    (3, 12),
+                    &ips,
+                    sess_id,
+                    TokenType::RefreshToken,
+                    &[catalog::app::OFFICE, catalog::app::TEAMS],
+                );
+                (
+                    Some(crate::ids::guid(sess_id)),
+                    ENTRA_APPS[catalog::app::OFFICE as usize].name.to_string(),
+                )
+            }
+            IncidentKind::ConcurrentSession => {
+                let sess = st.laptop;
+                let sess_id = if sess.id != 0 { sess.id } else { self.r.guid() };
+                let ip = self.attacker_ip(main);
+                let vloc = self.victim_location(st);
+                let laptop = st.laptop_device;
+                let rounds = self.r.range(4, 8);
+                let mut t = t0;
+                for _ in 0..rounds {
+                    let dev = p.device;
+                    self.push(
+                        t,
+                        EventKind::EntraNonInteractive,
+                        v,
+                        dev,
+                        ip,
+                        main,
+                        catalog::app::OFFICE,
+                        catalog::res::EXCHANGE,
+                        sess_id,
+                        TokenType::RefreshToken,
+                        Auth::Token { mfa: sess.mfa },
+                    );
+                    t = t.plus(self.r.range(4, 15) * MINUTE);
+                    self.push(
+                        t,
+                        EventKind::EntraNonInteractive,
+                        v,
+                        laptop,
+                        vloc.1,
+                        vloc.0,
+                        catalog::app::TEAMS,
+                        catalog::res::TEAMS,
+                        sess_id,
+                        token_for(self.tenant, laptop),
+                        Auth::Token { mfa: sess.mfa },
+                    );
+                    t = t.plus(self.r.range(4, 15) * MINUTE);
+                }
+                (
+                    Some(crate::ids::guid(sess_id)),
+                    ENTRA_APPS[catalog::app::OFFICE as usize].name.to_string(),
+                )
+            }
+            IncidentKind::OktaSessionHijack => {
+                let sess_id = if st.okta.id != 0 {
+                    st.okta.id
+                } else {
+                    self.r.next_u128()
+                };
+                let ip = self.attacker_ip(main);
+                let mut fl = flags::NEW_IP | flags::NEW_DEVICE;
+                let net = self.tenant.nets.get(main);
+                if net.city != self.tenant.nets.get(u.home_net).city {
+                    fl |= flags::NEW_GEO;
+                }
+                if net.country != u.country {
+                    fl |= flags::NEW_COUNTRY;
+                }
+                let mut t = t0;
+                let n = self.r.range(3, 7);
+                let mut first_app = None;
+                for _ in 0..n {
+                    let app = okta_app(self.r);
+                    first_app.get_or_insert(app);
+                    let dev = p.device;
+                    let e = self.push(
+                        t,
+                        EventKind::Okta(OktaType::Sso),
+                        v,
+                        dev,
+                        ip,
+                        main,
+                        app,
+                        0,
+                        sess_id,
+                        TokenType::None,
+                        Auth::Token { mfa: true },
+                    );
+                    e.flags = fl;
+                    t = t.plus(self.r.range(2, 25) * MINUTE);
+                }
+                (
+                    Some(crate::ids::okta_session(sess_id, false)),
+                    catalog::OKTA_APPS[first_app.unwrap_or(0) as usize]
+                        .name
+                        .to_string(),
+                )
+            }
+            IncidentKind::OktaTokenReuse => {
+                let ip = self.attacker_ip(main);
+                let app = [catalog::OKTA_DASHBOARD, 12, 13][self.r.index(3)];
+                let dev = p.device;
+                let reuse_type = if app == catalog::OKTA_DASHBOARD {
+                    OktaType::DetectReuseOrg
+                } else {
+                    OktaType::DetectReuseAs
+                };
+                let fl = flags::NEW_IP | flags::NEW_DEVICE | flags::NO_SESSION;
+                let attacker_first = self.r.chance(0.5);
+                let vloc = self.victim_location(st);
+                let laptop = st.laptop_device;
+                let mut t = t0;
+                if !attacker_first {
+                    // The victim's client rotates the token first; the attacker then presents the old one.
+                    let e = self.push(
+                        t,
+                        EventKind::Okta(OktaType::TokenGrantRefresh),
+                        v,
+                        laptop,
+                        vloc.1,
+                        vloc.0,
+                        app,
+                        0,
+                        0,
+                        TokenType::None,
+                        Auth::Token { mfa: true },
+                    );
+                    e.flags = flags::NO_SESSION;
+                    t = t.plus(self.r.range(5, 50) * MINUTE);
+                    let e = self.push(
+                        t,
+                        EventKind::Okta(reuse_type),
+                        v,
+                        dev,
+                        ip,
+                        main,
+                        app,
+                        0,
+                        0,
+                        TokenType::None,
+                        Auth::Token { mfa: true },
+                    );
+                    e.flags = fl;
+                    e.result = 3;
+                } else {
+                    for _ in 0..self.r.range(1, 3) {
+                        let e = self.push(
+                            t,
+                            EventKind::Okta(OktaType::TokenGrantRefresh),
+                            v,
+                            dev,
+                            ip,
+                            main,
+                            app,
+                            0,
+                            0,
+                            TokenType::None,
+                            Auth::Token { mfa: true },
+                        );
+                        e.flags = fl;
+                        t = t.plus(self.r.range(1, 20) * MINUTE);
+                    }
+                    let td = t.plus(self.r.range(5, 50) * MINUTE);
+                    let e = self.push(
+                        td,
+                        EventKind::Okta(reuse_type),
+                        v,
+                        laptop,
+                        vloc.1,
+                        vloc.0,
+                        app,
+                        0,
+                        0,
+                        TokenType::None,
+                        Auth::Token { mfa: true },
+                    );
+                    e.flags = flags::NO_SESSION;
+                    e.result = 3;
+                }
+                (None, catalog::OKTA_APPS[app as usize].name.to_string())
+            }
+            IncidentKind::IllicitConsent => {
+                let sp = p.sp.unwrap_or(0);
+                let vloc = self.victim_location(st);
+                let laptop = st.laptop_device;
+                let corr = self.r.guid();
+                for (k, act) in [
+                    AuditActivity::AddServicePrincipal,
+                    AuditActivity::AddDelegatedPermissionGrant,
+                    AuditActivity::ConsentToApplication,
+                ]
+                .into_iter()
+                .enumerate()
+                {
+                    let e = self.push(
+                        t0.plus(k as i64 * SECOND / 3),
+                        EventKind::EntraAudit,
+                        v,
+                        laptop,
+                        vloc.1,
+                        vloc.0,
+                        catalog::app::OFFICE_HOME,
+                        0,
+                        0,
+                        TokenType::None,
+                        Auth::Token { mfa: true },
+                    );
+                    e.correlation = corr;
+                    e.audit = Some(Box::new(Audit {
+                        activity: act,
+                        target_sp: Some(sp),
+                        target_user: None,
+                    }));
+                }
+                let ips: Vec<(u16, IpAddr)> =
+                    p.nets.iter().map(|&n| (n, self.attacker_ip(n))).collect();
+                let mut t = t0.plus(self.r.range(5, 40) * MINUTE);
+                let until = t0
+                    .plus(self.r.range(12, 48) * HOUR)
+                    .min(self.end_of_data.plus(-MINUTE));
+                let mut k = 0;
+                while t < until {
+                    let (net, ip) = ips[k % ips.len()];
+                    self.push(
+                        t,
+                        EventKind::EntraServicePrincipal,
+                        sp,
+                        crate::event::NO_DEVICE,
+                        ip,
+                        net,
+                        0,
+                        catalog::res::GRAPH,
+                        0,
+                        TokenType::None,
+                        Auth::Token { mfa: false },
+                    );
+                    t = t.plus(self.r.range(20, 120) * MINUTE);
+                    k += 1;
+                }
+                (
+                    None,
+                    self.tenant.service_principals[sp as usize].name.clone(),
+                )
+            }
+            IncidentKind::CredentialPersistence => {
+                let sp = p.sp.unwrap_or(0);
+                let ip = match base_ip {
+                    Some(ip) => {
+                        self.attacker_ips.push(ip);
+                        ip
+                    }
+                    None => self.attacker_ip(main),
+                };
+                let activity = if self.r.chance(0.5) {
+                    AuditActivity::AddServicePrincipalCredentials
+                } else {
+                    AuditActivity::UpdateApplicationSecrets
+                };
+                let dev = p.device;
+                let e = self.push(
+                    t0,
+                    EventKind::EntraAudit,
+                    v,
+                    dev,
+                    ip,
+                    main,
+                    catalog::app::AZURE_PORTAL,
+                    0,
+                    0,
+                    TokenType::None,
+                    Auth::Token { mfa: true },
+                );
+                e.audit = Some(Box::new(Audit {
+                    activity,
+                    target_sp: Some(sp),
+                    target_user: None,
+                }));
+                let mut t = t0.plus(self.r.range(10, 60) * MINUTE);
+                for _ in 0..self.r.range(2, 6) {
+                    let res = self.tenant.service_principals[sp as usize].resource;
+                    self.push(
+                        t,
+                        EventKind::EntraServicePrincipal,
+                        sp,
+                        crate::event::NO_DEVICE,
+                        ip,
+                        main,
+                        0,
+                        res,
+                        0,
+                        TokenType::None,
+                        Auth::Token { mfa: false },
+                    );
+                    t = t.plus(self.r.range(15, 90) * MINUTE);
+                }
+                (
+                    None,
+                    self.tenant.service_principals[sp as usize].name.clone(),
+                )
+            }
+        }
+    }
+}
+
+fn token_for(tenant: &Tenant, device: u32) -> TokenType {
+    if tenant.devices[device as usize].trust.has_prt() {
+        TokenType::PrimaryRefreshToken
+    } else {
+        TokenType::RefreshToken
+    }
+}

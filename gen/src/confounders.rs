@@ -1,0 +1,512 @@
+//! Benign look-alikes that are planned rather than habitual: trips (airliner speed, with and without a
+//! new session), new laptops on the usual network, password sprays from hosting addresses, consents to
+//! legitimate new SaaS apps, administrators rotating application secrets; and the background every
+//! tenant has: service principals and managed identities signing in from cloud ASNs around the clock,
+//! and routine directory changes. Habitual look-alikes live in [`crate::timeline`]. Each is noted in the
+//! [`ConfounderLog`] with its user and window.
+
+use std::net::IpAddr;
+
+use crate::catalog;
+use crate::event::{Audit, AuditActivity, Auth, Event, EventKind, NO_DEVICE, OktaType, TokenType};
+use crate::labels::{ConfounderCategory as C, ConfounderLog};
+use crate::network::{NetKind, distance_km};
+use crate::prng::Rng;
+use crate::tenant::{Role, ServicePrincipal, Tenant, attacker_device, new_laptop};
+use crate::time::{DAY, HOUR, MINUTE, SECOND, Ticks};
+use crate::timeline::{Trip, UserState, make_event, poisson};
+
+/// Offset added to service-principal indexes when they are noted in the confounder log.
+pub const SP_ACTOR_BASE: u32 = 1 << 30;
+
+/// A planned password spray.
+#[derive(Clone, Debug)]
+pub struct Spray {
+    /// Start.
+    pub t: Ticks,
+    /// Source blocks.
+    pub nets: Vec<u16>,
+    /// Targeted users.
+    pub targets: Vec<u32>,
+    /// Sprayer's device.
+    pub device: u32,
+    /// Also sprays the Okta org.
+    pub okta: bool,
+}
+
+/// A planned one-off directory change by a user.
+#[derive(Clone, Debug)]
+pub struct PlannedChange {
+    /// When.
+    pub t: Ticks,
+    /// Who.
+    pub user: u32,
+    /// Service principal concerned.
+    pub sp: u32,
+    /// Consent to a new app (else a credential rotation).
+    pub consent: bool,
+}
+
+/// Everything planned.
+#[derive(Debug, Default)]
+pub struct Plan {
+    /// Sprays.
+    pub sprays: Vec<Spray>,
+    /// Consents and rotations.
+    pub changes: Vec<PlannedChange>,
+    /// Admins (for routine directory changes).
+    pub admins: Vec<u32>,
+}
+
+const SAAS_APPS: &[&str] = &[
+    "Calendly",
+    "Miro",
+    "Grammarly",
+    "Lucidchart",
+    "Smartsheet",
+    "Zoom for Outlook",
+    "Loom",
+    "Asana",
+];
+
+fn some_day_time(
+    r: &mut Rng,
+    start: Ticks,
+    days: u32,
+    utc_offset_min: i32,
+    local_hour: (f64, f64),
+) -> Ticks {
+    let d = r.below(days.max(1) as u64) as i64;
+    let h = local_hour.0 + r.f64() * (local_hour.1 - local_hour.0);
+    Ticks(start.0 + d * DAY - utc_offset_min as i64 * MINUTE + (h * HOUR as f64) as i64)
+}
+
+/// Plans trips, new devices, sprays, consents and rotations. `excluded` users (attack victims are chosen
+/// after this, among the rest) get no trip or new device, so the two never overlap by accident.
+pub fn plan(
+    seed: u64,
+    tenant: &mut Tenant,
+    states: &mut [UserState],
+    start: Ticks,
+    days: u32,
+) -> (Plan, Vec<bool>) {
+    let mut r = Rng::derive(seed, 20, 0);
+    let users = tenant.users.len() as u32;
+    let mut busy = vec![false; users as usize];
+    let user_days = users as u64 * days as u64;
+    // Trips.
+    let n_trips = (user_days / 150).max(2) as usize;
+    for _ in 0..n_trips.min(users as usize / 3) {
+        let uid = r.below(users as u64) as u32;
+        if busy[uid as usize] || days < 2 {
+            continue;
+        }
+        let u = &tenant.users[uid as usize];
+        let home = tenant.nets.get(u.home_net);
+        let dests = tenant.nets.select(|n| {
+            n.kind == NetKind::Residential
+                && !n.is_v6()
+                && distance_km(n.lat, n.lon, home.lat, home.lon) > 800.0
+        });
+        if dests.is_empty() {
+            continue;
+        }
+        let dest = *r.pick(&dests);
+        let dn = tenant.nets.get(dest);
+        let km = distance_km(dn.lat, dn.lon, home.lat, home.lon);
+        // Airliner: ~820 km/h block speed plus taxi and boarding.
+        let flight = ((km / 820.0 + 0.6) * HOUR as f64) as i64;
+        let depart = some_day_time(
+            &mut r,
+            start,
+            days.saturating_sub(1).max(1),
+            u.utc_offset_min,
+            (7.0, 15.0),
+        );
+        let arrive = depart.plus(flight);
+        let back_depart = arrive.plus(r.range(1, 4) * DAY + r.range(0, 6) * HOUR);
+        let back_arrive = back_depart.plus(flight);
+        let dest_ip = dn.host(&mut r);
+        states[uid as usize].trip = Some(Trip {
+            depart,
+            arrive,
+            back_depart,
+            back_arrive,
+            dest_net: dest,
+            dest_ip,
+            new_session: r.chance(0.5),
+        });
+        busy[uid as usize] = true;
+    }
+    // New laptops.
+    let n_new = (user_days / 500).max(2) as usize;
+    for _ in 0..n_new {
+        let uid = r.below(users as u64) as u32;
+        if busy[uid as usize] {
+            continue;
+        }
+        let first = tenant.users[uid as usize]
+            .display_name
+            .split(' ')
+            .next()
+            .unwrap_or("User")
+            .to_string();
+        let role = tenant.users[uid as usize].role;
+        let off = tenant.users[uid as usize].utc_offset_min;
+        let dev = new_laptop(&mut r, &first, role);
+        tenant.devices.push(dev);
+        let t = some_day_time(&mut r, start, days, off, (8.0, 11.0));
+        states[uid as usize].new_laptop = Some((t, tenant.devices.len() as u32 - 1));
+        busy[uid as usize] = true;
+    }
+    // Password sprays.
+    let mut sprays = Vec::new();
+    let n_sprays = (days as usize / 5).max(1);
+    let spray_asns = [9009u32, 20473, 51167, 16276, 14061, 24940];
+    for _ in 0..n_sprays {
+        let asn = *r.pick(&spray_asns);
+        let nets = tenant.nets.select(|n| n.asn == asn && !n.is_v6());
+        let nets: Vec<u16> = (0..r.range(1, 3)).map(|_| *r.pick(&nets)).collect();
+        let count = (30 + r.below(150) as u32).min(users);
+        let mut all: Vec<u32> = (0..users).collect();
+        r.shuffle(&mut all);
+        all.truncate(count as usize);
+        let t = Ticks(start.0 + r.below((days as u64).max(1) * DAY as u64) as i64);
+        let dev = attacker_device(&mut r);
+        tenant.devices.push(dev);
+        sprays.push(Spray {
+            t,
+            nets,
+            targets: all,
+            device: tenant.devices.len() as u32 - 1,
+            okta: r.chance(0.5),
+        });
+    }
+    // Consents to legitimate new apps and secret rotations.
+    let admins: Vec<u32> = (0..users)
+        .filter(|&i| tenant.users[i as usize].role == Role::Admin)
+        .collect();
+    let mut changes = Vec::new();
+    let n_consents = (user_days / 3000).max(2) as usize;
+    let aws = tenant
+        .nets
+        .select(|n| n.kind == NetKind::Hosting && (n.asn == 16509 || n.asn == 14618) && !n.is_v6());
+    for k in 0..n_consents {
+        let uid = r.below(users as u64) as u32;
+        let off = tenant.users[uid as usize].utc_offset_min;
+        let t = some_day_time(&mut r, start, days, off, (9.0, 17.0));
+        let base = SAAS_APPS[k % SAAS_APPS.len()];
+        let name = if k < SAAS_APPS.len() {
+            base.to_string()
+        } else {
+            format!("{base} ({})", k / SAAS_APPS.len() + 1)
+        };
+        let nets: Vec<u16> = (0..2).map(|_| *r.pick(&aws)).collect();
+        tenant.service_principals.push(ServicePrincipal {
+            name,
+            app_id: r.guid(),
+            sp_id: r.guid(),
+            key_id: r.guid(),
+            resource: catalog::res::GRAPH,
+            managed_identity: false,
+            certificate: true,
+            nets,
+            period_min: 30.0 + r.f64() * 90.0,
+            scheduled: true,
+            active_from: t.plus(10 * MINUTE),
+        });
+        changes.push(PlannedChange {
+            t,
+            user: uid,
+            sp: tenant.service_principals.len() as u32 - 1,
+            consent: true,
+        });
+    }
+    let n_rotations = (user_days / 2000).max(2) as usize;
+    let rotatable: Vec<u32> = (0..tenant.service_principals.len() as u32)
+        .filter(|&i| {
+            let sp = &tenant.service_principals[i as usize];
+            sp.scheduled && !sp.managed_identity && sp.active_from.0 == i64::MIN
+        })
+        .collect();
+    if !admins.is_empty() && !rotatable.is_empty() {
+        for _ in 0..n_rotations {
+            let uid = *r.pick(&admins);
+            let off = tenant.users[uid as usize].utc_offset_min;
+            let t = some_day_time(&mut r, start, days, off, (9.0, 18.0));
+            changes.push(PlannedChange {
+                t,
+                user: uid,
+                sp: *r.pick(&rotatable),
+                consent: false,
+            });
+        }
+    }
+    (
+        Plan {
+            sprays,
+            changes,
+            admins,
+        },
+        busy,
+    )
+}
+
+fn user_location(tenant: &Tenant, st: &UserState, uid: u32) -> (u16, IpAddr) {
+    let u = &tenant.users[uid as usize];
+    match (st.plan.mode, u.office) {
+        (crate::timeline::DayMode::Office, Some(o)) => {
+            let office = &tenant.offices[o as usize];
+            (office.net, office.ips[0])
+        }
+        _ => (u.home_net, st.home_ip.0),
+    }
+}
+
+/// Generates the planned and background events of `[h, h + 1 hour)`.
+#[allow(clippy::too_many_arguments)]
+pub fn hour(
+    seed: u64,
+    plan: &Plan,
+    tenant: &Tenant,
+    states: &[UserState],
+    h: Ticks,
+    out: &mut Vec<Event>,
+    log: &mut ConfounderLog,
+) {
+    let end = h.plus(HOUR);
+    let hour_index = (h.0.div_euclid(HOUR)) as u64;
+    let mut r = Rng::derive(seed, 21, hour_index);
+    // Automation identities, every hour of every day.
+    for (i, sp) in tenant.service_principals.iter().enumerate() {
+        if !sp.scheduled || sp.active_from >= end || sp.nets.is_empty() {
+            continue;
+        }
+        let from = sp.active_from.max(h);
+        let span = (end.0 - from.0) as f64 / HOUR as f64;
+        let n = poisson(&mut r, 60.0 / sp.period_min * span);
+        for _ in 0..n {
+            let t = Ticks(from.0 + r.below((end.0 - from.0) as u64) as i64);
+            let net = *r.pick(&sp.nets);
+            let ip = tenant.nets.get(net).host(&mut r);
+            let kind = if sp.managed_identity {
+                EventKind::EntraManagedIdentity
+            } else {
+                EventKind::EntraServicePrincipal
+            };
+            let corr = r.guid();
+            out.push(make_event(
+                &mut r,
+                t,
+                kind,
+                i as u32,
+                NO_DEVICE,
+                ip,
+                net,
+                0,
+                sp.resource,
+                0,
+                corr,
+            ));
+        }
+        if n > 0 {
+            log.note(
+                SP_ACTOR_BASE + i as u32,
+                C::ServicePrincipalCloud,
+                from,
+                end,
+            );
+        }
+    }
+    // Routine directory changes by administrators, and self-service resets.
+    if !plan.admins.is_empty() {
+        let users = tenant.users.len() as f64;
+        for _ in 0..poisson(&mut r, users / 50.0 / 24.0) {
+            let admin = *r.pick(&plan.admins);
+            let target = r.below(users as u64) as u32;
+            let t = Ticks(h.0 + r.below(HOUR as u64) as i64);
+            let loc = user_location(tenant, &states[admin as usize], admin);
+            let activity = if r.chance(0.5) {
+                AuditActivity::UpdateUser
+            } else {
+                AuditActivity::AddMemberToGroup
+            };
+            let corr = r.guid();
+            let mut e = make_event(
+                &mut r,
+                t,
+                EventKind::EntraAudit,
+                admin,
+                tenant.users[admin as usize].laptop,
+                loc.1,
+                loc.0,
+                catalog::app::AZURE_PORTAL,
+                0,
+                0,
+                corr,
+            );
+            e.audit = Some(Box::new(Audit {
+                activity,
+                target_sp: None,
+                target_user: Some(target),
+            }));
+            out.push(e);
+        }
+        for _ in 0..poisson(&mut r, users / 400.0 / 24.0) {
+            let uid = r.below(users as u64) as u32;
+            let t = Ticks(h.0 + r.below(HOUR as u64) as i64);
+            let loc = user_location(tenant, &states[uid as usize], uid);
+            let activity = if r.chance(0.6) {
+                AuditActivity::ResetPasswordSelfService
+            } else {
+                AuditActivity::UserRegisteredSecurityInfo
+            };
+            let corr = r.guid();
+            let mut e = make_event(
+                &mut r,
+                t,
+                EventKind::EntraAudit,
+                uid,
+                tenant.users[uid as usize].laptop,
+                loc.1,
+                loc.0,
+                catalog::app::OFFICE_HOME,
+                0,
+                0,
+                corr,
+            );
+            e.audit = Some(Box::new(Audit {
+                activity,
+                target_sp: None,
+                target_user: Some(uid),
+            }));
+            out.push(e);
+        }
+    }
+    // Trips (noted once, at departure).
+    for (uid, st) in states.iter().enumerate() {
+        if let Some(tr) = st.trip.as_ref()
+            && tr.depart >= h
+            && tr.depart < end
+        {
+            log.note(uid as u32, C::TravelFlight, tr.depart, tr.back_arrive);
+        }
+    }
+    // Password sprays: one failed attempt per targeted user, no session.
+    for (k, s) in plan.sprays.iter().enumerate() {
+        if s.t < h || s.t >= end {
+            continue;
+        }
+        let mut sr = Rng::derive(seed, 22, k as u64);
+        let mut t = s.t;
+        let ips: Vec<(u16, IpAddr)> = s
+            .nets
+            .iter()
+            .map(|&n| (n, tenant.nets.get(n).host(&mut sr)))
+            .collect();
+        for (j, &uid) in s.targets.iter().enumerate() {
+            let (net, ip) = ips[j % ips.len()];
+            let corr = sr.guid();
+            let app = if sr.chance(0.5) {
+                catalog::app::OFFICE_HOME
+            } else {
+                catalog::app::OFFICE
+            };
+            let mut e = make_event(
+                &mut sr,
+                t,
+                EventKind::EntraInteractive,
+                uid,
+                s.device,
+                ip,
+                net,
+                app,
+                catalog::res::OFFICE_PORTAL,
+                0,
+                corr,
+            );
+            e.result = if sr.chance(0.03) { 50053 } else { 50126 };
+            e.auth = Auth::Password;
+            e.token_type = TokenType::None;
+            out.push(e);
+            if s.okta {
+                let corr = sr.next_u128();
+                let to = t.plus(sr.range(1, 30) * SECOND);
+                let pre = sr.next_u128();
+                let mut o = make_event(
+                    &mut sr,
+                    to,
+                    EventKind::Okta(OktaType::SessionStart),
+                    uid,
+                    s.device,
+                    ip,
+                    net,
+                    catalog::OKTA_DASHBOARD,
+                    0,
+                    pre,
+                    corr,
+                );
+                o.result = 1;
+                o.flags = crate::event::flags::PRE_AUTH
+                    | crate::event::flags::NEW_IP
+                    | crate::event::flags::NEW_DEVICE;
+                out.push(o);
+            }
+            log.note(uid, C::PasswordSpray, t, t.plus(MINUTE));
+            t = t.plus(sr.range(3, 40) * SECOND);
+        }
+    }
+    // Consents and rotations.
+    for c in &plan.changes {
+        if c.t < h || c.t >= end {
+            continue;
+        }
+        let st = &states[c.user as usize];
+        let loc = user_location(tenant, st, c.user);
+        let device = st.laptop_device;
+        let corr = r.guid();
+        let activities: &[AuditActivity] = if c.consent {
+            &[
+                AuditActivity::AddServicePrincipal,
+                AuditActivity::AddDelegatedPermissionGrant,
+                AuditActivity::ConsentToApplication,
+            ]
+        } else if r.chance(0.5) {
+            &[AuditActivity::UpdateApplicationSecrets]
+        } else {
+            &[AuditActivity::AddServicePrincipalCredentials]
+        };
+        for (k, &activity) in activities.iter().enumerate() {
+            let mut e = make_event(
+                &mut r,
+                c.t.plus(k as i64 * SECOND / 3),
+                EventKind::EntraAudit,
+                c.user,
+                device,
+                loc.1,
+                loc.0,
+                catalog::app::AZURE_PORTAL,
+                0,
+                0,
+                corr,
+            );
+            e.audit = Some(Box::new(Audit {
+                activity,
+                target_sp: Some(c.sp),
+                target_user: None,
+            }));
+            out.push(e);
+        }
+        let cat = if c.consent {
+            C::BenignAppConsent
+        } else {
+            C::AdminCredentialRotation
+        };
+        log.note(
+            c.user,
+            cat,
+            c.t,
+            c.t.plus(if c.consent { DAY } else { HOUR }),
+        );
+    }
+}

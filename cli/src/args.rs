@@ -93,6 +93,10 @@ pub enum Command {
     },
     /// Configuration helpers.
     Config(ConfigArgs),
+    /// Generate a synthetic tenant with planted attacks and benign look-alikes (and labels.json).
+    Gen(GenArgs),
+    /// Score findings against a generated tenant's labels.
+    Eval(EvalArgs),
 }
 
 #[derive(Debug, Args)]
@@ -172,4 +176,49 @@ pub enum ConfigAction {
         #[arg(long)]
         force: bool,
     },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ProfileArg {
+    Small,
+    Medium,
+    Large,
+}
+
+#[derive(Debug, Args)]
+pub struct GenArgs {
+    /// Tenant size.
+    #[arg(long, value_enum, default_value = "small")]
+    pub profile: ProfileArg,
+    /// Number of users (overrides the profile).
+    #[arg(long)]
+    pub users: Option<u32>,
+    /// Number of days (overrides the profile).
+    #[arg(long)]
+    pub days: Option<u32>,
+    /// Random seed: the same seed writes the same bytes.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Output folder.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Formats to write, comma-separated: entra-la, entra-diagnostic, okta (default: entra-la,okta).
+    #[arg(long, value_delimiter = ',')]
+    pub formats: Vec<String>,
+    /// First day of the tenant (YYYY-MM-DD; default 2026-09-01).
+    #[arg(long)]
+    pub start: Option<String>,
+    /// Gzip every file.
+    #[arg(long)]
+    pub gzip: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// labels.json written by `tokenhunt gen`.
+    #[arg(long)]
+    pub labels: PathBuf,
+    /// Findings as JSON Lines (`tokenhunt hunt --format jsonl`).
+    #[arg(long)]
+    pub findings: PathBuf,
 }

@@ -40,6 +40,8 @@ fn main() -> ExitCode {
             Some(Command::Hunts) => commands::hunt::list(&context),
             Some(Command::Functions { pattern }) => commands::functions::run(pattern.as_deref()),
             Some(Command::Config(args)) => commands::config::run(&args.action),
+            Some(Command::Gen(args)) => commands::generate::run_gen(&context, args),
+            Some(Command::Eval(args)) => commands::generate::run_eval(&context, args),
             None => anyhow::bail!("no command given (see `tokenhunt --help`)"),
         }
     });

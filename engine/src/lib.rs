@@ -1,6 +1,7 @@
 //! tokenhunt's engine: source parsers, the normalized schema, ingest into the lake,
 //! the lake catalog, hunts and findings.
 
+pub mod baseline;
 pub mod config;
 pub mod error;
 pub mod functions;

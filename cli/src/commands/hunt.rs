@@ -38,7 +38,8 @@ pub async fn run(context: &Context, args: &HuntArgs) -> Result<()> {
         now_micros(),
     )?;
     let ctx = context.session().await?;
-    let runs = run_hunts(&ctx, &selected, &config, &range).await?;
+    let lake = context.lake()?;
+    let runs = run_hunts(&ctx, Some(&lake), &selected, &config, &range).await?;
     let mut findings: Vec<Finding> = Vec::new();
     let mut failed = Vec::new();
     for run in &runs {

@@ -2,6 +2,7 @@
 
 pub mod config;
 pub mod functions;
+pub mod generate;
 pub mod hunt;
 pub mod ingest;
 pub mod sql;

@@ -6,7 +6,9 @@ use datafusion::prelude::SessionContext;
 
 use super::findings::{Finding, findings_from_batches};
 use super::library::Hunt;
+use super::metadata::HuntParameter;
 use crate::config::Config;
+use crate::lake::Lake;
 use crate::error::{EngineError, Result};
 use crate::timerange::TimeRange;
 
@@ -30,12 +32,24 @@ fn sql_literal(value: &toml::Value) -> Option<String> {
     })
 }
 
-/// The hunt's SQL with `${since}`, `${until}`, `${baseline_since}` and its
-/// parameters filled in (configured values over header defaults).
+/// The hunt's SQL with `${since}`, `${until}`, `${baseline_since}`, the
+/// configuration placeholders and its parameters filled in (configured values over
+/// header defaults).
 pub fn expand_sql(hunt: &Hunt, config: &Config, range: &TimeRange) -> Result<String> {
-    let id = &hunt.metadata.id;
+    expand_placeholders(&hunt.sql, &hunt.metadata.id, &hunt.metadata.parameters, config, range)
+}
+
+/// Fills `${...}` placeholders in any SQL text run on behalf of `owner` (a hunt id, or
+/// a baseline table's name).
+pub fn expand_placeholders(
+    sql: &str,
+    owner: &str,
+    parameters: &[HuntParameter],
+    config: &Config,
+    range: &TimeRange,
+) -> Result<String> {
     let baseline_days = config
-        .hunt_parameter(id, "baseline_days")
+        .hunt_parameter(owner, "baseline_days")
         .and_then(|v| v.as_float().or_else(|| v.as_integer().map(|n| n as f64)))
         .unwrap_or(30.0);
     let lookup = |name: &str| -> Result<String> {
@@ -48,29 +62,23 @@ pub fn expand_sql(hunt: &Hunt, config: &Config, range: &TimeRange) -> Result<Str
         if let Some(expression) = config_placeholder(config, name) {
             return Ok(expression);
         }
-        if let Some(value) = config.hunt_parameter(id, name) {
-            return sql_literal(value).ok_or_else(|| {
-                EngineError::Invalid(format!(
-                    "[hunts.{id}] {name}: only numbers, strings and booleans"
-                ))
-            });
+        if let Some(value) = config.hunt_parameter(owner, name) {
+            return sql_literal(value)
+                .ok_or_else(|| EngineError::Invalid(format!("[hunts.{owner}] {name}: only numbers, strings and booleans")));
         }
-        hunt.metadata
-            .parameters
+        parameters
             .iter()
             .find(|p| p.name == name)
             .map(|p| p.default.clone())
-            .ok_or_else(|| {
-                EngineError::Invalid(format!("hunt {id}: unknown parameter ${{{name}}}"))
-            })
+            .ok_or_else(|| EngineError::Invalid(format!("{owner}: unknown parameter ${{{name}}}")))
     };
-    let mut out = String::with_capacity(hunt.sql.len());
-    let mut rest = hunt.sql.as_str();
+    let mut out = String::with_capacity(sql.len());
+    let mut rest = sql;
     while let Some(start) = rest.find("${") {
         out.push_str(&rest[..start]);
         let end = rest[start..]
             .find('}')
-            .ok_or_else(|| EngineError::Invalid(format!("hunt {id}: unclosed ${{")))?;
+            .ok_or_else(|| EngineError::Invalid(format!("{owner}: unclosed ${{")))?;
         out.push_str(&lookup(&rest[start + 2..start + end])?);
         rest = &rest[start + end + 1..];
     }
@@ -119,43 +127,30 @@ fn config_placeholder(config: &Config, name: &str) -> Option<String> {
         // Mobile carriers: built-in list plus the configured ones.
         "mobile_asn" => {
             let asns: Vec<String> = config.mobile.asns.iter().map(i64::to_string).collect();
-            format!(
-                "(coalesce(asn_category(asn) = 'mobile', false) OR {})",
-                in_list("asn", &asns)
-            )
+            format!("(coalesce(asn_category(asn) = 'mobile', false) OR {})", in_list("asn", &asns))
         }
         "expected_app" => {
             let apps: Vec<String> = config.expected.apps.iter().map(|a| quoted(a)).collect();
-            format!(
-                "({} OR {})",
-                in_list("app", &apps),
-                in_list("app_id", &apps)
-            )
+            format!("({} OR {})", in_list("app", &apps), in_list("app_id", &apps))
         }
         "expected_service_principal" => {
-            let names: Vec<String> = config
-                .expected
-                .service_principals
-                .iter()
-                .map(|a| quoted(a))
-                .collect();
-            format!(
-                "({} OR {})",
-                in_list("app", &names),
-                in_list("app_id", &names)
-            )
+            let names: Vec<String> = config.expected.service_principals.iter().map(|a| quoted(a)).collect();
+            format!("({} OR {})", in_list("app", &names), in_list("app_id", &names))
         }
         _ => return None,
     })
 }
 
-/// Runs the hunts one after another (each uses every core).
+/// Runs the hunts one after another (each uses every core), after making the
+/// baseline tables available (stored in the lake, or computed now).
 pub async fn run_hunts(
     ctx: &SessionContext,
+    lake: Option<&Lake>,
     hunts: &[&Hunt],
     config: &Config,
     range: &TimeRange,
 ) -> Result<Vec<HuntRun>> {
+    crate::baseline::prepare(ctx, lake, config, range).await?;
     let mut runs = Vec::with_capacity(hunts.len());
     for hunt in hunts {
         let started = Instant::now();

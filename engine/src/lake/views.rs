@@ -57,6 +57,24 @@ macro_rules! principal_signin_view {
 
 pub const VIEWS: &[View] = &[
     View {
+        // Every sign-in with the network it came from, as the hunts and baselines see it:
+        // `prefix` is the IPv4 /24 or IPv6 /64; `category` comes from the curated egress
+        // ranges and ASN lists (or an IP database) — `isp` for an ASN no list knows;
+        // `network` is the ASN, except for hosting, VPN, Tor and unknown networks, where
+        // one ASN holds many unrelated customers and the prefix is used instead.
+        name: "network_events",
+        query: concat!(
+            "SELECT *, CASE WHEN category IN ('hosting', 'vpn', 'tor', 'unknown') THEN prefix ",
+            "ELSE concat('AS', CAST(asn AS VARCHAR)) END AS network, ",
+            "coalesce(ua_os(user_agent), 'unknown') AS client_os, ",
+            "coalesce(ua_family(user_agent), 'unknown') AS client ",
+            "FROM (SELECT *, ip_network(ip) AS prefix, ",
+            "CASE WHEN asn IS NULL THEN coalesce(ip_category(ip), 'unknown') ",
+            "ELSE coalesce(ip_category(ip), asn_category(asn), 'isp') END AS category ",
+            "FROM signins WHERE ip IS NOT NULL)"
+        ),
+    },
+    View {
         name: "SigninLogs",
         query: user_signin_view!("SigninLogs"),
     },

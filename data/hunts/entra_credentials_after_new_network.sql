@@ -1,0 +1,57 @@
+-- id: entra_credentials_after_new_network
+-- title: Credentials added to an application from a network new to the user
+-- technique: T1098.001
+-- severity: high
+-- sources: entra
+-- description: A secret or certificate added to an application or service principal
+--   (AuditLogs "Add service principal credentials", "Update application – Certificates
+--   and secrets management") by a user working from a network that user had not used
+--   before the last two days, or from a hosting or VPN network: persistence set up with
+--   a replayed session. Routine rotations from the admin's usual networks are not
+--   reported.
+-- param: min_score = 60 | Findings below this score are dropped.
+-- param: new_hours = 48 | A network first used by the user this recently counts as new.
+-- param: shared_users = 8 | A /24 or /64 used by this many users is shared egress.
+WITH changes AS (
+    SELECT time, actor, actor_ip, target, target_id, operation, event_id,
+           ip_network(actor_ip) AS prefix
+    FROM audit
+    WHERE source = 'entra' AND actor_ip IS NOT NULL AND actor IS NOT NULL
+      AND (operation IN ('Add service principal credentials', 'Add application credential', 'Update service principal credentials')
+           OR trim(operation) = 'Update application – Certificates and secrets management')
+      AND time >= ${since} AND time < ${until}
+),
+user_prefixes AS (
+    SELECT user, ip_network(ip) AS prefix, min(time) AS first_used
+    FROM signins
+    WHERE source = 'entra' AND user IS NOT NULL AND ip IS NOT NULL AND result = 'success' AND time < ${until}
+    GROUP BY user, ip_network(ip)
+),
+shared AS (
+    SELECT ip_network(ip) AS prefix, dcount(user) AS users
+    FROM signins WHERE source = 'entra' AND user IS NOT NULL AND time < ${until}
+    GROUP BY ip_network(ip)
+),
+scored AS (
+    SELECT c.*, u.first_used, s.users AS shared_by,
+           coalesce(ip_category(c.actor_ip), 'isp') AS category,
+           CASE WHEN u.first_used IS NULL OR u.first_used > c.time - INTERVAL '${new_hours} hours' THEN 45 ELSE 0 END
+           + CASE WHEN coalesce(ip_category(c.actor_ip), '') IN ('hosting', 'vpn', 'tor') THEN 30 ELSE 0 END
+           + 25
+           - CASE WHEN coalesce(s.users, 0) >= ${shared_users} THEN 60 ELSE 0 END AS score
+    FROM changes c
+    LEFT JOIN user_prefixes u ON u.user = c.actor AND u.prefix = c.prefix
+    LEFT JOIN shared s ON s.prefix = c.prefix
+)
+SELECT actor AS user, CAST(NULL AS VARCHAR) AS session_id, 'entra' AS source,
+       time AS first_seen, time AS last_seen, least(100, score) AS score,
+       make_array(actor_ip) AS ips, CAST(make_array() AS BIGINT[]) AS asns, CAST(make_array() AS VARCHAR[]) AS countries,
+       make_array(target) AS apps,
+       concat(actor, ' ran "', trim(operation), '" on ', target, ' from ', actor_ip,
+              CASE WHEN first_used IS NULL THEN ', a network they had never signed in from'
+                   ELSE concat(', a network first used ', CAST(first_used AS VARCHAR)) END) AS reason,
+       event_id AS finding_key,
+       named_struct('operation', trim(operation), 'target', target, 'target_id', target_id,
+                    'actor_ip', actor_ip, 'network_first_used', first_used, 'shared_by_users', shared_by) AS evidence
+FROM scored
+WHERE score >= ${min_score}

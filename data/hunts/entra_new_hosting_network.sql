@@ -1,0 +1,58 @@
+-- id: entra_new_hosting_network
+-- title: Sign-in or token use from a hosting or VPN network new to the user
+-- technique: T1550.001
+-- severity: high
+-- sources: entra
+-- description: A user's successful sign-in — interactive, or a non-interactive refresh
+--   or Primary Refresh Token redemption — from a hosting, VPN or Tor network the user
+--   had never used before. Attackers replay stolen tokens and run adversary-in-the-middle
+--   proxies from rented servers; people sign in from their ISP, carrier or office.
+--   Networks shared by many users (a corporate VPN in a cloud) are not reported.
+-- param: min_score = 60 | Findings below this score are dropped.
+-- param: shared_users = 8 | A /24 or /64 used by this many users is shared egress, not an attacker's.
+WITH tagged AS (
+    SELECT time, user, session_id, ip, asn, country, app, log_type, incoming_token_type, user_agent,
+           ip_network(ip) AS prefix,
+           coalesce(ip_category(ip), asn_category(asn), CASE WHEN asn IS NULL THEN 'unknown' ELSE 'isp' END) AS category
+    FROM signins
+    WHERE source = 'entra' AND user IS NOT NULL AND ip IS NOT NULL AND result = 'success' AND time < ${until}
+),
+usable AS (
+    SELECT * FROM tagged WHERE NOT ${allowlisted}
+),
+shared AS (
+    SELECT prefix, dcount(user) AS users FROM usable GROUP BY prefix
+),
+user_first AS (
+    SELECT user, min(time) AS first_time, make_set(country) AS countries_ever FROM usable GROUP BY user
+),
+firsts AS (
+    SELECT user, prefix, min(time) AS first_seen, max(time) AS last_seen, count(*) AS events,
+           make_set(ip) AS ips, make_set(asn) AS asns, make_set(country) AS countries, make_set(app) AS apps,
+           make_set(session_id) AS sessions, make_set(log_type) AS log_types,
+           make_set(incoming_token_type) AS token_types, max(category) AS category
+    FROM usable
+    WHERE category IN ('hosting', 'vpn', 'tor')
+    GROUP BY user, prefix
+),
+scored AS (
+    SELECT f.*, s.users AS shared_by, u.first_time,
+           CASE f.category WHEN 'tor' THEN 75 WHEN 'hosting' THEN 65 ELSE 55 END
+           + CASE WHEN array_has_any(f.token_types, make_array('refreshToken', 'primaryRefreshToken')) THEN 10 ELSE 0 END
+           + CASE WHEN u.first_time < f.first_seen - INTERVAL '1 day' THEN 10 ELSE 0 END AS score
+    FROM firsts f
+    JOIN shared s ON s.prefix = f.prefix
+    JOIN user_first u ON u.user = f.user
+    WHERE s.users < ${shared_users} AND f.first_seen >= ${since}
+)
+SELECT user, array_element(sessions, 1) AS session_id, 'entra' AS source, first_seen, last_seen,
+       least(100, score) AS score, ips, asns, countries, apps,
+       concat(user, ' signed in from ', prefix, ' (', category, ', ', array_to_string(countries, ', '),
+              '), a network they had not used before: ', CAST(events AS VARCHAR), ' event(s), ',
+              array_to_string(log_types, '/'), CASE WHEN cardinality(token_types) > 0
+                  THEN concat(', tokens ', array_to_string(token_types, '/')) ELSE '' END) AS reason,
+       prefix AS finding_key,
+       named_struct('prefix', prefix, 'category', category, 'events', events, 'sessions', sessions,
+                    'token_types', token_types, 'shared_by_users', shared_by) AS evidence
+FROM scored
+WHERE score >= ${min_score}

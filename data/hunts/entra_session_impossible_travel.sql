@@ -1,0 +1,63 @@
+-- id: entra_session_impossible_travel
+-- title: Impossible travel inside one Entra session
+-- technique: T1550.001
+-- severity: high
+-- sources: entra
+-- description: Two consecutive events of one session on different networks, farther
+--   apart than an airliner could fly in the time between them (after a tolerance for
+--   geolocation error). One session cannot move that fast: the token is being used in two
+--   places, for example through a residential proxy that no ASN list flags. Carrier IP
+--   rotation stays within one network, and privacy relays and Microsoft's own
+--   infrastructure are ignored.
+-- param: min_score = 60 | Findings below this score are dropped.
+-- param: travel_kmh = 900 | Speed above which travel is impossible.
+-- param: min_km = 500 | Hops shorter than this are ignored (geolocation noise).
+-- param: tolerance_km = 100 | Geolocation error subtracted from every distance.
+-- param: shared_users = 8 | A /24 or /64 used by this many users is shared egress, not an attacker's.
+WITH tagged AS (
+    SELECT time, user, session_id, ip, asn, country, city, lat, lon, app, prefix, category,
+           CASE WHEN category IN ('hosting', 'vpn', 'unknown', 'tor') THEN prefix
+                ELSE concat('AS', CAST(asn AS VARCHAR)) END AS network
+    FROM (
+        SELECT *, ip_network(ip) AS prefix,
+               CASE WHEN asn IS NULL THEN coalesce(ip_category(ip), 'unknown')
+                    ELSE coalesce(ip_category(ip), asn_category(asn), 'isp') END AS category
+        FROM signins
+        WHERE source = 'entra' AND session_id IS NOT NULL AND user IS NOT NULL AND ip IS NOT NULL
+          AND lat IS NOT NULL AND result = 'success' AND time >= ${since} AND time < ${until}
+    )
+    WHERE NOT ${allowlisted} AND category NOT IN ('private', 'privacy_relay', 'cdn')
+),
+shared AS (
+    SELECT prefix, dcount(user) AS users FROM tagged GROUP BY prefix
+),
+steps AS (
+    SELECT t.*, sh.users AS shared_by,
+           lag(network) OVER w AS previous_network, lag(time) OVER w AS previous_time,
+           lag(lat) OVER w AS previous_lat, lag(lon) OVER w AS previous_lon,
+           lag(country) OVER w AS previous_country, lag(city) OVER w AS previous_city,
+           lag(ip) OVER w AS previous_ip
+    FROM tagged t JOIN shared sh ON sh.prefix = t.prefix
+    WINDOW w AS (PARTITION BY t.user, t.session_id ORDER BY t.time)
+),
+jumps AS (
+    SELECT *, geo_distance_km(previous_lat, previous_lon, lat, lon) AS km,
+           geo_velocity_kmh(previous_time, previous_lat, previous_lon, time, lat, lon, ${tolerance_km}) AS kmh
+    FROM steps
+    WHERE previous_network IS NOT NULL AND previous_network <> network AND shared_by < ${shared_users}
+)
+SELECT user, session_id, 'entra' AS source, min(previous_time) AS first_seen, max(time) AS last_seen,
+       least(100, 65 + CASE WHEN max(kmh) > 5000 THEN 15 ELSE 0 END
+                      + CASE WHEN bool_or(previous_country <> country) THEN 10 ELSE 0 END) AS score,
+       array_distinct(array_concat(make_set(previous_ip), make_set(ip))) AS ips, make_set(asn) AS asns,
+       array_distinct(array_concat(make_set(previous_country), make_set(country))) AS countries, make_set(app) AS apps,
+       concat('session moved ', CAST(CAST(max(km) AS BIGINT) AS VARCHAR), ' km between networks at ',
+              CAST(CAST(least(max(kmh), 99999) AS BIGINT) AS VARCHAR), ' km/h (',
+              array_to_string(make_set(concat(coalesce(previous_city, previous_country), ' → ', coalesce(city, country))), '; '), ')') AS reason,
+       named_struct('jumps', count(*), 'max_kmh', max(kmh), 'max_km', max(km),
+                    'networks', array_distinct(array_concat(make_set(previous_network), make_set(network)))) AS evidence
+FROM jumps
+WHERE km >= ${min_km} AND kmh > ${travel_kmh}
+GROUP BY user, session_id
+HAVING least(100, 65 + CASE WHEN max(kmh) > 5000 THEN 15 ELSE 0 END
+                     + CASE WHEN bool_or(previous_country <> country) THEN 10 ELSE 0 END) >= ${min_score}

@@ -1,0 +1,109 @@
+-- id: entra_session_new_network
+-- title: Entra session used from a network it did not start on
+-- technique: T1550.001
+-- severity: high
+-- sources: entra
+-- description: One SessionId (the session behind a session cookie or refresh token)
+--   seen from a network other than the ones it started on (network: the ASN, or the
+--   /24 or /64 for hosting, VPN and unknown networks, so carrier IP rotation and one
+--   ISP's IPv4 and IPv6 are not changes). Ranked up for hosting and VPN networks, networks
+--   the user does not come back to across days and sessions, a country that is neither the
+--   session's nor one of the user's regular ones, another operating system, impossible
+--   speed and back-and-forth (concurrent) use; ranked down for prefixes many users share
+--   (corporate egress), privacy relays and mobile carriers. Microsoft's infrastructure and
+--   allowlisted networks are ignored.
+-- param: min_score = 60 | Findings below this score are dropped.
+-- param: shared_users = 8 | A /24 or /64 used by this many users is shared egress (VPN, proxy), not an attacker's.
+-- param: origin_minutes = 10 | Networks seen within this many minutes of a session's first event are its origin.
+-- param: travel_kmh = 900 | Faster than an airliner (after 100 km of geolocation tolerance) is impossible travel.
+-- param: regular_days = 3 | A country or network the user used on this many other days is theirs.
+WITH ev AS (
+    SELECT e.time, e.user, e.session_id, e.ip, e.asn, e.country, e.lat, e.lon, e.app, e.prefix,
+           e.category, e.network, e.client_os, e.device_id, p.users AS prefix_users,
+           e.category IN ('mobile', 'privacy_relay', 'cdn')
+               OR coalesce(r.roaming_share >= 0.3 AND r.users >= 3, false) AS roaming
+    FROM network_events e
+    JOIN baseline_prefix_users p ON p.source = e.source AND p.prefix = e.prefix
+    LEFT JOIN baseline_network_roaming r ON r.source = e.source AND r.network = e.network
+    WHERE e.source = 'entra' AND e.session_id IS NOT NULL AND e.user IS NOT NULL AND e.result = 'success'
+      AND e.time < ${until} AND NOT ${allowlisted} AND e.category <> 'private'
+),
+sessions AS (
+    SELECT user, session_id, min(time) AS session_start FROM ev
+    GROUP BY user, session_id HAVING max(time) >= ${since}
+),
+origin AS (
+    SELECT ev.user, ev.session_id, make_set(network) AS origin_networks, make_set(country) AS origin_countries,
+           array_remove(make_set(client_os), 'unknown') AS origin_oses
+    FROM ev JOIN sessions s ON ev.user = s.user AND ev.session_id = s.session_id
+    WHERE ev.time <= s.session_start + INTERVAL '${origin_minutes} minutes'
+    GROUP BY ev.user, ev.session_id
+),
+switches AS (
+    -- Mobile carriers and relays geolocate their gateways, not the user: no speeds from them.
+    SELECT user, session_id,
+           max(CASE WHEN h['network_changed'] THEN h['kmh'] END) AS max_switch_kmh,
+           sum(CASE WHEN h['network_changed'] AND h['seconds'] < 3600 AND h['distance_km'] > 50 THEN 1 ELSE 0 END) AS fast_far_switches
+    FROM (
+        SELECT user, session_id, hop(time, lat, lon, network, 100.0) OVER (PARTITION BY user, session_id ORDER BY time) AS h
+        FROM ev WHERE NOT roaming
+    )
+    GROUP BY user, session_id
+),
+regular_countries AS (
+    SELECT user, make_set(country) AS countries FROM baseline_user_countries
+    WHERE source = 'entra' AND days >= ${regular_days} GROUP BY user
+),
+usage AS (
+    SELECT user, session_id, network,
+           min(time) AS first_seen, max(time) AS last_seen, count(*) AS events,
+           dcount(date_trunc('day', time)) AS days_here,
+           make_set(ip) AS ips, make_set(asn) AS asns, make_set(country) AS countries, make_set(app) AS apps,
+           array_remove(make_set(client_os), 'unknown') AS oses, max(category) AS category,
+           max(prefix_users) AS shared_by, bool_or(roaming) AS roaming
+    FROM ev WHERE time >= ${since}
+    GROUP BY user, session_id, network
+),
+scored AS (
+    SELECT u.*, s.session_start, o.origin_networks, o.origin_countries, o.origin_oses,
+           w.max_switch_kmh, w.fast_far_switches,
+           b.days - u.days_here AS other_days, b.sessions - 1 AS other_sessions,
+           CASE u.category WHEN 'hosting' THEN 35 WHEN 'vpn' THEN 30 WHEN 'tor' THEN 45
+                WHEN 'privacy_relay' THEN -30 WHEN 'cdn' THEN -20 WHEN 'mobile' THEN -10 ELSE 0 END
+           + CASE WHEN u.roaming AND u.category NOT IN ('mobile', 'privacy_relay', 'cdn') THEN -10 ELSE 0 END
+           + CASE WHEN b.days - u.days_here >= ${regular_days} - 1 AND b.sessions - 1 >= 2 THEN -40 ELSE 20 END
+           + CASE WHEN cardinality(u.countries) > 0 AND cardinality(o.origin_countries) > 0
+                       AND NOT array_has_any(o.origin_countries, u.countries)
+                       AND NOT array_has_any(coalesce(r.countries, make_array('-')), u.countries) THEN 20 ELSE 0 END
+           + CASE WHEN cardinality(u.oses) > 0 AND cardinality(o.origin_oses) > 0
+                       AND NOT array_has_any(o.origin_oses, u.oses) THEN 15 ELSE 0 END
+           + CASE WHEN coalesce(w.max_switch_kmh, 0) > ${travel_kmh} THEN 25 ELSE 0 END
+           + CASE WHEN coalesce(w.fast_far_switches, 0) >= 3 THEN 25 ELSE 0 END
+           + CASE WHEN u.shared_by >= ${shared_users} THEN -60 ELSE 0 END AS score
+    FROM usage u
+    JOIN sessions s ON u.user = s.user AND u.session_id = s.session_id
+    JOIN origin o ON u.user = o.user AND u.session_id = o.session_id
+    JOIN baseline_user_networks b ON b.source = 'entra' AND b.user = u.user AND b.network = u.network
+    LEFT JOIN switches w ON u.user = w.user AND u.session_id = w.session_id
+    LEFT JOIN regular_countries r ON r.user = u.user
+    WHERE NOT array_has(o.origin_networks, u.network)
+),
+ranked AS (
+    SELECT *, row_number() OVER (PARTITION BY user, session_id ORDER BY score DESC, first_seen) AS rank
+    FROM scored
+)
+SELECT user, session_id, 'entra' AS source, first_seen, last_seen,
+       least(100, score) AS score, ips, asns, countries, apps,
+       concat('session started on ', array_to_string(origin_networks, ', '),
+              ' (', array_to_string(origin_countries, ', '), ') was used from ', network,
+              ' (', category, ', ', array_to_string(countries, ', '), ') ',
+              CAST(round(date_part('epoch', first_seen - session_start) / 60) AS BIGINT),
+              ' min after it started; the user used that network on ', CAST(other_days AS VARCHAR),
+              ' other day(s)') AS reason,
+       named_struct('network', network, 'category', category, 'events', events, 'oses', oses,
+                    'origin_networks', origin_networks, 'origin_countries', origin_countries,
+                    'origin_oses', origin_oses, 'other_days', other_days, 'other_sessions', other_sessions,
+                    'shared_by_users', shared_by, 'max_switch_kmh', max_switch_kmh,
+                    'fast_far_switches', fast_far_switches) AS evidence
+FROM ranked
+WHERE rank = 1 AND score >= ${min_score}

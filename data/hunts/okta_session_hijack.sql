@@ -1,0 +1,99 @@
+-- id: okta_session_hijack
+-- title: Okta session used from another network with another device fingerprint
+-- technique: T1539
+-- severity: high
+-- sources: okta
+-- description: One Okta session (authenticationContext.externalSessionId, or its
+--   rootSessionId) used from a network other than the one it started on, with a
+--   different device hash (dtHash) or user agent: a stolen session cookie replayed on the
+--   attacker's machine. Ranked up for hosting and VPN networks, networks new to the user,
+--   another country and back-and-forth use; ranked down for shared egress networks. A
+--   second dtHash on the session's own network (a normal OAuth grant) does not count.
+-- param: min_score = 60 | Findings below this score are dropped.
+-- param: shared_users = 8 | A /24 or /64 used by this many users is shared egress, not an attacker's.
+-- param: origin_minutes = 10 | Events within this many minutes of the session start define its origin.
+WITH tagged AS (
+    SELECT time, user, coalesce(root_session_id, session_id) AS session_id, ip, asn, country, app,
+           device_id, prefix, category, user_agent,
+           coalesce(ua_fingerprint(user_agent), 'none') AS client,
+           CASE WHEN category IN ('hosting', 'vpn', 'unknown', 'tor') THEN prefix
+                ELSE concat('AS', CAST(asn AS VARCHAR)) END AS network
+    FROM (
+        SELECT *, ip_network(ip) AS prefix,
+               CASE WHEN asn IS NULL THEN coalesce(ip_category(ip), 'unknown')
+                    ELSE coalesce(ip_category(ip), asn_category(asn), 'isp') END AS category
+        FROM signins
+        WHERE source = 'okta' AND session_id IS NOT NULL AND user IS NOT NULL AND ip IS NOT NULL
+          AND coalesce(result, 'success') = 'success' AND time < ${until}
+    )
+    WHERE NOT ${allowlisted} AND category <> 'private'
+),
+shared AS (
+    SELECT prefix, dcount(user) AS users FROM tagged GROUP BY prefix
+),
+user_networks AS (
+    SELECT user, network, min(time) AS network_first FROM tagged GROUP BY user, network
+),
+sessions AS (
+    SELECT user, session_id, min(time) AS session_start
+    FROM tagged GROUP BY user, session_id
+    HAVING max(time) >= ${since} AND dcount(network) > 1
+),
+origin AS (
+    SELECT t.user, t.session_id,
+           make_set(t.network) AS origin_networks, make_set(t.country) AS origin_countries,
+           make_set(t.client) AS origin_clients, make_set(t.device_id) AS origin_devices
+    FROM tagged t JOIN sessions s ON t.user = s.user AND t.session_id = s.session_id
+    WHERE t.time <= s.session_start + INTERVAL '${origin_minutes} minutes'
+    GROUP BY t.user, t.session_id
+),
+returns AS (
+    SELECT t.user, t.session_id, network_returns(t.time, t.network) AS returns
+    FROM tagged t JOIN sessions s ON t.user = s.user AND t.session_id = s.session_id
+    GROUP BY t.user, t.session_id
+),
+later AS (
+    SELECT t.user, t.session_id, t.network,
+           min(t.time) AS first_seen, max(t.time) AS last_seen, count(*) AS events,
+           make_set(t.ip) AS ips, make_set(t.asn) AS asns, make_set(t.country) AS countries,
+           make_set(t.app) AS apps, make_set(t.client) AS clients, make_set(t.device_id) AS devices,
+           max(t.category) AS category, max(sh.users) AS shared_by
+    FROM tagged t
+    JOIN sessions s ON t.user = s.user AND t.session_id = s.session_id
+    JOIN shared sh ON sh.prefix = t.prefix
+    WHERE t.time >= ${since}
+    GROUP BY t.user, t.session_id, t.network
+),
+scored AS (
+    SELECT l.*, s.session_start, o.origin_networks, o.origin_countries, o.origin_clients, o.origin_devices, r.returns,
+           CASE WHEN cardinality(l.devices) > 0 AND NOT array_has_any(o.origin_devices, l.devices) THEN 25 ELSE 0 END
+           + CASE WHEN NOT array_has_any(o.origin_clients, l.clients) THEN 20 ELSE 0 END
+           + CASE l.category WHEN 'hosting' THEN 30 WHEN 'vpn' THEN 25 WHEN 'tor' THEN 40
+                             WHEN 'privacy_relay' THEN -30 WHEN 'cdn' THEN -20 ELSE 0 END
+           + CASE WHEN un.network_first < s.session_start - INTERVAL '1 hour' THEN -40 ELSE 20 END
+           + CASE WHEN cardinality(o.origin_countries) > 0 AND cardinality(l.countries) > 0
+                       AND NOT array_has_any(o.origin_countries, l.countries) THEN 15 ELSE 0 END
+           + CASE WHEN r.returns >= 1 THEN 20 ELSE 0 END
+           + CASE WHEN l.shared_by >= ${shared_users} THEN -60 ELSE 0 END AS score
+    FROM later l
+    JOIN sessions s ON l.user = s.user AND l.session_id = s.session_id
+    JOIN origin o ON l.user = o.user AND l.session_id = o.session_id
+    JOIN returns r ON l.user = r.user AND l.session_id = r.session_id
+    JOIN user_networks un ON l.user = un.user AND l.network = un.network
+    WHERE NOT array_has(o.origin_networks, l.network)
+),
+ranked AS (
+    SELECT *, row_number() OVER (PARTITION BY user, session_id ORDER BY score DESC, first_seen) AS rank
+    FROM scored
+)
+SELECT user, session_id, 'okta' AS source, first_seen, last_seen,
+       least(100, score) AS score, ips, asns, countries, apps,
+       concat('Okta session started on ', array_to_string(origin_networks, ', '), ' (',
+              array_to_string(origin_countries, ', '), ') was used from ', network, ' (', category, ', ',
+              array_to_string(countries, ', '), ') with ',
+              CASE WHEN NOT array_has_any(origin_devices, devices) THEN 'another device hash' ELSE 'the same device hash' END,
+              ' and ', CASE WHEN NOT array_has_any(origin_clients, clients) THEN 'another user agent' ELSE 'the same user agent' END) AS reason,
+       named_struct('network', network, 'category', category, 'events', events, 'devices', devices,
+                    'origin_networks', origin_networks, 'returns', returns, 'shared_by_users', shared_by) AS evidence
+FROM ranked
+WHERE rank = 1 AND score >= ${min_score}

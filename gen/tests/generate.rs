@@ -156,6 +156,9 @@ fn different_seeds_give_different_tenants() {
     );
 }
 
+/// A record's time and session id.
+type TimeAndSession = (String, Option<String>);
+
 fn is_entra7(s: &str, suffix: &str) -> bool {
     // 2026-09-01T08:15:02.1234567Z / +00:00
     s.len() == 27 + suffix.len()
@@ -209,7 +212,7 @@ fn every_format_is_valid_json_with_real_spellings_and_labels_match_records() {
     );
 
     let mut seen_tables = BTreeSet::new();
-    let mut by_user_ip: HashMap<(String, String), Vec<(String, Option<String>)>> = HashMap::new();
+    let mut by_user_ip: HashMap<(String, String), Vec<TimeAndSession>> = HashMap::new();
     for (path, v) in &recs {
         let p = path.to_string_lossy();
         if p.contains("/entra-la/") {

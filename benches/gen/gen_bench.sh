@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Generator throughput and memory: builds the release example and generates a slice of the large profile
-# (40,000 users; 2 days by default, about 10 million events), reporting events/s and peak RSS.
+# (45,000 users; 2 days by default, about 10 million events), reporting events/s and peak RSS.
 #
 #   benches/gen/gen_bench.sh [days] [formats] [gzip|plain] [out-dir]
 #

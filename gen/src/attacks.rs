@@ -521,6 +521,8 @@ impl Ctx<'_, '_> {
         auth: Auth,
     ) -> &mut Event {
         let corr = self.r.guid();
+        // Server clocks stamp to 100 ns: no whole-second timestamps on attacker records.
+        let t = Ticks(t.0 + self.r.below(SECOND as u64) as i64);
         let mut e = make_event(
             self.r, t, kind, actor, device, ip, net, app, resource, session, corr,
         );

@@ -212,6 +212,7 @@ fn every_format_is_valid_json_with_real_spellings_and_labels_match_records() {
     );
 
     let mut seen_tables = BTreeSet::new();
+    let mut whole_seconds = 0usize;
     let mut by_user_ip: HashMap<(String, String), Vec<TimeAndSession>> = HashMap::new();
     for (path, v) in &recs {
         let p = path.to_string_lossy();

@@ -220,10 +220,11 @@ fn every_format_is_valid_json_with_real_spellings_and_labels_match_records() {
             let ty = v["Type"].as_str().expect("Type");
             seen_tables.insert(ty.to_string());
             assert!(p.contains(&format!("/{ty}/")), "{p} holds {ty}");
-            assert!(is_entra7(
-                v["TimeGenerated"].as_str().expect("TimeGenerated"),
-                "Z"
-            ));
+            let tg = v["TimeGenerated"].as_str().expect("TimeGenerated");
+            assert!(is_entra7(tg, "Z"));
+            if tg.ends_with(".0000000Z") {
+                whole_seconds += 1;
+            }
             assert!(v["TenantId"].is_string());
             match ty {
                 "SigninLogs" => {
@@ -298,6 +299,11 @@ fn every_format_is_valid_json_with_real_spellings_and_labels_match_records() {
             ));
         }
     }
+    // No artificial tells: virtually no whole-second timestamps (attack records included).
+    assert!(
+        whole_seconds * 1000 < recs.len(),
+        "{whole_seconds} whole-second timestamps"
+    );
     for t in [
         "SigninLogs",
         "AADNonInteractiveUserSignInLogs",

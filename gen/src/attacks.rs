@@ -436,10 +436,16 @@ pub fn hour(
         };
         let (session, app) = ctx.realise(&mut states[p.victim as usize], base_ip);
         let Ctx {
-            events,
+            mut events,
             attacker_ips,
             ..
         } = ctx;
+        // Records past the end of the data are never written, so they must not shape the label either.
+        events.retain(|e| e.t < end_of_data);
+        let attacker_ips: Vec<IpAddr> = attacker_ips
+            .into_iter()
+            .filter(|ip| events.iter().any(|e| e.ip == *ip))
+            .collect();
         plans[i].done = true;
         let attacker: Vec<&Event> = events
             .iter()
@@ -521,6 +527,8 @@ impl Ctx<'_, '_> {
         auth: Auth,
     ) -> &mut Event {
         let corr = self.r.guid();
+        // Server clocks stamp to 100 ns: no whole-second timestamps on attacker records.
+        let t = Ticks(t.0 + self.r.below(SECOND as u64) as i64);
         let mut e = make_event(
             self.r, t, kind, actor, device, ip, net, app, resource, session, corr,
         );

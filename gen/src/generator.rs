@@ -173,7 +173,7 @@ pub fn run(
             }
         }
         // swap_remove disturbed the order: sort by time, ties by a stable key.
-        buf.sort_by(|a, b| (a.t, a.id).cmp(&(b.t, b.id)));
+        buf.sort_by_key(|e| (e.t, e.id));
         for e in &buf {
             if e.t < start || e.t >= end {
                 continue;

@@ -44,7 +44,7 @@ pub enum Profile {
     Small,
     /// ~2,000 users, 30 days.
     Medium,
-    /// 40,000 users, 30 days (≥ 100 million events).
+    /// 45,000 users, 30 days (≥ 100 million events).
     Large,
 }
 
@@ -54,7 +54,7 @@ impl Profile {
         match self {
             Profile::Small => (150, 7),
             Profile::Medium => (2000, 30),
-            Profile::Large => (40_000, 30),
+            Profile::Large => (45_000, 30),
         }
     }
 

@@ -114,7 +114,7 @@ pub struct User {
     pub mobile_nets: Vec<u16>,
     /// Office the user goes to on office days.
     pub office: Option<u16>,
-    /// Relative activity (heavy-tailed: most near 1, a few far above).
+    /// Relative activity (heavy-tailed: most near 1, a few far above, some far below).
     pub activity: f64,
     /// Laptop (index into `Tenant::devices`).
     pub laptop: u32,
@@ -348,7 +348,9 @@ impl Tenant {
                 home_net6,
                 mobile_nets,
                 office,
-                activity: r.pareto(2.2).min(12.0),
+                // Log-normal (σ = 1): median ≈ 1, a long tail of very heavy users (p99 ≈ 10×), and
+                // a fringe of people who barely use their account.
+                activity: (r.normal() - 0.03).exp().clamp(0.08, 25.0),
                 laptop,
                 phone,
                 vpn_user: r.chance(0.35),

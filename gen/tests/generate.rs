@@ -156,6 +156,9 @@ fn different_seeds_give_different_tenants() {
     );
 }
 
+/// A record's time and session id.
+type TimeAndSession = (String, Option<String>);
+
 fn is_entra7(s: &str, suffix: &str) -> bool {
     // 2026-09-01T08:15:02.1234567Z / +00:00
     s.len() == 27 + suffix.len()
@@ -209,17 +212,19 @@ fn every_format_is_valid_json_with_real_spellings_and_labels_match_records() {
     );
 
     let mut seen_tables = BTreeSet::new();
-    let mut by_user_ip: HashMap<(String, String), Vec<(String, Option<String>)>> = HashMap::new();
+    let mut whole_seconds = 0usize;
+    let mut by_user_ip: HashMap<(String, String), Vec<TimeAndSession>> = HashMap::new();
     for (path, v) in &recs {
         let p = path.to_string_lossy();
         if p.contains("/entra-la/") {
             let ty = v["Type"].as_str().expect("Type");
             seen_tables.insert(ty.to_string());
             assert!(p.contains(&format!("/{ty}/")), "{p} holds {ty}");
-            assert!(is_entra7(
-                v["TimeGenerated"].as_str().expect("TimeGenerated"),
-                "Z"
-            ));
+            let tg = v["TimeGenerated"].as_str().expect("TimeGenerated");
+            assert!(is_entra7(tg, "Z"));
+            if tg.ends_with(".0000000Z") {
+                whole_seconds += 1;
+            }
             assert!(v["TenantId"].is_string());
             match ty {
                 "SigninLogs" => {
@@ -294,6 +299,11 @@ fn every_format_is_valid_json_with_real_spellings_and_labels_match_records() {
             ));
         }
     }
+    // No artificial tells: virtually no whole-second timestamps (attack records included).
+    assert!(
+        whole_seconds * 1000 < recs.len(),
+        "{whole_seconds} whole-second timestamps"
+    );
     for t in [
         "SigninLogs",
         "AADNonInteractiveUserSignInLogs",

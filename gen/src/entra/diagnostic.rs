@@ -202,7 +202,7 @@ fn write_user_properties(p: &mut Obj<'_>, ctx: &EntraContext<'_>, ev: &Event, in
         })
         .s("incomingTokenType", ev.token_type.name())
         .s("authenticationProtocol", "none")
-        .guid("sessionId", ev.session)
+        .with("sessionId", |v| crate::entra::push_session(v, ev.session))
         .raw(
             "signInEventTypes",
             if interactive {

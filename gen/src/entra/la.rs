@@ -3,6 +3,7 @@
 //! strings in `AADNonInteractiveUserSignInLogs` (and in the service-principal tables), as real exports
 //! show them; `AuthenticationDetails` and `AuthenticationProcessingDetails` are strings in every table.
 
+use crate::entra::push_session;
 use crate::entra::{
     EntraContext, audit, ca_status, failure_reason, resource, small_number, write_auth_details,
     write_ca_policies, write_device_detail, write_location, write_mfa_detail,
@@ -176,7 +177,7 @@ fn write_user_signin(out: &mut Vec<u8>, scratch: &mut Vec<u8>, ctx: &EntraContex
         .s("RiskLevelDuringSignIn", "none")
         .s("RiskState", "none")
         .s("ServicePrincipalId", "")
-        .guid("SessionId", ev.session)
+        .with("SessionId", |v| push_session(v, ev.session))
         .s("SignInIdentifier", &user.upn)
         .s("SignInIdentifierType", "")
         .s(

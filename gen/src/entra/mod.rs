@@ -405,3 +405,13 @@ pub fn small_number(ev: &Event, modulo: u64) -> i64 {
 pub fn resource(ev: &Event) -> &'static crate::catalog::Resource {
     &RESOURCES[ev.resource as usize % RESOURCES.len()]
 }
+
+/// `SessionId` value: the GUID, or an empty string for sign-ins that established no session (failed
+/// password attempts).
+pub fn push_session(out: &mut Vec<u8>, session: u128) {
+    out.push(b'"');
+    if session != 0 {
+        crate::ids::push_guid(out, session);
+    }
+    out.push(b'"');
+}

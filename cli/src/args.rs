@@ -91,6 +91,8 @@ pub enum Command {
         /// Only functions whose name contains this.
         pattern: Option<String>,
     },
+    /// Build and store per-user baselines (networks, countries, shared prefixes) for the hunts.
+    Baseline,
     /// Configuration helpers.
     Config(ConfigArgs),
     /// Generate a synthetic tenant with planted attacks and benign look-alikes (and labels.json).

@@ -38,6 +38,7 @@ fn main() -> ExitCode {
             Some(Command::Sql(args)) => commands::sql::run(&context, args).await,
             Some(Command::Hunt(args)) => commands::hunt::run(&context, args).await,
             Some(Command::Hunts) => commands::hunt::list(&context),
+            Some(Command::Baseline) => commands::hunt::baseline(&context).await,
             Some(Command::Functions { pattern }) => commands::functions::run(pattern.as_deref()),
             Some(Command::Config(args)) => commands::config::run(&args.action),
             Some(Command::Gen(args)) => commands::generate::run_gen(&context, args),

@@ -14,37 +14,38 @@
 -- param: min_km = 500 | Hops shorter than this are ignored (geolocation noise).
 -- param: tolerance_km = 100 | Geolocation error subtracted from every distance.
 -- param: shared_users = 8 | A /24 or /64 used by this many users is shared egress, not an attacker's.
+-- param: regular_days = 3 | Hops between two networks the user used on this many days each are not reported.
 WITH tagged AS (
-    SELECT time, user, session_id, ip, asn, country, city, lat, lon, app, prefix, category,
-           CASE WHEN category IN ('hosting', 'vpn', 'unknown', 'tor') THEN prefix
-                ELSE concat('AS', CAST(asn AS VARCHAR)) END AS network
-    FROM (
-        SELECT *, ip_network(ip) AS prefix,
-               CASE WHEN asn IS NULL THEN coalesce(ip_category(ip), 'unknown')
-                    ELSE coalesce(ip_category(ip), asn_category(asn), 'isp') END AS category
-        FROM signins
-        WHERE source = 'entra' AND session_id IS NOT NULL AND user IS NOT NULL AND ip IS NOT NULL
-          AND lat IS NOT NULL AND result = 'success' AND time >= ${since} AND time < ${until}
-    )
-    WHERE NOT ${allowlisted} AND category NOT IN ('private', 'privacy_relay', 'cdn')
-),
-shared AS (
-    SELECT prefix, dcount(user) AS users FROM tagged GROUP BY prefix
+    SELECT e.time, e.user, e.session_id, e.ip, e.asn, e.country, e.city, e.lat, e.lon, e.app, e.prefix,
+           e.category, e.network, p.users AS shared_by, b.days AS network_days,
+           least(b.spread_km, 3000.0) AS tolerance
+    FROM (SELECT * FROM network_events WHERE NOT ${allowlisted}) e
+    JOIN baseline_prefix_users p ON p.source = e.source AND p.prefix = e.prefix
+    JOIN baseline_user_networks b ON b.source = e.source AND b.user = e.user AND b.network = e.network
+    WHERE e.source = 'entra' AND e.session_id IS NOT NULL AND e.user IS NOT NULL AND e.lat IS NOT NULL
+      AND e.result = 'success' AND e.time >= ${since} AND e.time < ${until}
+      AND e.category NOT IN ('private', 'privacy_relay', 'cdn', 'mobile')
+      AND p.users < ${shared_users}
 ),
 steps AS (
-    SELECT t.*, sh.users AS shared_by,
+    SELECT t.*,
            lag(network) OVER w AS previous_network, lag(time) OVER w AS previous_time,
            lag(lat) OVER w AS previous_lat, lag(lon) OVER w AS previous_lon,
            lag(country) OVER w AS previous_country, lag(city) OVER w AS previous_city,
-           lag(ip) OVER w AS previous_ip
-    FROM tagged t JOIN shared sh ON sh.prefix = t.prefix
+           lag(ip) OVER w AS previous_ip, lag(network_days) OVER w AS previous_network_days,
+           lag(tolerance) OVER w AS previous_tolerance
+    FROM tagged t
     WINDOW w AS (PARTITION BY t.user, t.session_id ORDER BY t.time)
 ),
 jumps AS (
+    -- Each side's geolocation error: the spread of that network's positions for this user.
     SELECT *, geo_distance_km(previous_lat, previous_lon, lat, lon) AS km,
-           geo_velocity_kmh(previous_time, previous_lat, previous_lon, time, lat, lon, ${tolerance_km}) AS kmh
+           geo_velocity_kmh(previous_time, previous_lat, previous_lon, time, lat, lon,
+                            ${tolerance_km} + tolerance + previous_tolerance) AS kmh
     FROM steps
-    WHERE previous_network IS NOT NULL AND previous_network <> network AND shared_by < ${shared_users}
+    -- Two networks the user comes back to for days (home and a second home) are theirs.
+    WHERE previous_network IS NOT NULL AND previous_network <> network
+      AND least(network_days, previous_network_days) < ${regular_days}
 )
 SELECT user, session_id, 'entra' AS source, min(previous_time) AS first_seen, max(time) AS last_seen,
        least(100, 65 + CASE WHEN max(kmh) > 5000 THEN 15 ELSE 0 END

@@ -20,13 +20,15 @@
 WITH ev AS (
     SELECT e.time, e.user, e.session_id, e.ip, e.asn, e.country, e.lat, e.lon, e.app, e.prefix,
            e.category, e.network, e.client_os, e.device_id, p.users AS prefix_users,
+           least(b.spread_km, 3000.0) AS tolerance,
            e.category IN ('mobile', 'privacy_relay', 'cdn')
                OR coalesce(r.roaming_share >= 0.3 AND r.users >= 3, false) AS roaming
-    FROM network_events e
+    FROM (SELECT * FROM network_events WHERE NOT ${allowlisted}) e
     JOIN baseline_prefix_users p ON p.source = e.source AND p.prefix = e.prefix
+    JOIN baseline_user_networks b ON b.source = e.source AND b.user = e.user AND b.network = e.network
     LEFT JOIN baseline_network_roaming r ON r.source = e.source AND r.network = e.network
     WHERE e.source = 'entra' AND e.session_id IS NOT NULL AND e.user IS NOT NULL AND e.result = 'success'
-      AND e.time < ${until} AND NOT ${allowlisted} AND e.category <> 'private'
+      AND e.time < ${until} AND e.category <> 'private'
 ),
 sessions AS (
     SELECT user, session_id, min(time) AS session_start FROM ev
@@ -40,13 +42,26 @@ origin AS (
     GROUP BY ev.user, ev.session_id
 ),
 switches AS (
-    -- Mobile carriers and relays geolocate their gateways, not the user: no speeds from them.
+    -- Speeds between consecutive located events on different networks. Each side's
+    -- geolocation error is the spread of that network's positions for this user;
+    -- mobile carriers and relays geolocate their gateways, not the user, and are left out.
     SELECT user, session_id,
-           max(CASE WHEN h['network_changed'] THEN h['kmh'] END) AS max_switch_kmh,
-           sum(CASE WHEN h['network_changed'] AND h['seconds'] < 3600 AND h['distance_km'] > 50 THEN 1 ELSE 0 END) AS fast_far_switches
+           max(kmh) AS max_switch_kmh,
+           sum(CASE WHEN seconds < 3600 AND km > 50 THEN 1 ELSE 0 END) AS fast_far_switches
     FROM (
-        SELECT user, session_id, hop(time, lat, lon, network, 100.0) OVER (PARTITION BY user, session_id ORDER BY time) AS h
-        FROM ev WHERE NOT roaming
+        SELECT user, session_id, date_part('epoch', time - previous_time) AS seconds,
+               geo_distance_km(previous_lat, previous_lon, lat, lon) - tolerance - previous_tolerance AS km,
+               geo_velocity_kmh(previous_time, previous_lat, previous_lon, time, lat, lon,
+                                100.0 + tolerance + previous_tolerance) AS kmh
+        FROM (
+            SELECT user, session_id, time, lat, lon, network, tolerance,
+                   lag(network) OVER w AS previous_network, lag(time) OVER w AS previous_time,
+                   lag(lat) OVER w AS previous_lat, lag(lon) OVER w AS previous_lon,
+                   lag(tolerance) OVER w AS previous_tolerance
+            FROM ev WHERE lat IS NOT NULL AND category NOT IN ('mobile', 'privacy_relay', 'cdn')
+            WINDOW w AS (PARTITION BY user, session_id ORDER BY time)
+        )
+        WHERE previous_network IS NOT NULL AND previous_network <> network
     )
     GROUP BY user, session_id
 ),

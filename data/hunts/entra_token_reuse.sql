@@ -5,66 +5,74 @@
 -- sources: entra
 -- description: Non-interactive sign-ins that redeem a refresh token or a Primary Refresh
 --   Token (IncomingTokenType) from a network the session was not using in its first hour
---   and the user had never used before; and one UniqueTokenIdentifier seen from more than
---   one network. Token theft moves the token, not the user: the redemption appears where
+--   and the user does not come back to on other days; and one UniqueTokenIdentifier
+--   seen from more than one network. Ranked up for hosting and VPN networks, another
+--   country, and the session still being used from its own network afterwards (the
+--   victim and the attacker at once); a session that simply moves to a residential
+--   network and stays there is more likely a trip. Token theft moves the token, not the user: the redemption appears where
 --   the attacker is.
 -- param: min_score = 60 | Findings below this score are dropped.
 -- param: origin_minutes = 60 | The session's networks in this first period are its own.
 -- param: shared_users = 8 | A /24 or /64 used by this many users is shared egress.
+-- param: regular_days = 3 | A network the user used on this many other days is theirs.
 WITH tagged AS (
-    SELECT time, user, session_id, token_id, ip, asn, country, app, incoming_token_type, prefix, category,
-           CASE WHEN category IN ('hosting', 'vpn', 'unknown', 'tor') THEN prefix
-                ELSE concat('AS', CAST(asn AS VARCHAR)) END AS network
-    FROM (
-        SELECT *, ip_network(ip) AS prefix,
-               CASE WHEN asn IS NULL THEN coalesce(ip_category(ip), 'unknown')
-                    ELSE coalesce(ip_category(ip), asn_category(asn), 'isp') END AS category
-        FROM signins
-        WHERE source = 'entra' AND user IS NOT NULL AND ip IS NOT NULL AND result = 'success' AND time < ${until}
-    )
-    WHERE NOT ${allowlisted} AND category NOT IN ('private', 'privacy_relay', 'cdn')
-),
-shared AS (
-    SELECT prefix, dcount(user) AS users FROM tagged GROUP BY prefix
-),
-user_networks AS (
-    SELECT user, network, min(time) AS network_first FROM tagged GROUP BY user, network
+    SELECT e.time, e.user, e.session_id, e.token_id, e.ip, e.asn, e.country, e.app, e.incoming_token_type,
+           e.prefix, e.category, e.network, p.users AS shared_by, b.days AS network_days, b.sessions AS network_sessions
+    FROM (SELECT * FROM network_events WHERE NOT ${allowlisted}) e
+    JOIN baseline_prefix_users p ON p.source = e.source AND p.prefix = e.prefix
+    JOIN baseline_user_networks b ON b.source = e.source AND b.user = e.user AND b.network = e.network
+    LEFT JOIN baseline_network_roaming r ON r.source = e.source AND r.network = e.network
+    WHERE e.source = 'entra' AND e.user IS NOT NULL AND e.result = 'success' AND e.time < ${until}
+      AND e.category NOT IN ('private', 'privacy_relay', 'cdn', 'mobile')
+      AND NOT coalesce(r.roaming_share >= 0.3 AND r.users >= 3, false)
 ),
 sessions AS (
     SELECT user, session_id, min(time) AS session_start FROM tagged
     WHERE session_id IS NOT NULL GROUP BY user, session_id
 ),
 origin AS (
-    SELECT t.user, t.session_id, make_set(t.network) AS origin_networks
+    SELECT t.user, t.session_id, make_set(t.network) AS origin_networks, make_set(t.country) AS origin_countries
     FROM tagged t JOIN sessions s ON t.user = s.user AND t.session_id = s.session_id
     WHERE t.time <= s.session_start + INTERVAL '${origin_minutes} minutes'
+    GROUP BY t.user, t.session_id
+),
+origin_last AS (
+    -- When the session was last used from its own networks: after an attacker's
+    -- redemption means both were using it at once.
+    SELECT t.user, t.session_id, max(t.time) AS last_origin_use
+    FROM tagged t JOIN origin o ON t.user = o.user AND t.session_id = o.session_id
+    WHERE array_has(o.origin_networks, t.network)
     GROUP BY t.user, t.session_id
 ),
 redemptions AS (
     SELECT t.user, t.session_id, t.network, t.category,
            min(t.time) AS first_seen, max(t.time) AS last_seen, count(*) AS events,
+           dcount(date_trunc('day', t.time)) AS days_here,
            make_set(t.ip) AS ips, make_set(t.asn) AS asns, make_set(t.country) AS countries,
            make_set(t.app) AS apps, make_set(t.incoming_token_type) AS token_types,
-           max(sh.users) AS shared_by, min(un.network_first) AS network_first, min(s.session_start) AS session_start
+           max(t.shared_by) AS shared_by, max(t.network_days) AS network_days, max(t.network_sessions) AS network_sessions,
+           max(o.origin_countries) AS origin_countries, max(ol.last_origin_use) AS last_origin_use
     FROM tagged t
-    JOIN sessions s ON t.user = s.user AND t.session_id = s.session_id
+    JOIN origin_last ol ON t.user = ol.user AND t.session_id = ol.session_id
     JOIN origin o ON t.user = o.user AND t.session_id = o.session_id
-    JOIN shared sh ON sh.prefix = t.prefix
-    JOIN user_networks un ON un.user = t.user AND un.network = t.network
     WHERE t.incoming_token_type IN ('refreshToken', 'primaryRefreshToken')
       AND t.time >= ${since} AND NOT array_has(o.origin_networks, t.network)
     GROUP BY t.user, t.session_id, t.network, t.category
 ),
 by_session AS (
     SELECT user, session_id, first_seen, last_seen, ips, asns, countries, apps,
-           60 + CASE category WHEN 'hosting' THEN 20 WHEN 'vpn' THEN 15 WHEN 'tor' THEN 25 ELSE 0 END
+           40 + CASE category WHEN 'hosting' THEN 25 WHEN 'vpn' THEN 20 WHEN 'tor' THEN 30 ELSE 0 END
+              + CASE WHEN NOT array_has_any(origin_countries, countries) THEN 20 ELSE 0 END
+              + CASE WHEN last_origin_use > first_seen THEN 15
+                     WHEN category NOT IN ('hosting', 'vpn', 'tor') THEN -15 ELSE 0 END
               + CASE WHEN array_has(token_types, 'primaryRefreshToken') THEN 5 ELSE 0 END AS score,
            concat(array_to_string(token_types, '/'), ' redeemed ', CAST(events AS VARCHAR), ' time(s) from ', network,
-                  ' (', category, ', ', array_to_string(countries, ', '), '), a network this session did not start on and the user had not used before') AS reason,
+                  ' (', category, ', ', array_to_string(countries, ', '), '), a network this session did not start on and the user does not come back to') AS reason,
            concat('session:', session_id) AS finding_key,
            named_struct('kind', 'redeemed on a new network', 'networks', make_array(network), 'category', category, 'token_types', token_types, 'token_id', CAST(NULL AS VARCHAR), 'events', events) AS evidence
     FROM redemptions
-    WHERE shared_by < ${shared_users} AND network_first >= session_start
+    -- The user does not come back to this network on other days or in other sessions.
+    WHERE shared_by < ${shared_users} AND (network_days - days_here < ${regular_days} - 1 OR network_sessions < 3)
 ),
 by_token AS (
     SELECT user, max(session_id) AS session_id, min(time) AS first_seen, max(time) AS last_seen,
@@ -75,7 +83,7 @@ by_token AS (
            concat('token:', token_id) AS finding_key,
            named_struct('kind', 'one token from several networks', 'networks', make_set(network), 'category', max(category), 'token_types', make_set(incoming_token_type), 'token_id', token_id, 'events', count(*)) AS evidence
     FROM tagged
-    WHERE token_id IS NOT NULL AND time >= ${since}
+    WHERE token_id IS NOT NULL AND time >= ${since} AND shared_by < ${shared_users}
     GROUP BY user, token_id
     HAVING dcount(network) > 1
 )

@@ -97,7 +97,13 @@ pub async fn open_session(lake: Option<&Lake>, options: &SessionOptions) -> Resu
     ctx.remove_optimizer_rule("extract_leaf_expressions");
     crate::functions::register(&ctx, options.reference.clone())?;
     match lake {
-        Some(lake) => register_lake(&ctx, lake).await?,
+        Some(lake) => {
+            register_lake(&ctx, lake).await?;
+            // A stored baseline is queryable like any table (and used by hunts).
+            if let Some(manifest) = crate::baseline::stored_manifest(lake).await? {
+                crate::baseline::register_stored(&ctx, lake, &manifest).await?;
+            }
+        }
         None => register_views_without_lake(&ctx).await?,
     }
     Ok(ctx)

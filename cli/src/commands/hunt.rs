@@ -167,3 +167,21 @@ pub fn list(context: &Context) -> Result<()> {
     }
     Ok(())
 }
+
+/// `tokenhunt baseline`: compute the baselines over the lake (up to --until) and store them.
+pub async fn baseline(context: &Context) -> Result<()> {
+    let config = context.config()?;
+    let range = TimeRange::parse(context.global.since.as_deref(), context.global.until.as_deref(), now_micros())?;
+    let ctx = context.session().await?;
+    let lake = context.lake()?;
+    let started = std::time::Instant::now();
+    let tables = tokenhunt_engine::baseline::compute(&ctx, &config, &range).await?;
+    let manifest = tokenhunt_engine::baseline::store(&lake, &tables, &range).await?;
+    if !context.global.quiet {
+        for (name, rows) in &manifest.tables {
+            eprintln!("{name:<28} {rows:>9} rows");
+        }
+        eprintln!("baseline stored in {:.2} s; hunts use it until you rebuild it", started.elapsed().as_secs_f64());
+    }
+    Ok(())
+}

@@ -77,6 +77,9 @@ pub enum Command {
     Ingest(IngestArgs),
     /// Run SQL over the lake in batch.
     Sql(SqlArgs),
+    /// Interactive SQL prompt (the default when stdin is a terminal; piped stdin
+    /// runs as a script of SQL and dot commands).
+    Repl,
 }
 
 #[derive(Debug, Args)]
@@ -112,4 +115,3 @@ pub struct SqlArgs {
     #[arg(long, default_value_t = 0)]
     pub max_rows: usize,
 }
-

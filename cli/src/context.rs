@@ -1,20 +1,23 @@
 //! Turning global options into the engine's objects.
 
-
-
 use anyhow::{Context as _, Result, bail};
+use datafusion::prelude::SessionContext;
 use tokenhunt_engine::lake::Lake;
 use tokenhunt_engine::session::{SessionOptions, open_session};
-use datafusion::prelude::SessionContext;
 
 use crate::args::{GlobalArgs, OutputFormat};
+use crate::repl::params::Params;
 
 /// Parses `512MiB`, `4GiB`, `2G`, `1000000` into bytes.
 pub fn parse_size(text: &str) -> Result<usize> {
     let trimmed = text.trim();
-    let split = trimmed.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(trimmed.len());
+    let split = trimmed
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(trimmed.len());
     let (number, unit) = trimmed.split_at(split);
-    let value: f64 = number.parse().with_context(|| format!("not a size: {text:?}"))?;
+    let value: f64 = number
+        .parse()
+        .with_context(|| format!("not a size: {text:?}"))?;
     let scale: f64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1.0,
         "k" | "kb" | "kib" => 1024.0,
@@ -65,9 +68,23 @@ impl Context {
     pub async fn session(&self) -> Result<SessionContext> {
         let lake = self.lake()?;
         if !lake.exists().await? {
-            bail!(tokenhunt_engine::error::EngineError::MissingLake(lake.location.clone()));
+            bail!(tokenhunt_engine::error::EngineError::MissingLake(
+                lake.location.clone()
+            ));
         }
         Ok(open_session(Some(&lake), &self.session_options()?).await?)
+    }
+
+    /// `$since`/`$until` from `--since`/`--until`, for SQL that uses them.
+    pub fn params(&self) -> Result<Params> {
+        let mut params = Params::default();
+        if let Some(since) = &self.global.since {
+            params.set("since", since).context("--since")?;
+        }
+        if let Some(until) = &self.global.until {
+            params.set("until", until).context("--until")?;
+        }
+        Ok(params)
     }
 
     pub fn progress_allowed(&self) -> bool {
@@ -75,7 +92,6 @@ impl Context {
         !self.global.quiet && std::io::stderr().is_terminal()
     }
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -4,7 +4,10 @@ mod args;
 mod commands;
 mod context;
 mod output;
+mod query;
 mod redact;
+mod repl;
+mod sql_text;
 
 use std::process::ExitCode;
 
@@ -16,7 +19,12 @@ use crate::context::Context;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(cli.global.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())).max(1))
+        .worker_threads(
+            cli.global
+                .threads
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+                .max(1),
+        )
         .enable_all()
         .build()
     {
@@ -27,13 +35,13 @@ fn main() -> ExitCode {
         }
     };
     let context = Context::new(cli.global.clone());
-    let result = runtime.block_on(async {
-        match &cli.command {
-            Some(Command::Ingest(args)) => commands::ingest::run(&context, args).await,
-            Some(Command::Sql(args)) => commands::sql::run(&context, args).await,
-            None => anyhow::bail!("no command given (see `tokenhunt --help`)"),
-        }
-    });
+    // The SQL commands drive the runtime themselves: the prompt blocks on the
+    // terminal between queries, and Ctrl-C must reach each query, not the program.
+    let result = match &cli.command {
+        None | Some(Command::Repl) => commands::repl::run(&context, &runtime),
+        Some(Command::Sql(args)) => commands::sql::run(&context, &runtime, args),
+        Some(Command::Ingest(args)) => runtime.block_on(commands::ingest::run(&context, args)),
+    };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

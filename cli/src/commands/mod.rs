@@ -1,4 +1,5 @@
 //! One module per command.
 
 pub mod ingest;
+pub mod repl;
 pub mod sql;

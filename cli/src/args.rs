@@ -100,7 +100,13 @@ pub struct IngestArgs {
 #[derive(Debug, Args)]
 pub struct SqlArgs {
     /// The SQL to run (several statements separated by `;`).
-    #[arg(short = 'c', long = "command", conflicts_with = "file")]
+    // SQL may start with a `--` comment: that is not an option.
+    #[arg(
+        short = 'c',
+        long = "command",
+        conflicts_with = "file",
+        allow_hyphen_values = true
+    )]
     pub command: Option<String>,
 
     /// A file of SQL statements.

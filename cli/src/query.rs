@@ -3,7 +3,8 @@
 
 use std::io::{self, Write};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::error::DataFusionError;
@@ -43,6 +44,8 @@ pub struct Outcome {
     pub has_result: bool,
     /// The reader of the output (a pager, `head`) left before the end.
     pub reader_left: bool,
+    /// From planning to the last row written (not counting time in a pager).
+    pub elapsed: Duration,
 }
 
 /// Where and how a result is written.
@@ -55,6 +58,36 @@ pub struct Destination<'a> {
     pub streams_to_terminal: bool,
 }
 
+/// Passes writes through and remembers whether the reader went away: the format
+/// writers turn the I/O error into their own and lose its kind.
+struct Watched<'a> {
+    inner: &'a mut (dyn Write + Send),
+    reader_left: Arc<AtomicBool>,
+}
+
+impl Watched<'_> {
+    fn note<T>(&self, result: io::Result<T>) -> io::Result<T> {
+        if let Err(error) = &result
+            && error.kind() == io::ErrorKind::BrokenPipe
+        {
+            self.reader_left.store(true, Ordering::Relaxed);
+        }
+        result
+    }
+}
+
+impl Write for Watched<'_> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        let result = self.inner.write(data);
+        self.note(result)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let result = self.inner.flush();
+        self.note(result)
+    }
+}
+
 /// Runs `sql` and writes its result to `destination`. `progress` says whether a
 /// progress line may appear on stderr when the query runs longer than a second.
 pub async fn run(
@@ -63,6 +96,7 @@ pub async fn run(
     destination: Destination<'_>,
     progress: bool,
 ) -> Result<Outcome, QueryError> {
+    let started = Instant::now();
     let frame = ctx.sql(sql).await?;
     let plan = frame.create_physical_plan().await?;
     let schema: SchemaRef = plan.schema();
@@ -74,19 +108,22 @@ pub async fn run(
         while let Some(batch) = stream.next().await {
             batch?;
         }
-        return Ok(Outcome::default());
+        return Ok(Outcome {
+            elapsed: started.elapsed(),
+            ..Outcome::default()
+        });
     }
     let streams = destination.streams_to_terminal
         && !matches!(
             destination.format,
             OutputFormat::Table | OutputFormat::Vertical
         );
-    let mut sink = sink(
-        destination.format,
-        schema,
-        destination.style,
-        destination.out,
-    )?;
+    let reader_left = Arc::new(AtomicBool::new(false));
+    let mut watched = Watched {
+        inner: destination.out,
+        reader_left: reader_left.clone(),
+    };
+    let mut sink = sink(destination.format, schema, destination.style, &mut watched)?;
     let mut outcome = Outcome {
         has_result: true,
         ..Outcome::default()
@@ -99,16 +136,19 @@ pub async fn run(
             progress.stop();
         }
         if let Err(error) = sink.write(&batch) {
-            if error.kind() == io::ErrorKind::BrokenPipe {
+            if reader_left.load(Ordering::Relaxed) {
                 outcome.reader_left = true;
+                outcome.elapsed = started.elapsed();
                 return Ok(outcome);
             }
             return Err(error.into());
         }
     }
     progress.stop();
+    // Measured before the sink writes the table: that may wait on a pager.
+    outcome.elapsed = started.elapsed();
     match sink.finish() {
-        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => outcome.reader_left = true,
+        Err(_) if reader_left.load(Ordering::Relaxed) => outcome.reader_left = true,
         other => other?,
     }
     Ok(outcome)

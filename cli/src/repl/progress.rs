@@ -2,6 +2,7 @@
 //! rows and bytes the scans have read (from the live plan's metrics), rows out.
 //! It lives on stderr and is erased when the query ends, so results stay clean.
 
+use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -9,7 +10,6 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use datafusion::physical_plan::ExecutionPlan;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Queries faster than this never show a progress line.
 const DELAY: Duration = Duration::from_secs(1);
@@ -77,8 +77,24 @@ pub fn message(scanned: Scanned, rows_out: u64) -> String {
     text
 }
 
+/// Spinner frames, one per tick.
+const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+/// Draws `text` over the current stderr line. Kept a few columns short of the
+/// width: the terminal echoes `^C` after it, and a line that wraps could no
+/// longer be erased with one `\r`.
+fn draw(text: &str) {
+    let width =
+        terminal_size::terminal_size_of(std::io::stderr()).map_or(80, |(w, _)| w.0 as usize);
+    let shown: String = text.chars().take(width.saturating_sub(4)).collect();
+    let mut err = std::io::stderr().lock();
+    let _ = write!(err, "\r\x1b[2K{shown}");
+    let _ = err.flush();
+}
+
 impl Progress {
-    /// Starts watching `plan`; shows nothing unless `enabled` and stderr is a terminal.
+    /// Starts watching `plan`; shows nothing unless `enabled` (stderr is a
+    /// terminal and the user did not ask for quiet).
     pub fn start(
         plan: Arc<dyn ExecutionPlan>,
         rows_out: Arc<AtomicU64>,
@@ -99,20 +115,17 @@ impl Progress {
                 if !matches!(stopped.recv_timeout(DELAY), Err(RecvTimeoutError::Timeout)) {
                     return;
                 }
-                let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-                bar.set_style(
-                    ProgressStyle::with_template("{spinner} {prefix} {msg}")
-                        .expect("static template"),
-                );
-                loop {
-                    bar.set_prefix(format!("{:.1} s", started.elapsed().as_secs_f64()));
-                    bar.set_message(message(scanned(&plan), rows_out.load(Ordering::Relaxed)));
-                    bar.tick();
+                for frame in SPINNER.iter().cycle() {
+                    draw(&format!(
+                        "{frame} {:.1} s · {}",
+                        started.elapsed().as_secs_f64(),
+                        message(scanned(&plan), rows_out.load(Ordering::Relaxed))
+                    ));
                     if !matches!(stopped.recv_timeout(TICK), Err(RecvTimeoutError::Timeout)) {
                         break;
                     }
                 }
-                bar.finish_and_clear();
+                draw("");
             })
             .ok();
         Progress {

@@ -360,6 +360,7 @@ impl Shell {
             }
             Some(Ok(outcome)) => outcome,
         };
+        let elapsed = outcome.elapsed.as_secs_f64();
         if !outcome.has_result {
             // CREATE VIEW and friends may have changed what Tab should offer.
             if interactive {

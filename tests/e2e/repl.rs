@@ -10,7 +10,9 @@ use expectrl::{Eof, Expect, Regex, Session};
 
 use crate::support::*;
 
-const PROMPT: &str = "tokenhunt> ";
+/// The prompt without its trailing space: with colours on, an escape code sits
+/// between the two.
+const PROMPT: &str = "tokenhunt>";
 
 /// What rustyline writes when it hands a finished line over (it turns bracketed
 /// paste off): everything after it is output, not the echo of typing.
@@ -108,7 +110,7 @@ impl Prompt {
     }
 
     /// Leaves with Ctrl-D and returns how the process ended.
-    fn quit(mut self) -> String {
+    fn quit(&mut self) -> String {
         self.send("\x04");
         self.session
             .expect(Eof)
@@ -205,7 +207,7 @@ fn format_switches_how_results_print() {
     prompt.run(".format jsonl");
     let jsonl = prompt.run(query);
     assert!(
-        jsonl.contains(r#"{"a":1,"b":"x"}"#) && !jsonl.contains('['),
+        jsonl.contains(r#"{"a":1,"b":"x"}"#) && !jsonl.contains("[{"),
         "{jsonl:?}"
     );
     prompt.run(".format vertical");
@@ -252,7 +254,7 @@ fn history_survives_across_sessions() {
     let mut first = Prompt::start(lake.path(), &["repl"], &[]);
     first.run("SELECT 11 AS first_session;");
     let history = first.history();
-    first.quit();
+    assert!(first.quit().contains("Exited"));
     let saved = std::fs::read_to_string(&history).unwrap();
     assert!(saved.contains("SELECT 11 AS first_session;"), "{saved}");
 

@@ -186,14 +186,22 @@ impl SqlCompleter {
         let offset = before.len() - trimmed.len();
         let Some(space) = trimmed.find(char::is_whitespace) else {
             let typed = &trimmed[1..];
-            let mut names: Vec<String> = vocabulary
+            let mut names: Vec<&String> = vocabulary
                 .commands
                 .iter()
                 .filter(|(name, _)| matches(name, typed))
-                .map(|(name, _)| format!(".{name}"))
+                .map(|(name, _)| name)
                 .collect();
             names.sort();
-            return (offset, pairs(names));
+            // A finished command name gets its space, ready for the argument.
+            let found = names
+                .into_iter()
+                .map(|name| Pair {
+                    display: format!(".{name}"),
+                    replacement: format!(".{name} "),
+                })
+                .collect();
+            return (offset, found);
         };
         let command = &trimmed[1..space];
         let kind = vocabulary
@@ -304,7 +312,7 @@ mod tests {
 
     #[test]
     fn dot_commands_and_their_arguments() {
-        assert_eq!(words(".sc").1, vec![".schema"]);
+        assert_eq!(words(".sc").1, vec![".schema "]);
         assert_eq!(
             words(".schema Sig"),
             (8, vec!["SigninLogs".into(), "signins".into()])

@@ -24,7 +24,9 @@ impl TimeBound {
     /// The moment this bound names when a query runs at `now`.
     pub fn resolve(&self, now: DateTime<Utc>) -> DateTime<Utc> {
         match self {
-            TimeBound::Ago(duration) => now - *duration,
+            TimeBound::Ago(duration) => now
+                .checked_sub_signed(*duration)
+                .unwrap_or(DateTime::<Utc>::MIN_UTC),
             TimeBound::At(time) => *time,
         }
     }
@@ -51,6 +53,13 @@ pub fn parse_time_bound(text: &str) -> Result<TimeBound> {
             _ => None,
         };
         if let Some(duration) = duration {
+            // Timestamps end in 1677 going back (nanoseconds in an i64): a longer
+            // look-back is a typo, and the whole lake is `.unset since`.
+            if duration > Duration::days(200 * 365) {
+                bail!(
+                    "{text:?} reaches back more than 200 years (unset it to cover the whole lake)"
+                );
+            }
             return Ok(TimeBound::Ago(duration));
         }
     }
@@ -236,6 +245,7 @@ mod tests {
         assert_eq!(at("2024-05-01T02:00:00+02:00"), at("2024-05-01 00:00:00"));
         assert!(parse_time_bound("30 parsecs").is_err());
         assert!(parse_time_bound("99999999999999999999d").is_err());
+        assert!(parse_time_bound("99999999d").is_err());
     }
 
     #[test]

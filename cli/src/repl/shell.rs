@@ -79,6 +79,21 @@ pub struct ShellOptions {
     pub function_docs: Vec<FunctionHelp>,
 }
 
+/// The user pressed Ctrl-C during a query: not a failure, but the rest of the
+/// input (more statements, the rest of a `.read` file) must not run.
+#[derive(Debug)]
+pub struct Cancelled {
+    pub after_seconds: f64,
+}
+
+impl std::fmt::Display for Cancelled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cancelled after {:.1} s", self.after_seconds)
+    }
+}
+
+impl std::error::Error for Cancelled {}
+
 /// Nested `.read` deeper than this is a loop.
 const MAX_READ_DEPTH: usize = 16;
 
@@ -142,6 +157,16 @@ impl Shell {
             read_depth: 0,
         };
         if shell.mode == Mode::Interactive {
+            // Catch SIGINT for the whole session, not only while a query listens
+            // for it: Ctrl-C during a dot command or a pager must not end the
+            // program. (tokio keeps the handler once installed.)
+            {
+                let _runtime = shell.runtime.enter();
+                drop(
+                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+                        .context("cannot catch Ctrl-C")?,
+                );
+            }
             shell.refresh_vocabulary();
         }
         Ok(shell)
@@ -194,8 +219,13 @@ impl Shell {
         }
     }
 
-    /// Prints an error the way the prompt shows them.
+    /// Prints an error the way the prompt shows them (a cancelled query as a
+    /// plain status line).
     pub fn print_error(&self, error: &anyhow::Error) {
+        if let Some(cancelled) = error.downcast_ref::<Cancelled>() {
+            self.status(&cancelled.to_string());
+            return;
+        }
         let text = crate::redact::redact(&format!("{error:#}"));
         if self.color() {
             eprintln!("\x1b[1;31merror:\x1b[0m {text}");
@@ -349,8 +379,10 @@ impl Shell {
         let elapsed = started.elapsed().as_secs_f64();
         let outcome = match result {
             None => {
-                self.status(&format!("cancelled after {elapsed:.1} s"));
-                return Ok(());
+                return Err(Cancelled {
+                    after_seconds: elapsed,
+                }
+                .into());
             }
             Some(Err(QueryError::DataFusion(error))) => {
                 return Err(anyhow!(render(&error, &source)));

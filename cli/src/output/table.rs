@@ -51,6 +51,40 @@ const MIN_COLUMN: usize = 6;
 /// whole screen (piped or in a file, values are whole).
 const MAX_COLUMN: usize = 60;
 
+/// Columns this narrow (timestamps, IPs, countries, ids) are cut only after the
+/// wider ones have given up room down to [`LONG_FLOOR`].
+const KEEP_WHOLE: usize = 28;
+const LONG_FLOOR: usize = 12;
+
+/// Takes one column at a time from the widest column whose width is above
+/// `floor` until the widths add up to `room` or nothing is above `floor`.
+fn take_from_widest(
+    widths: &mut [usize],
+    room: usize,
+    floor: usize,
+    eligible: &dyn Fn(usize) -> bool,
+) {
+    let mut total: usize = widths.iter().sum();
+    while total > room {
+        let widest = (0..widths.len())
+            .filter(|&i| eligible(i) && widths[i] > floor)
+            .max_by_key(|&i| widths[i]);
+        let Some(widest) = widest else {
+            break;
+        };
+        widths[widest] -= 1;
+        total -= 1;
+    }
+}
+
+/// Narrows columns to fit `room`: long free text (user agents, JSON) gives way
+/// first, so that short values a hunter compares (times, IPs) stay whole.
+fn shrink(widths: &mut [usize], room: usize) {
+    let natural: Vec<usize> = widths.to_vec();
+    take_from_widest(widths, room, LONG_FLOOR, &|i| natural[i] > KEEP_WHOLE);
+    take_from_widest(widths, room, MIN_COLUMN, &|_| true);
+}
+
 /// Cuts `text` to `width` display columns, ending in an ellipsis when cut; control
 /// characters (tabs, carriage returns) print as spaces so rows stay aligned.
 fn fit(text: &str, width: usize) -> String {
@@ -133,18 +167,7 @@ pub fn write_table(
         if squeezed + separators > limit {
             return write_vertical(schema, rows, total_rows, style, out);
         }
-        // Take from the widest column first: narrow ones (ids, counts) stay whole.
-        let mut excess = (widths.iter().sum::<usize>() + separators).saturating_sub(limit);
-        while excess > 0 {
-            let Some((widest, _)) = widths.iter().enumerate().max_by_key(|(_, w)| **w) else {
-                break;
-            };
-            if widths[widest] <= MIN_COLUMN {
-                break;
-            }
-            widths[widest] -= 1;
-            excess -= 1;
-        }
+        shrink(&mut widths, limit - separators);
     }
     let line = |cells: &[&str], align: bool| -> String {
         cells
@@ -268,6 +291,17 @@ mod tests {
         assert!(text.contains('…'));
         let wide = render(20, "value", 60);
         assert!(wide.starts_with("-[ row 1 ]"), "{wide}");
+    }
+
+    #[test]
+    fn long_text_gives_way_before_short_values() {
+        let mut widths = vec![27, 14, 60];
+        shrink(&mut widths, 60);
+        assert_eq!(widths, vec![27, 14, 19]);
+        let mut tight = vec![27, 14, 60];
+        shrink(&mut tight, 40);
+        assert_eq!(tight.iter().sum::<usize>(), 40);
+        assert_eq!(tight[2], LONG_FLOOR);
     }
 
     #[test]

@@ -390,7 +390,15 @@ impl Shell {
             Some(Err(QueryError::Output(error))) => {
                 return Err(anyhow!("cannot write the result: {error}"));
             }
-            Some(Ok(outcome)) => outcome,
+            Some(Ok((outcome, screen))) => {
+                match screen.map(Screen::finish) {
+                    Some(Err(error)) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+                        return Err(anyhow!("cannot write the result: {error}"));
+                    }
+                    _ => {}
+                }
+                outcome
+            }
         };
         let elapsed = outcome.elapsed.as_secs_f64();
         if !outcome.has_result {
@@ -415,8 +423,14 @@ impl Shell {
         Ok(())
     }
 
-    /// Runs one query into the current destination.
-    async fn query(&mut self, sql: &str, progress: bool) -> Result<Outcome, QueryError> {
+    /// Runs one query into the current destination. A screen comes back still
+    /// open: waiting for the pager to be closed is not part of the query, and
+    /// Ctrl-C in the pager must not count as cancelling it.
+    async fn query(
+        &mut self,
+        sql: &str,
+        progress: bool,
+    ) -> Result<(Outcome, Option<Screen>), QueryError> {
         let format = self.settings.format;
         match &mut self.settings.output {
             Output::Screen => {
@@ -436,11 +450,7 @@ impl Shell {
                     streams_to_terminal: std::io::stdout().is_terminal(),
                 };
                 let outcome = query::run(&self.ctx, sql, destination, progress).await?;
-                match screen.finish() {
-                    Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {}
-                    other => other?,
-                }
-                Ok(outcome)
+                Ok((outcome, Some(screen)))
             }
             Output::File { path, writer } => {
                 if format == OutputFormat::Parquet {
@@ -456,7 +466,7 @@ impl Shell {
                 };
                 let outcome = query::run(&self.ctx, sql, destination, progress).await?;
                 writer.flush()?;
-                Ok(outcome)
+                Ok((outcome, None))
             }
         }
     }

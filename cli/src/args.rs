@@ -99,6 +99,9 @@ pub enum Command {
     Gen(GenArgs),
     /// Score findings against a generated tenant's labels.
     Eval(EvalArgs),
+    /// Interactive SQL prompt (the default when stdin is a terminal; piped stdin
+    /// runs as a script of SQL and dot commands).
+    Repl,
 }
 
 #[derive(Debug, Args)]
@@ -119,7 +122,13 @@ pub struct IngestArgs {
 #[derive(Debug, Args)]
 pub struct SqlArgs {
     /// The SQL to run (several statements separated by `;`).
-    #[arg(short = 'c', long = "command", conflicts_with = "file")]
+    // SQL may start with a `--` comment: that is not an option.
+    #[arg(
+        short = 'c',
+        long = "command",
+        conflicts_with = "file",
+        allow_hyphen_values = true
+    )]
     pub command: Option<String>,
 
     /// A file of SQL statements.

@@ -8,6 +8,7 @@ use tokenhunt_engine::lake::Lake;
 use tokenhunt_engine::session::{SessionOptions, open_session};
 
 use crate::args::{GlobalArgs, OutputFormat};
+use crate::repl::params::Params;
 
 /// Parses `512MiB`, `4GiB`, `2G`, `1000000` into bytes.
 pub fn parse_size(text: &str) -> Result<usize> {
@@ -85,6 +86,18 @@ impl Context {
             ));
         }
         Ok(open_session(Some(&lake), &self.session_options()?).await?)
+    }
+
+    /// `$since`/`$until` from `--since`/`--until`, for SQL that uses them.
+    pub fn params(&self) -> Result<Params> {
+        let mut params = Params::default();
+        if let Some(since) = &self.global.since {
+            params.set("since", since).context("--since")?;
+        }
+        if let Some(until) = &self.global.until {
+            params.set("until", until).context("--until")?;
+        }
+        Ok(params)
     }
 
     pub fn progress_allowed(&self) -> bool {

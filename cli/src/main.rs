@@ -4,7 +4,10 @@ mod args;
 mod commands;
 mod context;
 mod output;
+mod query;
 mod redact;
+mod repl;
+mod sql_text;
 
 use std::process::ExitCode;
 
@@ -32,22 +35,30 @@ fn main() -> ExitCode {
         }
     };
     let context = Context::new(cli.global.clone());
-    let result = runtime.block_on(async {
-        match &cli.command {
-            Some(Command::Ingest(args)) => commands::ingest::run(&context, args).await,
-            Some(Command::Sql(args)) => commands::sql::run(&context, args).await,
-            Some(Command::Hunt(args)) => commands::hunt::run(&context, args).await,
-            Some(Command::Hunts) => commands::hunt::list(&context),
-            Some(Command::Baseline) => commands::hunt::baseline(&context).await,
-            Some(Command::Functions { pattern }) => commands::functions::run(pattern.as_deref()),
-            Some(Command::Config(args)) => commands::config::run(&args.action),
-            Some(Command::Gen(args)) => commands::generate::run_gen(&context, args),
-            Some(Command::Eval(args)) => commands::generate::run_eval(&context, args),
-            None => anyhow::bail!("no command given (see `tokenhunt --help`)"),
-        }
-    });
+    // The SQL commands drive the runtime themselves: the prompt blocks on the
+    // terminal between queries, and Ctrl-C must reach each query, not the program.
+    let result = match &cli.command {
+        None | Some(Command::Repl) => commands::repl::run(&context, &runtime),
+        Some(Command::Sql(args)) => commands::sql::run(&context, &runtime, args),
+        Some(Command::Ingest(args)) => runtime.block_on(commands::ingest::run(&context, args)),
+        Some(Command::Hunt(args)) => runtime.block_on(commands::hunt::run(&context, args)),
+        Some(Command::Hunts) => commands::hunt::list(&context),
+        Some(Command::Baseline) => runtime.block_on(commands::hunt::baseline(&context)),
+        Some(Command::Functions { pattern }) => commands::functions::run(pattern.as_deref()),
+        Some(Command::Config(args)) => commands::config::run(&args.action),
+        Some(Command::Gen(args)) => commands::generate::run_gen(&context, args),
+        Some(Command::Eval(args)) => commands::generate::run_eval(&context, args),
+    };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // Output piped into a reader that stopped early (`| head`): not a failure.
+        Err(error)
+            if error
+                .chain()
+                .any(|cause| cause.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(error) => {
             eprintln!("error: {}", redact::redact(&format!("{error:#}")));
             ExitCode::FAILURE

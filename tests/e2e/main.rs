@@ -1,5 +1,7 @@
 //! End-to-end tests: they drive the real `tokenhunt` binary over real-format inputs
 //! and real lakes. One test binary, because each links all of DataFusion.
 
+mod batch;
 mod ingest;
+mod repl;
 mod support;

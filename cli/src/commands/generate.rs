@@ -6,6 +6,7 @@ use tokenhunt_gen::{GenOptions, Labels, OutputFormat as GenFormat, Profile, eval
 
 use crate::args::{EvalArgs, GenArgs, OutputFormat, ProfileArg};
 use crate::context::Context;
+use crate::output::print_line;
 
 pub fn gen_options(args: &GenArgs) -> Result<GenOptions> {
     let profile = match args.profile {
@@ -56,7 +57,7 @@ pub fn run_gen(context: &Context, args: &GenArgs) -> Result<()> {
         );
     }
     if matches!(context.global.format, Some(OutputFormat::Json | OutputFormat::Jsonl)) {
-        println!("{}", serde_json::to_string(&summary)?);
+        print_line(&serde_json::to_string(&summary)?)?;
     }
     Ok(())
 }
@@ -69,8 +70,8 @@ pub fn run_eval(context: &Context, args: &EvalArgs) -> Result<()> {
     }
     let report = evaluate(&labels, &findings, labels.tenant.users, labels.tenant.days as f64);
     match context.global.format {
-        Some(OutputFormat::Json | OutputFormat::Jsonl) => println!("{}", serde_json::to_string(&report)?),
-        _ => println!("{report}"),
+        Some(OutputFormat::Json | OutputFormat::Jsonl) => print_line(&serde_json::to_string(&report)?)?,
+        _ => print_line(&report.to_string())?,
     }
     Ok(())
 }

@@ -10,7 +10,7 @@ use tokenhunt_engine::timerange::{TimeRange, now_micros};
 
 use crate::args::{GroupBy, HuntArgs, OutputFormat};
 use crate::context::Context;
-use crate::output::{TableStyle, parquet_bytes, write_batches};
+use crate::output::{TableStyle, sink};
 
 /// Columns the table view shows; the other formats carry the whole contract.
 const TABLE_COLUMNS: &[&str] = &[
@@ -87,7 +87,7 @@ pub async fn run(context: &Context, args: &HuntArgs) -> Result<()> {
 
 /// Prints findings in the chosen format, or writes them to `out`.
 pub fn write_findings(findings: &[Finding], format: OutputFormat, out: Option<&str>) -> Result<()> {
-    let mut bytes = Vec::new();
+    let mut bytes: Vec<u8> = Vec::new();
     match format {
         OutputFormat::Jsonl => {
             for finding in findings {
@@ -99,30 +99,21 @@ pub fn write_findings(findings: &[Finding], format: OutputFormat, out: Option<&s
             serde_json::to_writer_pretty(&mut bytes, findings)?;
             bytes.push(b'\n');
         }
-        OutputFormat::Parquet => {
+        OutputFormat::Parquet | OutputFormat::Csv | OutputFormat::Table | OutputFormat::Vertical => {
             let batch = findings_batch(findings)?;
-            bytes = parquet_bytes(&batch.schema(), &[batch])?;
-        }
-        OutputFormat::Table | OutputFormat::Vertical | OutputFormat::Csv => {
-            let batch = findings_batch(findings)?;
-            let batch = if format == OutputFormat::Csv {
-                batch
-            } else {
-                let indices: Vec<usize> = TABLE_COLUMNS
-                    .iter()
-                    .filter_map(|c| batch.schema().index_of(c).ok())
-                    .collect();
+            let batch = if matches!(format, OutputFormat::Table | OutputFormat::Vertical) {
+                let indices: Vec<usize> = TABLE_COLUMNS.iter().filter_map(|c| batch.schema().index_of(c).ok()).collect();
                 batch.project(&indices)?
+            } else {
+                batch
             };
             let style = match out {
-                Some(_) => TableStyle {
-                    width: None,
-                    max_rows: 0,
-                    color: false,
-                },
+                Some(_) => TableStyle::plain(0),
                 None => TableStyle::for_stdout(0),
             };
-            write_batches(format, &batch.schema(), &[batch], &style, &mut bytes)?;
+            let mut result = sink(format, batch.schema(), style, &mut bytes)?;
+            result.write(&batch)?;
+            result.finish()?;
         }
     }
     match out {
@@ -130,7 +121,12 @@ pub fn write_findings(findings: &[Finding], format: OutputFormat, out: Option<&s
             if format == OutputFormat::Parquet {
                 bail!("--format parquet needs --out <file or URL>");
             }
-            std::io::stdout().lock().write_all(&bytes)?;
+            let mut stdout = std::io::stdout().lock();
+            match stdout.write_all(&bytes).and_then(|()| stdout.flush()) {
+                // A reader that stopped early (`| head`) is not an error.
+                Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {}
+                other => other?,
+            }
         }
         Some(location) => tokenhunt_engine::lake::store::write_location(location, bytes)?,
     }

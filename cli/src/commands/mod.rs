@@ -5,4 +5,5 @@ pub mod functions;
 pub mod generate;
 pub mod hunt;
 pub mod ingest;
+pub mod repl;
 pub mod sql;

@@ -6,7 +6,9 @@ use std::path::Path;
 
 /// Writes `pub static <name>: &[(&str, &str)]` listing every `*.sql` of `data/<folder>`.
 fn embed_folder(folder: &str, name: &str, doc: &str, out_file: &str) {
-    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data").join(folder);
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../data")
+        .join(folder);
     println!("cargo:rerun-if-changed={}", folder.display());
     let mut files: Vec<_> = std::fs::read_dir(&folder)
         .map(|entries| entries.filter_map(|e| e.ok()).map(|e| e.path()).collect())
@@ -32,5 +34,10 @@ fn main() {
         "Built-in hunts: (file name, SQL with its metadata header).",
         "builtin_hunts.rs",
     );
-    embed_folder("baselines", "BUILTIN_BASELINES", "Baseline tables: (file name, SQL).", "builtin_baselines.rs");
+    embed_folder(
+        "baselines",
+        "BUILTIN_BASELINES",
+        "Baseline tables: (file name, SQL).",
+        "builtin_baselines.rs",
+    );
 }

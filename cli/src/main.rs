@@ -53,9 +53,11 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         // Output piped into a reader that stopped early (`| head`): not a failure.
         Err(error)
-            if error
-                .chain()
-                .any(|cause| cause.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)) =>
+            if error.chain().any(|cause| {
+                cause
+                    .downcast_ref::<std::io::Error>()
+                    .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
         {
             ExitCode::SUCCESS
         }

@@ -12,7 +12,9 @@ use std::sync::Arc;
 use datafusion::arrow::array::RecordBatch;
 use datafusion::catalog::MemTable;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
-use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
 use datafusion::prelude::SessionContext;
 use object_store::{ObjectStoreExt, PutPayload};
 use serde::{Deserialize, Serialize};
@@ -36,11 +38,18 @@ pub struct BaselineManifest {
 
 /// Table names, from the file names.
 pub fn baseline_names() -> Vec<&'static str> {
-    BUILTIN_BASELINES.iter().map(|(file, _)| file.trim_end_matches(".sql")).collect()
+    BUILTIN_BASELINES
+        .iter()
+        .map(|(file, _)| file.trim_end_matches(".sql"))
+        .collect()
 }
 
 /// Computes every baseline table over the session's lake.
-pub async fn compute(ctx: &SessionContext, config: &Config, range: &TimeRange) -> Result<Vec<(String, Vec<RecordBatch>)>> {
+pub async fn compute(
+    ctx: &SessionContext,
+    config: &Config,
+    range: &TimeRange,
+) -> Result<Vec<(String, Vec<RecordBatch>)>> {
     let mut tables = Vec::new();
     for (file, sql) in BUILTIN_BASELINES {
         let name = file.trim_end_matches(".sql");
@@ -57,11 +66,17 @@ pub fn register_tables(ctx: &SessionContext, tables: &[(String, Vec<RecordBatch>
         let Some(schema) = batches.first().map(|b| b.schema()) else {
             let frame_schema = Arc::new(datafusion::arrow::datatypes::Schema::empty());
             ctx.deregister_table(name.as_str())?;
-            ctx.register_table(name.as_str(), Arc::new(MemTable::try_new(frame_schema, vec![vec![]])?))?;
+            ctx.register_table(
+                name.as_str(),
+                Arc::new(MemTable::try_new(frame_schema, vec![vec![]])?),
+            )?;
             continue;
         };
         ctx.deregister_table(name.as_str())?;
-        ctx.register_table(name.as_str(), Arc::new(MemTable::try_new(schema, vec![batches.clone()])?))?;
+        ctx.register_table(
+            name.as_str(),
+            Arc::new(MemTable::try_new(schema, vec![batches.clone()])?),
+        )?;
     }
     Ok(())
 }
@@ -71,29 +86,40 @@ fn manifest_path(lake: &Lake) -> object_store::path::Path {
 }
 
 /// Writes computed tables to the lake, each as one Parquet file, then the manifest.
-pub async fn store(lake: &Lake, tables: &[(String, Vec<RecordBatch>)], range: &TimeRange) -> Result<BaselineManifest> {
+pub async fn store(
+    lake: &Lake,
+    tables: &[(String, Vec<RecordBatch>)],
+    range: &TimeRange,
+) -> Result<BaselineManifest> {
     let mut counts = Vec::new();
     for (name, batches) in tables {
         let Some(schema) = batches.first().map(|b| b.schema()) else {
             continue;
         };
         let mut buffer = Vec::new();
-        let mut writer = datafusion::parquet::arrow::ArrowWriter::try_new(&mut buffer, schema, None)?;
+        let mut writer =
+            datafusion::parquet::arrow::ArrowWriter::try_new(&mut buffer, schema, None)?;
         for batch in batches {
             writer.write(batch)?;
         }
         writer.close()?;
         let path = lake.meta_path(&["baseline", name, "part-0.parquet"]);
         lake.store.put(&path, PutPayload::from(buffer)).await?;
-        counts.push((name.clone(), batches.iter().map(|b| b.num_rows() as u64).sum()));
+        counts.push((
+            name.clone(),
+            batches.iter().map(|b| b.num_rows() as u64).sum(),
+        ));
     }
     let manifest = BaselineManifest {
         built_at: rfc3339(crate::timerange::now_micros()),
         until: range.until.map(rfc3339),
         tables: counts,
     };
-    let bytes = serde_json::to_vec_pretty(&manifest).map_err(|e| EngineError::Invalid(e.to_string()))?;
-    lake.store.put(&manifest_path(lake), PutPayload::from(bytes)).await?;
+    let bytes =
+        serde_json::to_vec_pretty(&manifest).map_err(|e| EngineError::Invalid(e.to_string()))?;
+    lake.store
+        .put(&manifest_path(lake), PutPayload::from(bytes))
+        .await?;
     Ok(manifest)
 }
 
@@ -102,7 +128,9 @@ pub async fn stored_manifest(lake: &Lake) -> Result<Option<BaselineManifest>> {
     match lake.store.get(&manifest_path(lake)).await {
         Ok(object) => {
             let bytes = object.bytes().await?;
-            Ok(Some(serde_json::from_slice(&bytes).map_err(|e| EngineError::Invalid(format!("baseline manifest: {e}")))?))
+            Ok(Some(serde_json::from_slice(&bytes).map_err(|e| {
+                EngineError::Invalid(format!("baseline manifest: {e}"))
+            })?))
         }
         Err(object_store::Error::NotFound { .. }) => Ok(None),
         Err(error) => Err(error.into()),
@@ -110,7 +138,11 @@ pub async fn stored_manifest(lake: &Lake) -> Result<Option<BaselineManifest>> {
 }
 
 /// Registers the stored baseline's tables from the lake.
-pub async fn register_stored(ctx: &SessionContext, lake: &Lake, manifest: &BaselineManifest) -> Result<()> {
+pub async fn register_stored(
+    ctx: &SessionContext,
+    lake: &Lake,
+    manifest: &BaselineManifest,
+) -> Result<()> {
     for (name, _) in &manifest.tables {
         let mut url = lake.store_url.as_str().to_string();
         if !url.ends_with('/') {
@@ -119,7 +151,8 @@ pub async fn register_stored(ctx: &SessionContext, lake: &Lake, manifest: &Basel
         url.push_str(lake.meta_path(&["baseline", name]).as_ref());
         url.push('/');
         let table_url = ListingTableUrl::parse(&url)?;
-        let options = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
+        let options =
+            ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
         let config = ListingTableConfig::new(table_url)
             .with_listing_options(options)
             .infer_schema(&ctx.state())
@@ -139,7 +172,12 @@ pub enum BaselineSource {
 
 /// Makes the baseline tables available to hunts: the stored ones when present,
 /// else computed now over the data up to the range's end.
-pub async fn prepare(ctx: &SessionContext, lake: Option<&Lake>, config: &Config, range: &TimeRange) -> Result<BaselineSource> {
+pub async fn prepare(
+    ctx: &SessionContext,
+    lake: Option<&Lake>,
+    config: &Config,
+    range: &TimeRange,
+) -> Result<BaselineSource> {
     if let Some(lake) = lake {
         if let Some(manifest) = stored_manifest(lake).await? {
             register_stored(ctx, lake, &manifest).await?;

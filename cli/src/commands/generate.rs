@@ -2,7 +2,9 @@
 //! score of findings against it.
 
 use anyhow::{Context as _, Result, bail};
-use tokenhunt_gen::{GenOptions, Labels, OutputFormat as GenFormat, Profile, evaluate, generate, read_findings_jsonl};
+use tokenhunt_gen::{
+    GenOptions, Labels, OutputFormat as GenFormat, Profile, evaluate, generate, read_findings_jsonl,
+};
 
 use crate::args::{EvalArgs, GenArgs, OutputFormat, ProfileArg};
 use crate::context::Context;
@@ -22,11 +24,16 @@ pub fn gen_options(args: &GenArgs) -> Result<GenOptions> {
         options.formats = args
             .formats
             .iter()
-            .map(|name| GenFormat::parse(name).with_context(|| format!("unknown format {name:?} (entra-la, entra-diagnostic, okta)")))
+            .map(|name| {
+                GenFormat::parse(name).with_context(|| {
+                    format!("unknown format {name:?} (entra-la, entra-diagnostic, okta)")
+                })
+            })
             .collect::<Result<_>>()?;
     }
     if let Some(start) = &args.start {
-        options.start = chrono::NaiveDate::parse_from_str(start, "%Y-%m-%d").with_context(|| format!("--start {start:?}: use YYYY-MM-DD"))?;
+        options.start = chrono::NaiveDate::parse_from_str(start, "%Y-%m-%d")
+            .with_context(|| format!("--start {start:?}: use YYYY-MM-DD"))?;
     }
     Ok(options)
 }
@@ -56,7 +63,10 @@ pub fn run_gen(context: &Context, args: &GenArgs) -> Result<()> {
             options.out.join("labels.json").display()
         );
     }
-    if matches!(context.global.format, Some(OutputFormat::Json | OutputFormat::Jsonl)) {
+    if matches!(
+        context.global.format,
+        Some(OutputFormat::Json | OutputFormat::Jsonl)
+    ) {
         print_line(&serde_json::to_string(&summary)?)?;
     }
     Ok(())
@@ -68,9 +78,16 @@ pub fn run_eval(context: &Context, args: &EvalArgs) -> Result<()> {
     if labels.tenant.users == 0 || labels.tenant.days == 0 {
         bail!("{}: the tenant has no users or days", args.labels.display());
     }
-    let report = evaluate(&labels, &findings, labels.tenant.users, labels.tenant.days as f64);
+    let report = evaluate(
+        &labels,
+        &findings,
+        labels.tenant.users,
+        labels.tenant.days as f64,
+    );
     match context.global.format {
-        Some(OutputFormat::Json | OutputFormat::Jsonl) => print_line(&serde_json::to_string(&report)?)?,
+        Some(OutputFormat::Json | OutputFormat::Jsonl) => {
+            print_line(&serde_json::to_string(&report)?)?
+        }
         _ => print_line(&report.to_string())?,
     }
     Ok(())

@@ -99,10 +99,16 @@ pub fn write_findings(findings: &[Finding], format: OutputFormat, out: Option<&s
             serde_json::to_writer_pretty(&mut bytes, findings)?;
             bytes.push(b'\n');
         }
-        OutputFormat::Parquet | OutputFormat::Csv | OutputFormat::Table | OutputFormat::Vertical => {
+        OutputFormat::Parquet
+        | OutputFormat::Csv
+        | OutputFormat::Table
+        | OutputFormat::Vertical => {
             let batch = findings_batch(findings)?;
             let batch = if matches!(format, OutputFormat::Table | OutputFormat::Vertical) {
-                let indices: Vec<usize> = TABLE_COLUMNS.iter().filter_map(|c| batch.schema().index_of(c).ok()).collect();
+                let indices: Vec<usize> = TABLE_COLUMNS
+                    .iter()
+                    .filter_map(|c| batch.schema().index_of(c).ok())
+                    .collect();
                 batch.project(&indices)?
             } else {
                 batch
@@ -167,7 +173,11 @@ pub fn list(context: &Context) -> Result<()> {
 /// `tokenhunt baseline`: compute the baselines over the lake (up to --until) and store them.
 pub async fn baseline(context: &Context) -> Result<()> {
     let config = context.config()?;
-    let range = TimeRange::parse(context.global.since.as_deref(), context.global.until.as_deref(), now_micros())?;
+    let range = TimeRange::parse(
+        context.global.since.as_deref(),
+        context.global.until.as_deref(),
+        now_micros(),
+    )?;
     let ctx = context.session().await?;
     let lake = context.lake()?;
     let started = std::time::Instant::now();
@@ -177,7 +187,10 @@ pub async fn baseline(context: &Context) -> Result<()> {
         for (name, rows) in &manifest.tables {
             eprintln!("{name:<28} {rows:>9} rows");
         }
-        eprintln!("baseline stored in {:.2} s; hunts use it until you rebuild it", started.elapsed().as_secs_f64());
+        eprintln!(
+            "baseline stored in {:.2} s; hunts use it until you rebuild it",
+            started.elapsed().as_secs_f64()
+        );
     }
     Ok(())
 }

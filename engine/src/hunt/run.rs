@@ -8,8 +8,8 @@ use super::findings::{Finding, findings_from_batches};
 use super::library::Hunt;
 use super::metadata::HuntParameter;
 use crate::config::Config;
-use crate::lake::Lake;
 use crate::error::{EngineError, Result};
+use crate::lake::Lake;
 use crate::timerange::TimeRange;
 
 /// The outcome of one hunt.
@@ -36,7 +36,13 @@ fn sql_literal(value: &toml::Value) -> Option<String> {
 /// configuration placeholders and its parameters filled in (configured values over
 /// header defaults).
 pub fn expand_sql(hunt: &Hunt, config: &Config, range: &TimeRange) -> Result<String> {
-    expand_placeholders(&hunt.sql, &hunt.metadata.id, &hunt.metadata.parameters, config, range)
+    expand_placeholders(
+        &hunt.sql,
+        &hunt.metadata.id,
+        &hunt.metadata.parameters,
+        config,
+        range,
+    )
 }
 
 /// Fills `${...}` placeholders in any SQL text run on behalf of `owner` (a hunt id, or
@@ -63,8 +69,11 @@ pub fn expand_placeholders(
             return Ok(expression);
         }
         if let Some(value) = config.hunt_parameter(owner, name) {
-            return sql_literal(value)
-                .ok_or_else(|| EngineError::Invalid(format!("[hunts.{owner}] {name}: only numbers, strings and booleans")));
+            return sql_literal(value).ok_or_else(|| {
+                EngineError::Invalid(format!(
+                    "[hunts.{owner}] {name}: only numbers, strings and booleans"
+                ))
+            });
         }
         parameters
             .iter()
@@ -127,15 +136,31 @@ fn config_placeholder(config: &Config, name: &str) -> Option<String> {
         // Mobile carriers: built-in list plus the configured ones.
         "mobile_asn" => {
             let asns: Vec<String> = config.mobile.asns.iter().map(i64::to_string).collect();
-            format!("(coalesce(asn_category(asn) = 'mobile', false) OR {})", in_list("asn", &asns))
+            format!(
+                "(coalesce(asn_category(asn) = 'mobile', false) OR {})",
+                in_list("asn", &asns)
+            )
         }
         "expected_app" => {
             let apps: Vec<String> = config.expected.apps.iter().map(|a| quoted(a)).collect();
-            format!("({} OR {})", in_list("app", &apps), in_list("app_id", &apps))
+            format!(
+                "({} OR {})",
+                in_list("app", &apps),
+                in_list("app_id", &apps)
+            )
         }
         "expected_service_principal" => {
-            let names: Vec<String> = config.expected.service_principals.iter().map(|a| quoted(a)).collect();
-            format!("({} OR {})", in_list("app", &names), in_list("app_id", &names))
+            let names: Vec<String> = config
+                .expected
+                .service_principals
+                .iter()
+                .map(|a| quoted(a))
+                .collect();
+            format!(
+                "({} OR {})",
+                in_list("app", &names),
+                in_list("app_id", &names)
+            )
         }
         _ => return None,
     })

@@ -139,6 +139,7 @@ impl IngestSummary {
 /// A parse worker's output for one chunk.
 struct ParsedChunk {
     file_index: usize,
+    sequence: u64,
     read: u64,
     signins: RecordBatch,
     audit: RecordBatch,
@@ -189,11 +190,51 @@ fn parse_chunk(parser: &mut RecordParser, chunk: Chunk) -> Result<ParsedChunk> {
     }
     Ok(ParsedChunk {
         file_index: chunk.file_index,
+        sequence: chunk.sequence,
         read: chunk.records.len() as u64,
         signins: signins.finish()?,
         audit: audit.finish()?,
         quarantined,
     })
+}
+
+/// Applies one parsed chunk: its rejections to the quarantine, its rows to the lake
+/// (deduplicated), its counts to its file.
+async fn apply(
+    parsed: ParsedChunk,
+    counts: &mut [FileCounts],
+    quarantine: &mut QuarantineWriter,
+    examples: &mut Vec<String>,
+    writer: &mut PartitionWriter,
+    progress: &IngestProgress,
+) -> Result<()> {
+    let file = &mut counts[parsed.file_index];
+    file.read += parsed.read;
+    for entry in &parsed.quarantined {
+        quarantine.write(&file.file, entry).await?;
+        if examples.len() < MAX_EXAMPLES {
+            examples.push(describe_rejection(&file.file, entry));
+        }
+    }
+    file.quarantined += parsed.quarantined.len() as u64;
+    progress
+        .quarantined
+        .fetch_add(parsed.quarantined.len() as u64, Ordering::Relaxed);
+    for (table, batch) in [
+        (Table::Signins, &parsed.signins),
+        (Table::Audit, &parsed.audit),
+    ] {
+        let accepted = writer.add(table, batch).await?;
+        file.written += accepted.written;
+        file.duplicates += accepted.duplicates;
+        progress
+            .written
+            .fetch_add(accepted.written, Ordering::Relaxed);
+        progress
+            .duplicates
+            .fetch_add(accepted.duplicates, Ordering::Relaxed);
+    }
+    Ok(())
 }
 
 /// Ingests the inputs into the lake.
@@ -268,33 +309,26 @@ pub async fn ingest(
     let mut quarantine = QuarantineWriter::new(lake, &run_id);
     let mut examples = Vec::new();
     let outcome: Result<()> = async {
+        // Chunks are applied in input order, so which copy of a duplicated record is
+        // written (and which file's count shows the duplicate) never depends on thread
+        // timing. Only chunks finished ahead of a slower one wait here.
+        let mut waiting: std::collections::BTreeMap<u64, ParsedChunk> =
+            std::collections::BTreeMap::new();
+        let mut next_sequence = 0u64;
         while let Some(parsed) = parsed_receiver.recv().await {
             let parsed = parsed?;
-            let file = &mut counts[parsed.file_index];
-            file.read += parsed.read;
-            for entry in &parsed.quarantined {
-                quarantine.write(&file.file, entry).await?;
-                if examples.len() < MAX_EXAMPLES {
-                    examples.push(describe_rejection(&file.file, entry));
-                }
-            }
-            file.quarantined += parsed.quarantined.len() as u64;
-            progress
-                .quarantined
-                .fetch_add(parsed.quarantined.len() as u64, Ordering::Relaxed);
-            for (table, batch) in [
-                (Table::Signins, &parsed.signins),
-                (Table::Audit, &parsed.audit),
-            ] {
-                let accepted = writer.add(table, batch).await?;
-                file.written += accepted.written;
-                file.duplicates += accepted.duplicates;
-                progress
-                    .written
-                    .fetch_add(accepted.written, Ordering::Relaxed);
-                progress
-                    .duplicates
-                    .fetch_add(accepted.duplicates, Ordering::Relaxed);
+            waiting.insert(parsed.sequence, parsed);
+            while let Some(parsed) = waiting.remove(&next_sequence) {
+                next_sequence += 1;
+                apply(
+                    parsed,
+                    &mut counts,
+                    &mut quarantine,
+                    &mut examples,
+                    &mut writer,
+                    &progress,
+                )
+                .await?;
             }
         }
         writer.finish().await?;

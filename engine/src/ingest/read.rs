@@ -42,11 +42,21 @@ pub fn read_files(
         .files_total
         .store(files.len() as u64, Ordering::Relaxed);
     let mut outcomes = Vec::with_capacity(files.len());
+    let mut sequence = 0u64;
     for (index, file) in files.iter().enumerate() {
         if let Ok(mut current) = progress.current_file.lock() {
             current.clone_from(&file.display);
         }
-        let outcome = read_file(index, file, format, chunk_bytes, runtime, progress, &sender);
+        let outcome = read_file(
+            index,
+            file,
+            format,
+            chunk_bytes,
+            runtime,
+            progress,
+            &sender,
+            &mut sequence,
+        );
         progress.files_done.fetch_add(1, Ordering::Relaxed);
         let stop = outcome.is_none();
         outcomes.push(outcome.unwrap_or_default());
@@ -79,6 +89,7 @@ fn detect(head: &[u8], format: InputFormat) -> Option<Container> {
 }
 
 /// Reads one file. `None` when the parse side stopped (the run is failing).
+#[allow(clippy::too_many_arguments)]
 fn read_file(
     index: usize,
     file: &InputFile,
@@ -87,6 +98,7 @@ fn read_file(
     runtime: &Handle,
     progress: &IngestProgress,
     sender: &SyncSender<Chunk>,
+    sequence: &mut u64,
 ) -> Option<FileOutcome> {
     let mut outcome = FileOutcome::default();
     let mut input = match open_input(file, runtime, progress.bytes.clone()) {
@@ -158,8 +170,12 @@ fn read_file(
         progress
             .records
             .fetch_add(chunk.len() as u64, Ordering::Relaxed);
-        if !chunk.is_empty() && sender.send(chunk).is_err() {
-            return None;
+        if !chunk.is_empty() {
+            chunk.sequence = *sequence;
+            *sequence += 1;
+            if sender.send(chunk).is_err() {
+                return None;
+            }
         }
         if !more {
             return Some(outcome);

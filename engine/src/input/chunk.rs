@@ -16,6 +16,9 @@ pub struct RecordSpan {
 pub struct Chunk {
     /// Index of the file in the run's file list.
     pub file_index: usize,
+    /// Position of the chunk in the run, so results are applied in input order
+    /// whichever worker finishes first.
+    pub sequence: u64,
     pub data: Vec<u8>,
     pub records: Vec<RecordSpan>,
 }
@@ -24,6 +27,7 @@ impl Chunk {
     pub fn new(file_index: usize, capacity: usize) -> Self {
         Chunk {
             file_index,
+            sequence: 0,
             data: Vec::with_capacity(capacity),
             records: Vec::new(),
         }

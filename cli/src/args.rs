@@ -99,6 +99,8 @@ pub enum Command {
     Gen(GenArgs),
     /// Score findings against a generated tenant's labels.
     Eval(EvalArgs),
+    /// Generate a tenant with planted attacks, ingest it, run every hunt, show the incidents.
+    Demo(DemoArgs),
     /// Interactive SQL prompt (the default when stdin is a terminal; piped stdin
     /// runs as a script of SQL and dot commands).
     Repl,
@@ -232,4 +234,14 @@ pub struct EvalArgs {
     /// Findings as JSON Lines (`tokenhunt hunt --format jsonl`).
     #[arg(long)]
     pub findings: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Keep the generated tenant and its lake in this folder (default: a temporary folder).
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    /// Seed of the generated tenant.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
 }

@@ -48,6 +48,7 @@ fn main() -> ExitCode {
         Some(Command::Config(args)) => commands::config::run(&args.action),
         Some(Command::Gen(args)) => commands::generate::run_gen(&context, args),
         Some(Command::Eval(args)) => commands::generate::run_eval(&context, args),
+        Some(Command::Demo(args)) => runtime.block_on(commands::demo::run(&context, args)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -45,9 +45,9 @@ lake_end AS (
     SELECT max(time) AS last_event FROM signins WHERE source = 'entra' AND time < ${until}
 ),
 scored AS (
-    -- A vendor's service keeps calling for as long as the grant lasts; an attacker's
-    -- tooling harvests soon after the grant, from servers at several providers, and goes
-    -- quiet.
+    -- A vendor's service keeps calling for as long as the grant lasts, from its pool of
+    -- addresses; an attacker's tooling harvests soon after the grant, from a few servers
+    -- at several providers, and goes quiet.
     SELECT actor, consented, target, target_id, actor_ip, event_id,
            min(time) AS first_signin, max(time) AS last_signin, count(*) AS signins,
            make_set(ip) AS ips, make_set(asn) AS asns, make_set(country) AS countries,
@@ -56,7 +56,9 @@ scored AS (
               + CASE WHEN bool_or(category IN ('hosting', 'vpn', 'tor')) THEN 10 ELSE 0 END
               + CASE WHEN min(time) < consented + INTERVAL '2 hours' THEN 10 ELSE 0 END
               + CASE WHEN max(time) - min(time) < INTERVAL '48 hours'
-                          AND max(time) < max(l.last_event) - INTERVAL '24 hours' THEN 15 ELSE 0 END AS score
+                          AND max(time) < max(l.last_event) - INTERVAL '24 hours' THEN 15 ELSE 0 END
+              -- A few fixed servers calling again and again, not a vendor's address pool.
+              + CASE WHEN dcount(ip) <= 3 AND count(*) >= 2 * dcount(ip) THEN 10 ELSE 0 END AS score
     FROM matched CROSS JOIN lake_end l
     GROUP BY actor, consented, target, target_id, actor_ip, event_id
 )

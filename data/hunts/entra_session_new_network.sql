@@ -16,7 +16,7 @@
 -- param: shared_users = 8 | A /24 or /64 used by this many users is shared egress (VPN, proxy), not an attacker's.
 -- param: origin_minutes = 10 | Networks seen within this many minutes of a session's first event are its origin.
 -- param: travel_kmh = 900 | Faster than an airliner (after 100 km of geolocation tolerance) is impossible travel.
--- param: regular_days = 3 | A country or network the user used on this many other days is theirs.
+-- param: regular_days = 3 | A country or network the user used on this many days is theirs.
 WITH ev AS (
     SELECT e.time, e.user, e.session_id, e.ip, e.asn, e.country, e.lat, e.lon, e.app, e.prefix,
            e.category, e.network, e.client_os, e.device_id, p.users AS prefix_users,
@@ -82,11 +82,11 @@ usage AS (
 scored AS (
     SELECT u.*, s.session_start, o.origin_networks, o.origin_countries, o.origin_oses,
            w.max_switch_kmh, w.fast_far_switches,
-           b.days - u.days_here AS other_days, b.sessions - 1 AS other_sessions,
+           b.days AS network_days, b.sessions AS network_sessions,
            CASE u.category WHEN 'hosting' THEN 35 WHEN 'vpn' THEN 30 WHEN 'tor' THEN 45
                 WHEN 'privacy_relay' THEN -30 WHEN 'cdn' THEN -20 WHEN 'mobile' THEN -10 ELSE 0 END
            + CASE WHEN u.roaming AND u.category NOT IN ('mobile', 'privacy_relay', 'cdn') THEN -10 ELSE 0 END
-           + CASE WHEN b.days - u.days_here >= ${regular_days} - 1 AND b.sessions - 1 >= 2 THEN -40 ELSE 20 END
+           + CASE WHEN b.days >= ${regular_days} THEN -40 ELSE 20 END
            + CASE WHEN cardinality(u.countries) > 0 AND cardinality(o.origin_countries) > 0
                        AND NOT array_has_any(o.origin_countries, u.countries)
                        AND NOT array_has_any(coalesce(r.countries, make_array('-')), u.countries) THEN 20 ELSE 0 END
@@ -113,11 +113,11 @@ SELECT user, session_id, 'entra' AS source, first_seen, last_seen,
               ' (', array_to_string(origin_countries, ', '), ') was used from ', network,
               ' (', category, ', ', array_to_string(countries, ', '), ') ',
               CAST(round(date_part('epoch', first_seen - session_start) / 60) AS BIGINT),
-              ' min after it started; the user used that network on ', CAST(other_days AS VARCHAR),
-              ' other day(s)') AS reason,
+              ' min after it started; the user used that network on ', CAST(network_days AS VARCHAR),
+              ' day(s) in all') AS reason,
        named_struct('network', network, 'category', category, 'events', events, 'oses', oses,
                     'origin_networks', origin_networks, 'origin_countries', origin_countries,
-                    'origin_oses', origin_oses, 'other_days', other_days, 'other_sessions', other_sessions,
+                    'origin_oses', origin_oses, 'network_days', network_days, 'network_sessions', network_sessions,
                     'shared_by_users', shared_by, 'max_switch_kmh', max_switch_kmh,
                     'fast_far_switches', fast_far_switches) AS evidence
 FROM ranked

@@ -14,7 +14,7 @@
 -- param: min_score = 60 | Findings below this score are dropped.
 -- param: origin_minutes = 60 | The session's networks in this first period are its own.
 -- param: shared_users = 8 | A /24 or /64 used by this many users is shared egress.
--- param: regular_days = 3 | A network the user used on this many other days is theirs.
+-- param: regular_days = 3 | A network the user used on this many days is theirs.
 WITH tagged AS (
     SELECT e.time, e.user, e.session_id, e.token_id, e.ip, e.asn, e.country, e.app, e.incoming_token_type,
            e.prefix, e.category, e.network, p.users AS shared_by, b.days AS network_days, b.sessions AS network_sessions
@@ -30,18 +30,17 @@ sessions AS (
     SELECT user, session_id, min(time) AS session_start FROM tagged
     WHERE session_id IS NOT NULL GROUP BY user, session_id
 ),
+regular_countries AS (
+    SELECT user, make_set(country) AS countries FROM baseline_user_countries
+    WHERE source = 'entra' AND days >= ${regular_days} GROUP BY user
+),
 origin AS (
-    SELECT t.user, t.session_id, make_set(t.network) AS origin_networks, make_set(t.country) AS origin_countries
+    -- Countries of shared egress (a corporate VPN exiting elsewhere) say nothing about
+    -- where the user is.
+    SELECT t.user, t.session_id, make_set(t.network) AS origin_networks,
+           make_set(CASE WHEN t.shared_by < ${shared_users} THEN t.country END) AS origin_countries
     FROM tagged t JOIN sessions s ON t.user = s.user AND t.session_id = s.session_id
     WHERE t.time <= s.session_start + INTERVAL '${origin_minutes} minutes'
-    GROUP BY t.user, t.session_id
-),
-origin_last AS (
-    -- When the session was last used from its own networks: after an attacker's
-    -- redemption means both were using it at once.
-    SELECT t.user, t.session_id, max(t.time) AS last_origin_use
-    FROM tagged t JOIN origin o ON t.user = o.user AND t.session_id = o.session_id
-    WHERE array_has(o.origin_networks, t.network)
     GROUP BY t.user, t.session_id
 ),
 redemptions AS (
@@ -51,28 +50,47 @@ redemptions AS (
            make_set(t.ip) AS ips, make_set(t.asn) AS asns, make_set(t.country) AS countries,
            make_set(t.app) AS apps, make_set(t.incoming_token_type) AS token_types,
            max(t.shared_by) AS shared_by, max(t.network_days) AS network_days, max(t.network_sessions) AS network_sessions,
-           max(o.origin_countries) AS origin_countries, max(ol.last_origin_use) AS last_origin_use
+           max(o.origin_countries) AS origin_countries, max(o.origin_networks) AS origin_networks,
+           max(coalesce(r.countries, make_array('-'))) AS regular_countries
     FROM tagged t
-    JOIN origin_last ol ON t.user = ol.user AND t.session_id = ol.session_id
+    LEFT JOIN regular_countries r ON r.user = t.user
     JOIN origin o ON t.user = o.user AND t.session_id = o.session_id
     WHERE t.incoming_token_type IN ('refreshToken', 'primaryRefreshToken')
       AND t.time >= ${since} AND NOT array_has(o.origin_networks, t.network)
     GROUP BY t.user, t.session_id, t.network, t.category
 ),
+concurrency AS (
+    -- Whether the session was used from its own networks while the new network was
+    -- using it: the victim and the attacker at once, not a move.
+    SELECT r.user, r.session_id, r.network, count(t.time) AS origin_events_meanwhile
+    FROM redemptions r
+    LEFT JOIN tagged t ON t.user = r.user AND t.session_id = r.session_id
+         AND array_has(r.origin_networks, t.network) AND t.time > r.first_seen AND t.time < r.last_seen
+    GROUP BY r.user, r.session_id, r.network
+),
 by_session AS (
-    SELECT user, session_id, first_seen, last_seen, ips, asns, countries, apps,
+    SELECT r.user, r.session_id, first_seen, last_seen, ips, asns, countries, apps,
            40 + CASE category WHEN 'hosting' THEN 25 WHEN 'vpn' THEN 20 WHEN 'tor' THEN 30 ELSE 0 END
-              + CASE WHEN NOT array_has_any(origin_countries, countries) THEN 20 ELSE 0 END
-              + CASE WHEN last_origin_use > first_seen THEN 15
+              + CASE WHEN cardinality(origin_countries) > 0 AND NOT array_has_any(origin_countries, countries)
+                          AND NOT array_has_any(regular_countries, countries) THEN 20 ELSE 0 END
+              -- Concurrent use weighs only with another signal: a laptop on the office
+              -- network and a phone at home share one PRT session too.
+              + CASE WHEN c.origin_events_meanwhile > 0
+                          AND (category IN ('hosting', 'vpn', 'tor')
+                               OR (cardinality(origin_countries) > 0 AND NOT array_has_any(origin_countries, countries)))
+                     THEN 15
+                     WHEN c.origin_events_meanwhile > 0 THEN 5
                      WHEN category NOT IN ('hosting', 'vpn', 'tor') THEN -15 ELSE 0 END
               + CASE WHEN array_has(token_types, 'primaryRefreshToken') THEN 5 ELSE 0 END AS score,
-           concat(array_to_string(token_types, '/'), ' redeemed ', CAST(events AS VARCHAR), ' time(s) from ', network,
-                  ' (', category, ', ', array_to_string(countries, ', '), '), a network this session did not start on and the user does not come back to') AS reason,
-           concat('session:', session_id) AS finding_key,
-           named_struct('kind', 'redeemed on a new network', 'networks', make_array(network), 'category', category, 'token_types', token_types, 'token_id', CAST(NULL AS VARCHAR), 'events', events) AS evidence
-    FROM redemptions
-    -- The user does not come back to this network on other days or in other sessions.
-    WHERE shared_by < ${shared_users} AND (network_days - days_here < ${regular_days} - 1 OR network_sessions < 3)
+           concat(array_to_string(token_types, '/'), ' redeemed ', CAST(events AS VARCHAR), ' time(s) from ', r.network,
+                  ' (', category, ', ', array_to_string(countries, ', '), '), a network this session did not start on and the user does not come back to', CASE WHEN c.origin_events_meanwhile > 0 THEN ', while the session was still in use from its own network' ELSE '' END) AS reason,
+           concat('session:', r.session_id) AS finding_key,
+           named_struct('kind', 'redeemed on a new network', 'networks', make_array(r.network), 'category', category, 'token_types', token_types, 'token_id', CAST(NULL AS VARCHAR), 'events', events) AS evidence
+    FROM redemptions r
+    JOIN concurrency c ON c.user = r.user AND c.session_id = r.session_id AND c.network = r.network
+    -- The user does not come back to this network for days, as people do to theirs
+    -- (counting the days of this session too: a device's session can last a week).
+    WHERE shared_by < ${shared_users} AND network_days < ${regular_days}
 ),
 by_token AS (
     SELECT user, max(session_id) AS session_id, min(time) AS first_seen, max(time) AS last_seen,

@@ -1,6 +1,7 @@
 //! One module per command.
 
 pub mod config;
+pub mod demo;
 pub mod functions;
 pub mod generate;
 pub mod hunt;

@@ -4,7 +4,7 @@
 //! |---|---|
 //! | `time` | `published` |
 //! | `log_type`, `event_type`, `event_id` | `okta`, `eventType`, `uuid` |
-//! | `user`, `user_id` | `actor.alternateId` / `actor.id` when the actor is a user, else the first `target` of type `User` (lower-cased) |
+//! | `user`, `user_id` | `actor.alternateId` / `actor.id` when the actor is a user, else the first `target` of type `User` (lower-cased; the id when there is no login) |
 //! | `session_id` | `authenticationContext.externalSessionId` |
 //! | `root_session_id` | `authenticationContext.rootSessionId` |
 //! | `correlation_id` | `transaction.id` |
@@ -145,9 +145,11 @@ impl<'v, 'a> OktaView<'v, 'a> {
         } else {
             self.target_of_type(|t| t.eq_ignore_ascii_case("User"))
         };
-        let login = lowercase(text(subject.and_then(|s| member(s, "alternateId"))));
         let id = text(subject.and_then(|s| member(s, "id")))
             .or_else(|| text(self.debug_data().and_then(|d| member(d, "userId"))));
+        // Some events name the user only by id (token-reuse events whose actor is the
+        // client app): the id keeps them attached to the user rather than to nobody.
+        let login = lowercase(text(subject.and_then(|s| member(s, "alternateId")))).or_else(|| id.clone());
         (login, id)
     }
 }

@@ -32,18 +32,20 @@ firsts AS (
            make_set(session_id) AS sessions, make_set(log_type) AS log_types,
            make_set(incoming_token_type) AS token_types, max(category) AS category
     FROM usable
-    WHERE category IN ('hosting', 'vpn', 'tor')
+    WHERE category IN ('hosting', 'vpn', 'tor', 'microsoft')
     GROUP BY user, prefix
 ),
 scored AS (
     SELECT f.*, s.users AS shared_by, u.first_time,
-           CASE f.category WHEN 'tor' THEN 75 WHEN 'hosting' THEN 65 ELSE 55 END
+           CASE f.category WHEN 'tor' THEN 75 WHEN 'hosting' THEN 65 WHEN 'microsoft' THEN 50 ELSE 55 END
            + CASE WHEN array_has_any(f.token_types, make_array('refreshToken', 'primaryRefreshToken')) THEN 10 ELSE 0 END
            + CASE WHEN u.first_time < f.first_seen - INTERVAL '1 day' THEN 10 ELSE 0 END AS score
     FROM firsts f
     JOIN shared s ON s.prefix = f.prefix
     JOIN user_first u ON u.user = f.user
     WHERE s.users < ${shared_users} AND f.first_seen >= ${since}
+      -- One or two events from Microsoft's AS are its services acting for the user.
+      AND NOT (f.category = 'microsoft' AND f.events <= 3)
 )
 SELECT user, array_element(sessions, 1) AS session_id, 'entra' AS source, first_seen, last_seen,
        least(100, score) AS score, ips, asns, countries, apps,

@@ -24,7 +24,7 @@ WITH tagged AS (
     JOIN baseline_user_networks b ON b.source = e.source AND b.user = e.user AND b.network = e.network
     WHERE e.source = 'entra' AND e.session_id IS NOT NULL AND e.user IS NOT NULL AND e.lat IS NOT NULL
       AND e.result = 'success' AND e.time >= ${since} AND e.time < ${until}
-      AND e.category NOT IN ('private', 'privacy_relay', 'cdn', 'mobile')
+      AND e.category NOT IN ('private', 'privacy_relay', 'cdn', 'mobile', 'microsoft')
       AND p.users < ${shared_users}
 ),
 steps AS (

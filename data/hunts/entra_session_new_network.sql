@@ -58,7 +58,7 @@ switches AS (
                    lag(network) OVER w AS previous_network, lag(time) OVER w AS previous_time,
                    lag(lat) OVER w AS previous_lat, lag(lon) OVER w AS previous_lon,
                    lag(tolerance) OVER w AS previous_tolerance
-            FROM ev WHERE lat IS NOT NULL AND category NOT IN ('mobile', 'privacy_relay', 'cdn')
+            FROM ev WHERE lat IS NOT NULL AND category NOT IN ('mobile', 'privacy_relay', 'cdn', 'microsoft')
             WINDOW w AS (PARTITION BY user, session_id ORDER BY time)
         )
         WHERE previous_network IS NOT NULL AND previous_network <> network
@@ -83,7 +83,7 @@ scored AS (
     SELECT u.*, s.session_start, o.origin_networks, o.origin_countries, o.origin_oses,
            w.max_switch_kmh, w.fast_far_switches,
            b.days AS network_days, b.sessions AS network_sessions,
-           CASE u.category WHEN 'hosting' THEN 35 WHEN 'vpn' THEN 30 WHEN 'tor' THEN 45
+           CASE u.category WHEN 'hosting' THEN 35 WHEN 'vpn' THEN 30 WHEN 'tor' THEN 45 WHEN 'microsoft' THEN 25
                 WHEN 'privacy_relay' THEN -30 WHEN 'cdn' THEN -20 WHEN 'mobile' THEN -10 ELSE 0 END
            + CASE WHEN u.roaming AND u.category NOT IN ('mobile', 'privacy_relay', 'cdn') THEN -10 ELSE 0 END
            + CASE WHEN b.days >= ${regular_days} THEN -40 ELSE 20 END
@@ -102,6 +102,9 @@ scored AS (
     LEFT JOIN switches w ON u.user = w.user AND u.session_id = w.session_id
     LEFT JOIN regular_countries r ON r.user = u.user
     WHERE NOT array_has(o.origin_networks, u.network)
+      -- Microsoft's services act for the user for an event or two inside a session;
+      -- sustained use from Microsoft's AS is someone's Azure VM.
+      AND NOT (u.category = 'microsoft' AND u.events <= 3)
 ),
 ranked AS (
     SELECT *, row_number() OVER (PARTITION BY user, session_id ORDER BY score DESC, first_seen) AS rank

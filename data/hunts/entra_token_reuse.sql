@@ -23,7 +23,7 @@ WITH tagged AS (
     JOIN baseline_user_networks b ON b.source = e.source AND b.user = e.user AND b.network = e.network
     LEFT JOIN baseline_network_roaming r ON r.source = e.source AND r.network = e.network
     WHERE e.source = 'entra' AND e.user IS NOT NULL AND e.result = 'success' AND e.time < ${until}
-      AND e.category NOT IN ('private', 'privacy_relay', 'cdn', 'mobile')
+      AND e.category NOT IN ('private', 'privacy_relay', 'cdn', 'mobile', 'microsoft')
       AND NOT coalesce(r.roaming_share >= 0.3 AND r.users >= 3, false)
 ),
 sessions AS (

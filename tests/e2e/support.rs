@@ -95,3 +95,59 @@ pub fn count(lake: &Path, table: &str) -> u64 {
         .as_u64()
         .unwrap()
 }
+
+/// A small generated tenant (seed 12) and its lake, built once per test run and shared
+/// by the tests that need realistic volume and known truth.
+pub struct Tenant {
+    pub tenant: PathBuf,
+    pub lake: PathBuf,
+}
+
+pub fn small_tenant() -> &'static Tenant {
+    static TENANT: std::sync::OnceLock<Tenant> = std::sync::OnceLock::new();
+    TENANT.get_or_init(|| {
+        // Kept for the whole run: other tests read it concurrently.
+        let root = tempfile::Builder::new()
+            .prefix("tokenhunt-e2e-tenant-")
+            .tempdir()
+            .unwrap()
+            .keep();
+        let tenant = root.join("tenant");
+        let lake = root.join("lake");
+        run_ok(&[
+            "gen",
+            "--profile",
+            "small",
+            "--seed",
+            "12",
+            "--out",
+            tenant.to_str().unwrap(),
+        ]);
+        run_ok(&[
+            "--lake",
+            lake.to_str().unwrap(),
+            "ingest",
+            "-q",
+            tenant.to_str().unwrap(),
+        ]);
+        Tenant { tenant, lake }
+    })
+}
+
+/// Findings as JSON objects from `tokenhunt hunt` with the given arguments.
+pub fn hunt_jsonl(lake: &Path, args: &[&str]) -> Vec<Value> {
+    let mut all = vec![
+        "--lake",
+        lake.to_str().unwrap(),
+        "--format",
+        "jsonl",
+        "hunt",
+    ];
+    all.extend_from_slice(args);
+    let output = run_ok(&all);
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}

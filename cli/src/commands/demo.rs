@@ -24,7 +24,9 @@ pub async fn run(context: &Context, args: &DemoArgs) -> Result<()> {
     let (dir, _temporary) = match &args.dir {
         Some(dir) => (dir.clone(), None),
         None => {
-            let temporary = tempfile::Builder::new().prefix("tokenhunt-demo-").tempdir()?;
+            let temporary = tempfile::Builder::new()
+                .prefix("tokenhunt-demo-")
+                .tempdir()?;
             (temporary.path().to_path_buf(), Some(temporary))
         }
     };
@@ -36,15 +38,26 @@ pub async fn run(context: &Context, args: &DemoArgs) -> Result<()> {
         }
     };
 
-    say(format!("1/4 generating a small tenant with planted attacks (seed {}) in {}", args.seed, tenant.display()));
+    say(format!(
+        "1/4 generating a small tenant with planted attacks (seed {}) in {}",
+        args.seed,
+        tenant.display()
+    ));
     let options = GenOptions::new(Profile::Small, args.seed, &tenant);
     let generated = tokio::task::spawn_blocking(move || generate(&options, &mut |_| {})).await??;
     say(format!(
         "    {} events, {} users, {} days, {} planted incidents, {} benign look-alikes",
-        generated.events, generated.users, generated.days, generated.incidents, generated.confounders
+        generated.events,
+        generated.users,
+        generated.days,
+        generated.incidents,
+        generated.confounders
     ));
 
-    say(format!("2/4 ingesting into the lake at {}", lake_path.display()));
+    say(format!(
+        "2/4 ingesting into the lake at {}",
+        lake_path.display()
+    ));
     let lake = Lake::open(lake_path.to_str().context("the demo folder is not UTF-8")?)?;
     let ingest_options = IngestOptions {
         inputs: vec![tenant.display().to_string()],
@@ -68,9 +81,16 @@ pub async fn run(context: &Context, args: &DemoArgs) -> Result<()> {
     let ctx = open_session(Some(&lake), &context.session_options()?).await?;
     let hunt_started = Instant::now();
     let runs = run_hunts(&ctx, Some(&lake), &selected, &config, &TimeRange::default()).await?;
-    let findings: Vec<_> = runs.iter().flat_map(|run| run.findings.iter().cloned()).collect();
+    let findings: Vec<_> = runs
+        .iter()
+        .flat_map(|run| run.findings.iter().cloned())
+        .collect();
     for run in runs.iter().filter(|run| run.error.is_some()) {
-        say(format!("    hunt {} failed: {}", run.hunt, run.error.as_deref().unwrap_or_default()));
+        say(format!(
+            "    hunt {} failed: {}",
+            run.hunt,
+            run.error.as_deref().unwrap_or_default()
+        ));
     }
     let incidents = group_incidents(&findings);
     say(format!(
@@ -89,15 +109,27 @@ pub async fn run(context: &Context, args: &DemoArgs) -> Result<()> {
         .iter()
         .map(|incident| serde_json::to_value(incident).and_then(serde_json::from_value))
         .collect::<Result<_, _>>()?;
-    let report = evaluate(&labels, &incidents_for_eval, labels.tenant.users, labels.tenant.days as f64);
+    let report = evaluate(
+        &labels,
+        &incidents_for_eval,
+        labels.tenant.users,
+        labels.tenant.days as f64,
+    );
     if !context.global.quiet {
         print_line("")?;
-        print_line(&format!("against the planted truth ({}):", tenant.join("labels.json").display()))?;
+        print_line(&format!(
+            "against the planted truth ({}):",
+            tenant.join("labels.json").display()
+        ))?;
         print_line(&report.to_string())?;
         print_line(&format!(
             "done in {:.1} s. Explore: tokenhunt --lake {} (then `.tables`, `.hunts`, or SQL)",
             started.elapsed().as_secs_f64(),
-            if args.dir.is_some() { lake_path.display().to_string() } else { "<pass --dir to keep the lake>".into() }
+            if args.dir.is_some() {
+                lake_path.display().to_string()
+            } else {
+                "<pass --dir to keep the lake>".into()
+            }
         ))?;
     }
     Ok(())

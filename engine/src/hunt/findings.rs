@@ -248,3 +248,38 @@ pub fn findings_batch(findings: &[Finding]) -> Result<RecordBatch> {
     ];
     Ok(RecordBatch::try_new(findings_schema(), columns)?)
 }
+
+/// Findings for CSV, which has no list type: lists become `;`-separated text, in the
+/// column order of [`findings_schema`].
+pub fn findings_csv_batch(findings: &[Finding]) -> Result<RecordBatch> {
+    let batch = findings_batch(findings)?;
+    let join = |values: fn(&Finding) -> Vec<String>| -> ArrayRef {
+        Arc::new(StringArray::from(
+            findings
+                .iter()
+                .map(|f| values(f).join(";"))
+                .collect::<Vec<_>>(),
+        ))
+    };
+    let mut fields = Vec::new();
+    let mut columns = Vec::new();
+    for (index, field) in batch.schema().fields().iter().enumerate() {
+        let column = match field.name().as_str() {
+            "ips" => join(|f| f.ips.clone()),
+            "asns" => join(|f| f.asns.iter().map(i64::to_string).collect()),
+            "countries" => join(|f| f.countries.clone()),
+            "apps" => join(|f| f.apps.clone()),
+            _ => {
+                fields.push(field.as_ref().clone());
+                columns.push(batch.column(index).clone());
+                continue;
+            }
+        };
+        fields.push(Field::new(field.name(), DataType::Utf8, false));
+        columns.push(column);
+    }
+    Ok(RecordBatch::try_new(
+        Arc::new(Schema::new(fields)),
+        columns,
+    )?)
+}

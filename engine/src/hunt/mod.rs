@@ -7,7 +7,7 @@ pub mod library;
 pub mod metadata;
 pub mod run;
 
-pub use findings::{Finding, findings_batch, findings_schema};
+pub use findings::{Finding, findings_batch, findings_csv_batch, findings_schema};
 pub use incidents::group_incidents;
 pub use library::{Hunt, load_hunts, select};
 pub use run::{HuntRun, expand_sql, run_hunts};

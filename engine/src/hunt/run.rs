@@ -124,8 +124,11 @@ fn config_placeholder(config: &Config, name: &str) -> Option<String> {
             if !asns.is_empty() {
                 terms.push(in_list("asn", &asns));
             }
+            // Microsoft 365 and Entra ID front ends, by their published ranges. The rest
+            // of Microsoft's AS (Azure, where anyone can rent a VM) stays in: hunts weigh
+            // it by behaviour, since proxying shows up as one or two events in a session.
             if allow.exclude_microsoft {
-                terms.push("coalesce(ip_category(ip), asn_category(asn)) = 'microsoft'".into());
+                terms.push("ip_category(ip) = 'microsoft'".into());
             }
             if terms.is_empty() {
                 "false".into()

@@ -60,11 +60,11 @@ pub const VIEWS: &[View] = &[
         // Every sign-in with the network it came from, as the hunts and baselines see it:
         // `prefix` is the IPv4 /24 or IPv6 /64; `category` comes from the curated egress
         // ranges and ASN lists (or an IP database) — `isp` for an ASN no list knows;
-        // `network` is the ASN, except for hosting, VPN, Tor and unknown networks, where
+        // `network` is the ASN, except for hosting, VPN, Tor, Microsoft (Azure) and unknown networks, where
         // one ASN holds many unrelated customers and the prefix is used instead.
         name: "network_events",
         query: concat!(
-            "SELECT *, CASE WHEN category IN ('hosting', 'vpn', 'tor', 'unknown') THEN prefix ",
+            "SELECT *, CASE WHEN category IN ('hosting', 'vpn', 'tor', 'unknown', 'microsoft') THEN prefix ",
             "ELSE concat('AS', CAST(asn AS VARCHAR)) END AS network, ",
             "coalesce(ua_os(user_agent), 'unknown') AS client_os, ",
             "coalesce(ua_family(user_agent), 'unknown') AS client ",

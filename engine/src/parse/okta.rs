@@ -149,7 +149,8 @@ impl<'v, 'a> OktaView<'v, 'a> {
             .or_else(|| text(self.debug_data().and_then(|d| member(d, "userId"))));
         // Some events name the user only by id (token-reuse events whose actor is the
         // client app): the id keeps them attached to the user rather than to nobody.
-        let login = lowercase(text(subject.and_then(|s| member(s, "alternateId")))).or_else(|| id.clone());
+        let login =
+            lowercase(text(subject.and_then(|s| member(s, "alternateId")))).or_else(|| id.clone());
         (login, id)
     }
 }

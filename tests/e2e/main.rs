@@ -3,5 +3,6 @@
 
 mod batch;
 mod ingest;
+mod pull;
 mod repl;
 mod support;

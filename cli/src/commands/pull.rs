@@ -136,7 +136,7 @@ fn parse_duration(text: &str, option: &str) -> Result<Duration> {
         other => bail!("{option} {text:?}: unknown unit {other:?} (use ms, s, m, h, d, w)"),
     };
     let total = value * seconds;
-    if !total.is_finite() || total < 0.0 || total > 1e10 {
+    if !total.is_finite() || !(0.0..=1e10).contains(&total) {
         bail!("{option} {text:?}: out of range");
     }
     Ok(Duration::from_secs_f64(total))
@@ -293,19 +293,19 @@ fn report(context: &Context, summary: &PullSummary, error: Option<&str>) -> Resu
     } else {
         format!("{} window(s)", summary.windows_done)
     };
+    let start = match summary.started_from.as_str() {
+        "since" => "--since",
+        "checkpoint" => "the checkpoint less the overlap",
+        _ => "the default look-back",
+    };
     eprintln!(
         "{}",
         redact(&format!(
-            "pulled {} {} [{} .. {}) from the {}: {done}, {} page(s), {} events: wrote {}, {} duplicate(s), {} quarantined · {} request(s), {} retried · {:.2} s ({:.0} events/s)",
+            "pulled {} {} from {} ({start}) to {}: {done}, {} page(s), {} events: wrote {}, {} duplicate(s), {} quarantined · {} request(s), {} retried · {:.2} s ({:.0} events/s)",
             summary.source,
             summary.scope,
             summary.since,
             summary.until,
-            match summary.started_from.as_str() {
-                "since" => "--since",
-                "checkpoint" => "checkpoint",
-                _ => "default look-back",
-            },
             summary.pages,
             summary.events,
             summary.written,

@@ -135,3 +135,133 @@ pub(super) fn read_documents(
         *seen += splitter.records_seen();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use super::super::{IngestOptions, IngestProgress, ingest_documents};
+    use super::document_channel;
+    use crate::input::InputFormat;
+    use crate::lake::Lake;
+
+    fn event(n: u32) -> String {
+        format!(
+            r#"{{"uuid":"u-{n}","published":"2026-06-01T10:00:{:02}.000Z","eventType":"user.session.start","actor":{{"alternateId":"a{n}@example.com","type":"User"}},"client":{{"ipAddress":"192.0.2.{n}"}},"outcome":{{"result":"SUCCESS"}}}}"#,
+            n % 60
+        )
+    }
+
+    fn files(folder: &Path, extension: &str) -> usize {
+        let mut found = 0;
+        let mut pending = vec![folder.to_path_buf()];
+        while let Some(next) = pending.pop() {
+            let Ok(entries) = std::fs::read_dir(&next) else {
+                continue;
+            };
+            for entry in entries {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    pending.push(path);
+                } else if path.extension().is_some_and(|e| e == extension) {
+                    found += 1;
+                }
+            }
+        }
+        found
+    }
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    fn options() -> IngestOptions {
+        IngestOptions {
+            format: InputFormat::Okta,
+            threads: 2,
+            // Tiny chunks: pages are cut into several, and still applied in order.
+            chunk_bytes: 200,
+            ..IngestOptions::default()
+        }
+    }
+
+    #[test]
+    fn pages_of_several_streams_are_ingested_with_the_file_accounting() {
+        let folder = tempfile::tempdir().unwrap();
+        let lake = Lake::open(folder.path().to_str().unwrap()).unwrap();
+        let streams = vec!["first".to_string(), "second".to_string()];
+        let summary = runtime().block_on(async {
+            let (sender, receiver) = document_channel(1);
+            let produce = async move {
+                for page in 0..3u32 {
+                    let events: Vec<String> = (0..4).map(|i| event(page * 4 + i)).collect();
+                    let body = format!("[{}]", events.join(","));
+                    sender.send(0, body.into_bytes()).await.unwrap();
+                }
+                // The second stream repeats two events of the first, and one line is
+                // not JSON.
+                let lines = format!("{}\n{}\nnot json\n", event(1), event(2));
+                sender.send(1, lines.into_bytes()).await.unwrap();
+                sender.finish().await.unwrap();
+            };
+            let progress = Arc::new(IngestProgress::default());
+            let options = options();
+            let (_, summary) = tokio::join!(
+                produce,
+                ingest_documents(&lake, &options, &streams, receiver, progress)
+            );
+            summary.unwrap()
+        });
+        assert!(summary.balanced(), "{summary:?}");
+        assert_eq!(
+            (
+                summary.read,
+                summary.written,
+                summary.duplicates,
+                summary.quarantined
+            ),
+            (15, 12, 2, 1)
+        );
+        assert_eq!(summary.per_file[0].file, "first");
+        assert_eq!(summary.per_file[0].read, 12);
+        assert_eq!(summary.per_file[1].duplicates, 2);
+        // Records are numbered per stream across its pages: the bad line is record 3.
+        assert!(
+            summary.quarantine_examples[0].starts_with("second record 3:"),
+            "{:?}",
+            summary.quarantine_examples
+        );
+        assert!(files(folder.path(), "parquet") > 0);
+    }
+
+    #[test]
+    fn a_producer_that_stops_without_finishing_writes_nothing() {
+        let folder = tempfile::tempdir().unwrap();
+        let lake = Lake::open(folder.path().to_str().unwrap()).unwrap();
+        let streams = vec!["only".to_string()];
+        let result = runtime().block_on(async {
+            let (sender, receiver) = document_channel(1);
+            let produce = async move {
+                let body = format!("[{},{}]", event(1), event(2));
+                sender.send(0, body.into_bytes()).await.unwrap();
+                drop(sender);
+            };
+            let progress = Arc::new(IngestProgress::default());
+            let options = options();
+            let (_, result) = tokio::join!(
+                produce,
+                ingest_documents(&lake, &options, &streams, receiver, progress)
+            );
+            result
+        });
+        let error = result.unwrap_err().to_string();
+        assert!(error.contains("stopped before it was complete"), "{error}");
+        assert_eq!(files(folder.path(), "parquet"), 0);
+        assert_eq!(files(folder.path(), "json"), 0, "no manifest");
+    }
+}

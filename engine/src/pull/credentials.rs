@@ -18,6 +18,7 @@ use super::http::{HttpClient, Request, Response};
 pub struct Secret(String);
 
 impl Secret {
+    /// Wraps a credential value.
     pub fn new(value: impl Into<String>) -> Self {
         Secret(value.into())
     }
@@ -82,10 +83,10 @@ impl ClientCredential {
 
     async fn token(&self, http: &HttpClient, what: &str) -> Result<Secret, PullError> {
         let mut cached = self.cached.lock().await;
-        if let Some((token, expires)) = cached.as_ref() {
-            if Instant::now() + REFRESH_MARGIN < *expires {
-                return Ok(token.clone());
-            }
+        if let Some((token, expires)) = cached.as_ref()
+            && Instant::now() + REFRESH_MARGIN < *expires
+        {
+            return Ok(token.clone());
         }
         let body = form(&[
             ("grant_type", "client_credentials"),

@@ -63,6 +63,8 @@ struct Page {
 }
 
 impl Graph {
+    /// `tenant` (id or domain) names the checkpoint; requests go to `base`, in pages
+    /// of `page_size` items (at most 999).
     pub fn new(
         tenant: impl Into<String>,
         base: Url,

@@ -55,15 +55,29 @@ impl Default for RetryPolicy {
 }
 
 /// One request, rebuilt for every attempt.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Request {
+    /// `POST` (else `GET`).
     pub post: bool,
     pub url: Url,
     pub content_type: Option<&'static str>,
+    /// Empty for a `GET`.
     pub body: Vec<u8>,
 }
 
+/// Without the body, which may hold a client secret.
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Request")
+            .field("post", &self.post)
+            .field("url", &self.url.as_str())
+            .field("body_bytes", &self.body.len())
+            .finish()
+    }
+}
+
 impl Request {
+    /// A `GET` of `url`.
     pub fn get(url: Url) -> Self {
         Request {
             post: false,
@@ -73,6 +87,7 @@ impl Request {
         }
     }
 
+    /// A `POST` of a JSON body.
     pub fn post_json(url: Url, body: Vec<u8>) -> Self {
         Request {
             post: true,
@@ -82,6 +97,7 @@ impl Request {
         }
     }
 
+    /// A `POST` of a form (`application/x-www-form-urlencoded`) body.
     pub fn post_form(url: Url, body: Vec<u8>) -> Self {
         Request {
             post: true,
@@ -95,6 +111,7 @@ impl Request {
 /// A successful response, read whole.
 #[derive(Debug)]
 pub struct Response {
+    /// The URL asked for, for messages.
     pub url: String,
     pub headers: HeaderMap,
     pub body: Bytes,
@@ -125,6 +142,8 @@ enum Attempt {
 }
 
 impl HttpClient {
+    /// A client for `service` (its name in messages), counting requests and retries
+    /// in `progress` and telling `notes` about each retry and wait.
     pub fn new(
         service: &'static str,
         policy: RetryPolicy,
@@ -159,12 +178,13 @@ impl HttpClient {
 
     /// A value to scrub from every message the client produces.
     pub fn add_secret(&self, value: &str) {
-        if value.len() >= 4 {
-            if let Ok(mut secrets) = self.secrets.lock() {
-                if !secrets.iter().any(|known| known == value) {
-                    secrets.push(value.to_string());
-                }
-            }
+        if value.len() < 4 {
+            return;
+        }
+        if let Ok(mut secrets) = self.secrets.lock()
+            && !secrets.iter().any(|known| known == value)
+        {
+            secrets.push(value.to_string());
         }
     }
 
@@ -217,7 +237,7 @@ impl HttpClient {
             };
             self.progress.retries.fetch_add(1, Ordering::Relaxed);
             self.note(&format!(
-                "{}: {reason}; retrying in {:.1} s (attempt {} of {})",
+                "{}: {reason} from {url}; retrying in {:.1} s (attempt {} of {})",
                 self.service,
                 delay.as_secs_f64(),
                 attempt + 1,
@@ -277,11 +297,11 @@ impl HttpClient {
                 body,
             }),
             429 => Attempt::Retry {
-                reason: format!("HTTP 429 (rate limited) from {url}"),
+                reason: "HTTP 429 (rate limited)".into(),
                 wait: retry_after(&headers).or_else(|| rate_limit_reset(&headers)),
             },
             408 | 500 | 502 | 503 | 504 => Attempt::Retry {
-                reason: format!("HTTP {status} from {url}"),
+                reason: format!("HTTP {status}"),
                 wait: retry_after(&headers),
             },
             401 | 403 => Attempt::Fail(PullError::Unauthorized {
@@ -318,7 +338,7 @@ impl HttpClient {
         if error.is_timeout() {
             reason = format!("timed out after {:.0} s", self.policy.timeout.as_secs_f64());
         }
-        let reason = self.scrub(&format!("{reason} ({url})"));
+        let reason = self.scrub(&reason);
         if error.is_builder() {
             return Attempt::Fail(PullError::Request {
                 service: self.service,

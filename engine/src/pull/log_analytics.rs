@@ -70,6 +70,8 @@ struct Column {
 }
 
 impl LogAnalytics {
+    /// Workspace `workspace` (its GUID) through the query API at `base`, at most
+    /// `max_rows` rows a query.
     pub fn new(
         workspace: impl Into<String>,
         base: Url,
@@ -223,23 +225,33 @@ fn split(
     Ok(())
 }
 
-/// Rows as JSON Lines of `{"Column": value}` objects (nulls left out, as exports
-/// do), each with its table's `Type`.
+/// Rows as JSON Lines of `{"Column": value}` objects in column order (nulls left
+/// out, as exports do), each with its table's `Type`.
 fn json_lines(table: &str, result: &Table) -> Result<Vec<u8>, PullError> {
     let has_type = result.columns.iter().any(|c| c.name == "Type");
+    let table_type = Value::String(table.into());
     let mut out = Vec::new();
     for row in &result.rows {
-        let mut record = serde_json::Map::new();
-        for (column, value) in result.columns.iter().zip(row) {
-            if !value.is_null() {
-                record.insert(column.name.clone(), value.clone());
-            }
-        }
+        let mut members: Vec<(&str, &Value)> = result
+            .columns
+            .iter()
+            .zip(row)
+            .filter(|(_, value)| !value.is_null())
+            .map(|(column, value)| (column.name.as_str(), value))
+            .collect();
         if !has_type {
-            record.insert("Type".into(), Value::String(table.into()));
+            members.push(("Type", &table_type));
         }
-        serde_json::to_writer(&mut out, &record).map_err(|e| PullError::Config(e.to_string()))?;
-        out.push(b'\n');
+        out.push(b'{');
+        for (index, (name, value)) in members.into_iter().enumerate() {
+            if index > 0 {
+                out.push(b',');
+            }
+            serde_json::to_writer(&mut out, name).map_err(|e| PullError::Config(e.to_string()))?;
+            out.push(b':');
+            serde_json::to_writer(&mut out, value).map_err(|e| PullError::Config(e.to_string()))?;
+        }
+        out.extend_from_slice(b"}\n");
     }
     Ok(out)
 }

@@ -74,11 +74,15 @@ pub trait PullSource {
 /// Live counters of a pull, for a progress display the caller owns.
 #[derive(Debug, Default)]
 pub struct PullProgress {
+    /// HTTP requests sent, retries included.
     pub requests: AtomicU64,
+    /// Requests sent again after a transient failure or a 429.
     pub retries: AtomicU64,
+    /// Pages handed to the ingest runs.
     pub pages: AtomicU64,
     /// Events in the pages fetched so far.
     pub events: AtomicU64,
+    /// Windows brought in and checkpointed, of the windows planned.
     pub windows_done: AtomicU64,
     pub windows_total: AtomicU64,
     /// What the client is waiting for (a rate-limit reset, a backoff), if anything.
@@ -121,7 +125,7 @@ impl PageSink<'_> {
 pub struct PullOptions {
     /// Start of the range (overrides the checkpoint).
     pub since: Option<i64>,
-    /// End of the range (default: now).
+    /// End of the range (default, and at most: now).
     pub until: Option<i64>,
     /// How far before the checkpoint a run starts again.
     pub overlap: Duration,
@@ -156,7 +160,9 @@ impl Default for PullOptions {
 pub struct PullSummary {
     /// `okta`, `entra` or `entra-la`.
     pub source: String,
+    /// The org URL, tenant or workspace.
     pub scope: String,
+    /// The range pulled, `[since, until)`, RFC 3339.
     pub since: String,
     pub until: String,
     /// Where `since` came from: `since` (the option), `checkpoint` or `default`.
@@ -167,6 +173,7 @@ pub struct PullSummary {
     pub pages: u64,
     /// Events in the pages fetched (equal to `read` once all windows are done).
     pub events: u64,
+    /// The ingest accounting over all windows: read = written + duplicates + quarantined.
     pub read: u64,
     pub written: u64,
     pub duplicates: u64,
@@ -176,9 +183,11 @@ pub struct PullSummary {
     pub seconds: f64,
     /// Everything before this is in the lake (the checkpoint after this run).
     pub checkpoint: Option<String>,
+    /// Where the checkpoint is kept.
     pub checkpoint_file: String,
     /// The ingest runs (one per window), as `_tokenhunt/ingest/<run>.json` names them.
     pub run_ids: Vec<String>,
+    /// Quarantine files of the windows that rejected records, and the first rejections.
     pub quarantine_files: Vec<String>,
     pub quarantine_examples: Vec<String>,
 }
@@ -212,6 +221,7 @@ impl PullSummary {
 pub struct PullStopped {
     /// The windows brought in before the failure (and the checkpoint they left).
     pub summary: PullSummary,
+    /// Why it stopped.
     pub error: EngineError,
 }
 
@@ -293,11 +303,9 @@ pub async fn pull<S: PullSource>(
         Err(error) => return Err(stop(summary, error)),
     };
     summary.checkpoint = previous.map(|c| c.until);
-    let until = range::floor_second(
-        options
-            .until
-            .unwrap_or_else(|| chrono::Utc::now().timestamp_micros()),
-    );
+    // Never past now: a checkpoint in the future would skip the events still to come.
+    let now = chrono::Utc::now().timestamp_micros();
+    let until = range::floor_second(options.until.map_or(now, |until| until.min(now)));
     let micros = |duration: Duration| duration.as_micros().min(i64::MAX as u128) as i64;
     let (since, started_from) = range::start(
         options.since,

@@ -12,7 +12,9 @@ const MICROS_PER_SECOND: i64 = 1_000_000;
 /// A half-open span of time, in microseconds since the epoch (UTC).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Window {
+    /// First instant in the window.
     pub start: i64,
+    /// First instant after it.
     pub end: i64,
 }
 
@@ -28,6 +30,7 @@ pub enum StartedFrom {
 }
 
 impl StartedFrom {
+    /// `since`, `checkpoint` or `default`, as summaries spell it.
     pub fn name(self) -> &'static str {
         match self {
             StartedFrom::Explicit => "since",

@@ -210,7 +210,9 @@ fn split(
             ),
         });
     }
-    let pieces = pieces.clamp(2, (length / MIN_WINDOW_MICROS) as u64) as i64;
+    // At least two pieces, and none shorter than the smallest window (roughly).
+    let most = (length / MIN_WINDOW_MICROS).max(2) as u64;
+    let pieces = pieces.clamp(2, most) as i64;
     let step = (length + pieces - 1) / pieces;
     let mut parts = Vec::new();
     let mut start = window.start;
@@ -337,6 +339,14 @@ mod tests {
         }]);
         let whole = pending.pop_front().unwrap();
         assert!(split(&whole, 3, "T", &mut pending).is_err());
+        // Between one and two seconds: still halved.
+        let short = Window {
+            start: 0,
+            end: 1_500_000,
+        };
+        split(&short, 9, "T", &mut pending).unwrap();
+        assert_eq!(pending.len(), 2);
+        pending.clear();
         let whole = Window {
             start: 0,
             end: 10_000_000,

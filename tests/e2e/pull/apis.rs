@@ -47,6 +47,8 @@ pub enum Effect {
     Spend { seconds: u64 },
     /// Answer normally with the body cut in half (invalid JSON).
     Truncate,
+    /// Answer normally, this much later.
+    Delay(Duration),
     /// Tell the test, then hold the reply a minute (the test kills the client).
     Hang(mpsc::Sender<()>),
 }
@@ -117,6 +119,11 @@ impl Faults {
                 let mut reply = normal();
                 let half = reply.body.len() / 2;
                 reply.body.truncate(half);
+                reply
+            }
+            Some(Effect::Delay(delay)) => {
+                let mut reply = normal();
+                reply.delay = Some(delay);
                 reply
             }
             Some(Effect::Hang(notify)) => {

@@ -219,6 +219,7 @@ fn okta_pages_retries_and_rate_limits_land_every_event_once() {
         1,
         Effect::Replace(Reply::json(503, "<html>busy</html>")),
     ));
+    faults.add(Fault::new(at(24), 1, Effect::Delay(Duration::from_secs(3))));
     let server = okta_server(&events, &faults, false);
     let lake_dir = tempfile::tempdir().unwrap();
     let lake = lake_dir.path();
@@ -232,6 +233,8 @@ fn okta_pages_retries_and_rate_limits_land_every_event_once() {
             "2026-06-02T00:00:00Z",
             "--page-size",
             "4",
+            "--timeout",
+            "1s",
             "-v",
         ],
     );
@@ -242,7 +245,8 @@ fn okta_pages_retries_and_rate_limits_land_every_event_once() {
         stderr.contains("Okta: rate limit spent; waiting")
             && stderr.contains("Okta: HTTP 429 (rate limited) from http://127.0.0.1:")
             && stderr.contains("Okta: HTTP 500 from")
-            && stderr.contains("connection closed before message completed"),
+            && stderr.contains("connection closed before message completed")
+            && stderr.contains("Okta: timed out after 1 s from"),
         "{stderr}"
     );
     assert_eq!(field(&summary, "events"), 31, "{summary}");
@@ -254,8 +258,8 @@ fn okta_pages_retries_and_rate_limits_land_every_event_once() {
     );
     assert_eq!(
         field(&summary, "retries"),
-        4,
-        "429, 500, dropped, 503: {summary}"
+        5,
+        "429, 500, dropped, 503, timed out: {summary}"
     );
     assert_eq!(summary["checkpoint"], "2026-06-02T00:00:00Z");
     assert_eq!(lake_counts(lake), (31, 31));

@@ -229,13 +229,21 @@ fn spinner(progress: Arc<PullProgress>) -> (ProgressBar, tokio::task::JoinHandle
                 .lock()
                 .ok()
                 .and_then(|w| w.clone())
-                .map(|w| format!(" · {w}"))
+                .map(|w| {
+                    let left = w.until.saturating_duration_since(Instant::now());
+                    format!(" · {} ({:.0} s)", w.why, left.as_secs_f64().ceil())
+                })
                 .unwrap_or_default();
+            let total = progress.windows_total.load(Ordering::Relaxed);
+            let window = match total {
+                0 => "starting".to_string(),
+                _ => format!(
+                    "window {}/{total}",
+                    (progress.windows_done.load(Ordering::Relaxed) + 1).min(total)
+                ),
+            };
             shown.set_message(format!(
-                "window {}/{} · {} pages · {events} events ({rate:.0}/s) · {} written{waiting}",
-                (progress.windows_done.load(Ordering::Relaxed) + 1)
-                    .min(progress.windows_total.load(Ordering::Relaxed).max(1)),
-                progress.windows_total.load(Ordering::Relaxed),
+                "{window} · {} pages · {events} events ({rate:.0}/s) · {} written{waiting}",
                 progress.pages.load(Ordering::Relaxed),
                 progress.ingest.written.load(Ordering::Relaxed),
             ));

@@ -21,9 +21,9 @@ use bytes::Bytes;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, USER_AGENT};
 use url::Url;
 
-use super::PullProgress;
 use super::credentials::Secret;
 use super::error::PullError;
+use super::{PullProgress, Waiting};
 
 /// Called with one human line per notable event (a retry, a rate-limit wait).
 pub type Notes = Arc<dyn Fn(&str) + Send + Sync>;
@@ -383,7 +383,10 @@ impl HttpClient {
 
     async fn sleep(&self, duration: Duration, why: &str) {
         if let Ok(mut waiting) = self.progress.waiting.lock() {
-            *waiting = Some(format!("{why} ({:.0} s)", duration.as_secs_f64().ceil()));
+            *waiting = Some(Waiting {
+                why: why.to_string(),
+                until: Instant::now() + duration,
+            });
         }
         tokio::time::sleep(duration).await;
         if let Ok(mut waiting) = self.progress.waiting.lock() {

@@ -1,6 +1,9 @@
 //! Log Analytics query API, for tenants that already export Entra logs to a
 //! workspace: `POST /v1/workspaces/{id}/query` with `{"query": "<KQL>"}`.
 //!
+//! Windows select rows by the time the workspace received them (`ingestion_time()`),
+//! so rows that arrive late are still pulled by the next incremental run.
+//!
 //! The API has no pagination, and caps a result (500,000 rows, ~64 MB). So each
 //! table of a window is first counted, and a window holding more than `max_rows`
 //! rows is cut into sub-windows that each fit, recursively; a result that still
@@ -183,10 +186,12 @@ impl LogAnalytics {
     }
 }
 
-/// The KQL selecting a table's rows of a window.
+/// The KQL selecting a table's rows of a window. Windows are in ingestion time, not
+/// event time: a row the workspace receives late still falls in a window after the
+/// checkpoint, so incremental runs cannot skip it.
 fn select(table: &str, window: &Window) -> String {
     format!(
-        "union isfuzzy=true {table} | where TimeGenerated >= datetime({}) and TimeGenerated < datetime({})",
+        "union isfuzzy=true {table} | where ingestion_time() >= datetime({}) and ingestion_time() < datetime({})",
         rfc3339(window.start),
         rfc3339(window.end)
     )
@@ -371,7 +376,7 @@ mod tests {
         };
         assert_eq!(
             select("SigninLogs", &window),
-            "union isfuzzy=true SigninLogs | where TimeGenerated >= datetime(2026-06-01T00:00:00Z) and TimeGenerated < datetime(2026-06-01T01:00:00Z)"
+            "union isfuzzy=true SigninLogs | where ingestion_time() >= datetime(2026-06-01T00:00:00Z) and ingestion_time() < datetime(2026-06-01T01:00:00Z)"
         );
     }
 }

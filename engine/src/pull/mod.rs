@@ -86,9 +86,18 @@ pub struct PullProgress {
     pub windows_done: AtomicU64,
     pub windows_total: AtomicU64,
     /// What the client is waiting for (a rate-limit reset, a backoff), if anything.
-    pub waiting: Mutex<Option<String>>,
+    pub waiting: Mutex<Option<Waiting>>,
     /// The ingest side's counters (written, duplicates, quarantined), over all windows.
     pub ingest: Arc<IngestProgress>,
+}
+
+/// A wait the client is sitting out.
+#[derive(Debug, Clone)]
+pub struct Waiting {
+    /// Why, e.g. "waiting for the rate limit to reset".
+    pub why: String,
+    /// When it ends.
+    pub until: Instant,
 }
 
 /// Where a source's pages go: the window's ingest run.

@@ -513,8 +513,9 @@ pub fn la_row(n: usize, time: i64, table: &str) -> Event {
 }
 
 /// `POST /v1/workspaces/{id}/query`: reads the table and time range out of the KQL
-/// the client sends (`union isfuzzy=true T | where TimeGenerated >= datetime(a) and
-/// TimeGenerated < datetime(b)`, then `| count` or `| take n`).
+/// the client sends (`union isfuzzy=true T | where ingestion_time() >= datetime(a)
+/// and ingestion_time() < datetime(b)`, then `| count` or `| take n`); here rows are
+/// received when they happen.
 pub struct LogAnalyticsApi {
     pub workspace: String,
     pub events: Events,

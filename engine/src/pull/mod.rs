@@ -104,8 +104,6 @@ pub struct Waiting {
 pub struct PageSink<'a> {
     documents: &'a DocumentSender,
     progress: &'a PullProgress,
-    pages: u64,
-    events: u64,
 }
 
 impl PageSink<'_> {
@@ -121,8 +119,6 @@ impl PageSink<'_> {
             .send(stream, body)
             .await
             .map_err(|_| PullError::IngestStopped)?;
-        self.pages += 1;
-        self.events += events;
         self.progress.pages.fetch_add(1, Ordering::Relaxed);
         self.progress.events.fetch_add(events, Ordering::Relaxed);
         Ok(())
@@ -400,8 +396,6 @@ async fn pull_window<S: PullSource>(
         let mut sink = PageSink {
             documents: &sender,
             progress,
-            pages: 0,
-            events: 0,
         };
         source.fetch(http, window, &mut sink).await?;
         sender.finish().await.map_err(|_| PullError::IngestStopped)

@@ -219,7 +219,7 @@ fn okta_pages_retries_and_rate_limits_land_every_event_once() {
         1,
         Effect::Replace(Reply::json(503, "<html>busy</html>")),
     ));
-    faults.add(Fault::new(at(24), 1, Effect::Delay(Duration::from_secs(3))));
+    faults.add(Fault::new(at(24), 1, Effect::Delay(Duration::from_secs(6))));
     let server = okta_server(&events, &faults, false);
     let lake_dir = tempfile::tempdir().unwrap();
     let lake = lake_dir.path();
@@ -234,7 +234,7 @@ fn okta_pages_retries_and_rate_limits_land_every_event_once() {
             "--page-size",
             "4",
             "--timeout",
-            "1s",
+            "2s",
             "-v",
         ],
     );
@@ -246,7 +246,7 @@ fn okta_pages_retries_and_rate_limits_land_every_event_once() {
             && stderr.contains("Okta: HTTP 429 (rate limited) from http://127.0.0.1:")
             && stderr.contains("Okta: HTTP 500 from")
             && stderr.contains("connection closed before message completed")
-            && stderr.contains("Okta: timed out after 1 s from"),
+            && stderr.contains("Okta: timed out after 2 s from"),
         "{stderr}"
     );
     assert_eq!(field(&summary, "events"), 31, "{summary}");
@@ -256,9 +256,9 @@ fn okta_pages_retries_and_rate_limits_land_every_event_once() {
         8,
         "31 events in pages of 4: {summary}"
     );
-    assert_eq!(
-        field(&summary, "retries"),
-        5,
+    // A loaded machine may time out once more: at least these five.
+    assert!(
+        field(&summary, "retries") >= 5,
         "429, 500, dropped, 503, timed out: {summary}"
     );
     assert_eq!(summary["checkpoint"], "2026-06-02T00:00:00Z");

@@ -80,6 +80,8 @@ pub enum OutputFormat {
 pub enum Command {
     /// Ingest Entra ID / Okta log files into the lake.
     Ingest(IngestArgs),
+    /// Fetch new events from the Okta or Microsoft APIs into the lake (incremental).
+    Pull(PullArgs),
     /// Run SQL over the lake in batch.
     Sql(SqlArgs),
     /// Run hunts over the lake and print findings.
@@ -119,6 +121,129 @@ pub struct IngestArgs {
     /// Bytes of parsed rows buffered before writing (bounds memory; e.g. 192MiB).
     #[arg(long)]
     pub buffer: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PullArgs {
+    #[command(subcommand)]
+    pub source: PullSource,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PullSource {
+    /// Okta System Log (`/api/v1/logs`); API token in OKTA_API_TOKEN.
+    Okta(PullOktaArgs),
+    /// Entra ID sign-ins (interactive, non-interactive, service principal, managed
+    /// identity) and directory audits through Microsoft Graph; token in GRAPH_TOKEN, or
+    /// AZURE_CLIENT_ID and AZURE_CLIENT_SECRET.
+    Entra(PullEntraArgs),
+    /// Entra ID tables of a Log Analytics workspace; token in LOG_ANALYTICS_TOKEN, or
+    /// AZURE_CLIENT_ID and AZURE_CLIENT_SECRET with --tenant.
+    #[command(name = "entra-la")]
+    EntraLa(PullLogAnalyticsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PullOktaArgs {
+    /// The Okta org, e.g. https://acme.okta.com.
+    #[arg(long, env = "OKTA_ORG_URL")]
+    pub org: String,
+
+    /// Send the requests to this base URL instead of the org (tests, proxies).
+    #[arg(long, env = "TOKENHUNT_OKTA_URL")]
+    pub okta_url: Option<String>,
+
+    #[command(flatten)]
+    pub common: PullCommonArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PullEntraArgs {
+    /// The tenant: its id or a verified domain.
+    #[arg(long, env = "AZURE_TENANT_ID")]
+    pub tenant: String,
+
+    /// Microsoft Graph base URL.
+    #[arg(
+        long,
+        env = "TOKENHUNT_GRAPH_URL",
+        default_value = "https://graph.microsoft.com"
+    )]
+    pub graph_url: String,
+
+    /// Microsoft Entra sign-in base URL (for AZURE_CLIENT_ID / AZURE_CLIENT_SECRET).
+    #[arg(
+        long,
+        env = "TOKENHUNT_LOGIN_URL",
+        default_value = "https://login.microsoftonline.com"
+    )]
+    pub login_url: String,
+
+    #[command(flatten)]
+    pub common: PullCommonArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PullLogAnalyticsArgs {
+    /// The Log Analytics workspace id (a GUID).
+    #[arg(long)]
+    pub workspace: String,
+
+    /// The tenant (needed with AZURE_CLIENT_ID / AZURE_CLIENT_SECRET).
+    #[arg(long, env = "AZURE_TENANT_ID")]
+    pub tenant: Option<String>,
+
+    /// Log Analytics query API base URL.
+    #[arg(
+        long,
+        env = "TOKENHUNT_LA_URL",
+        default_value = "https://api.loganalytics.io"
+    )]
+    pub la_url: String,
+
+    /// Microsoft Entra sign-in base URL (for AZURE_CLIENT_ID / AZURE_CLIENT_SECRET).
+    #[arg(
+        long,
+        env = "TOKENHUNT_LOGIN_URL",
+        default_value = "https://login.microsoftonline.com"
+    )]
+    pub login_url: String,
+
+    #[command(flatten)]
+    pub common: PullCommonArgs,
+}
+
+/// Options of every `pull` source. The range comes from the global --since/--until:
+/// --since overrides the checkpoint; --until defaults to now.
+#[derive(Debug, Args)]
+pub struct PullCommonArgs {
+    /// Length of the windows fetched, ingested and checkpointed one at a time.
+    #[arg(long, default_value = "1d")]
+    pub window: String,
+
+    /// How far before the checkpoint a run starts again (late events; deduplicated).
+    #[arg(long, default_value = "5m")]
+    pub overlap: String,
+
+    /// Where a source without a checkpoint starts, when --since is not given.
+    #[arg(long, default_value = "7d")]
+    pub lookback: String,
+
+    /// Events per page (Log Analytics: rows per query); default the API's largest.
+    #[arg(long)]
+    pub page_size: Option<u32>,
+
+    /// Attempts per request before a transient failure (5xx, 429, timeout) is fatal.
+    #[arg(long, default_value_t = 8)]
+    pub max_attempts: u32,
+
+    /// Time allowed for one request.
+    #[arg(long, default_value = "120s")]
+    pub timeout: String,
+
+    /// First retry delay; doubles with each retry (with jitter).
+    #[arg(long, default_value = "1s")]
+    pub backoff: String,
 }
 
 #[derive(Debug, Args)]

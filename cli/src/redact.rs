@@ -13,6 +13,7 @@ const SECRET_VARIABLES: &[&str] = &[
     "GRAPH_TOKEN",
     "TOKENHUNT_GRAPH_TOKEN",
     "AZURE_ACCESS_TOKEN",
+    "LOG_ANALYTICS_TOKEN",
 ];
 
 /// Replaces every credential value from the environment found in `text`.

@@ -39,6 +39,10 @@ pub enum EngineError {
     /// Invalid configuration or arguments.
     #[error("{0}")]
     Invalid(String),
+
+    /// Pulling from an API failed (`tokenhunt pull`).
+    #[error(transparent)]
+    Pull(#[from] crate::pull::PullError),
 }
 
 impl EngineError {

@@ -10,6 +10,7 @@ pub mod ingest;
 pub mod input;
 pub mod lake;
 pub mod parse;
+pub mod pull;
 pub mod schema;
 pub mod session;
 pub mod timerange;

@@ -4,5 +4,6 @@
 mod batch;
 mod hunts;
 mod ingest;
+mod pull;
 mod repl;
 mod support;

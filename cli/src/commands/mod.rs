@@ -6,5 +6,6 @@ pub mod functions;
 pub mod generate;
 pub mod hunt;
 pub mod ingest;
+pub mod pull;
 pub mod repl;
 pub mod sql;

@@ -6,11 +6,14 @@
 //!  files, gzip,              JSON → rows,                      dedup per partition,
 //!  splitting                 rejections                         buffer, sort, Parquet
 //! ```
+//! The reader reads files ([`ingest`]) or documents handed over in memory, such as
+//! pages pulled from an API ([`ingest_documents`]); everything after it is shared.
 //! Channels are bounded and the writer's buffer has a byte budget, so memory does not
 //! grow with the input. Guarantee, per run and per file: read = written + duplicates
 //! + quarantined.
 
 mod dedup;
+mod documents;
 mod parquet_file;
 mod partitions;
 mod progress;
@@ -19,6 +22,7 @@ mod read;
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::sync::mpsc::SyncSender;
 use std::time::Instant;
 
 use datafusion::arrow::array::RecordBatch;
@@ -26,6 +30,8 @@ use object_store::{ObjectStoreExt, PutPayload};
 use serde::Serialize;
 
 pub use self::dedup::event_key;
+use self::documents::read_documents;
+pub use self::documents::{DocumentReceiver, DocumentSender, document_channel};
 use self::partitions::PartitionWriter;
 pub use self::progress::IngestProgress;
 use self::quarantine::{QuarantineWriter, Quarantined};
@@ -243,8 +249,69 @@ pub async fn ingest(
     options: &IngestOptions,
     progress: Arc<IngestProgress>,
 ) -> Result<IngestSummary> {
-    let started = Instant::now();
     let files = discover(&options.inputs).await?;
+    let names = files
+        .iter()
+        .map(|f| (f.display.clone(), options.inputs[f.input].clone()))
+        .collect();
+    let runtime = tokio::runtime::Handle::current();
+    let format = options.format;
+    let chunk_bytes = options.chunk_bytes;
+    run(lake, options, names, progress, move |sender, progress| {
+        Ok(read_files(
+            &files,
+            format,
+            chunk_bytes,
+            &runtime,
+            &progress,
+            sender,
+        ))
+    })
+    .await
+}
+
+/// Ingests documents handed over through a channel (pages fetched from an API)
+/// instead of files, through the same pipeline and with the same guarantees.
+///
+/// `streams` names the run's inputs for counts and messages (one entry of
+/// `per_file` each, e.g. one per API endpoint); every document names its stream by
+/// index. `options.inputs` is not used. Nothing is written unless the producer
+/// calls [`DocumentSender::finish`]: a producer that fails or is dropped aborts the
+/// run with an error.
+pub async fn ingest_documents(
+    lake: &Lake,
+    options: &IngestOptions,
+    streams: &[String],
+    documents: DocumentReceiver,
+    progress: Arc<IngestProgress>,
+) -> Result<IngestSummary> {
+    let names = streams
+        .iter()
+        .map(|name| (name.clone(), name.clone()))
+        .collect();
+    let count = streams.len();
+    let chunk_bytes = options.chunk_bytes;
+    run(lake, options, names, progress, move |sender, progress| {
+        read_documents(documents, count, chunk_bytes, &progress, sender)
+    })
+    .await
+}
+
+/// The pipeline behind both entry points. `inputs` are (file, user's input) names,
+/// one per input the reader numbers chunks by; `read` runs on the reader thread,
+/// sends chunks in input order and reports per input. A reader that fails aborts
+/// the run before anything buffered is written.
+async fn run<R>(
+    lake: &Lake,
+    options: &IngestOptions,
+    inputs: Vec<(String, String)>,
+    progress: Arc<IngestProgress>,
+    read: R,
+) -> Result<IngestSummary>
+where
+    R: FnOnce(SyncSender<Chunk>, Arc<IngestProgress>) -> Result<Vec<FileOutcome>> + Send + 'static,
+{
+    let started = Instant::now();
     let run_id = new_run_id();
     let threads = options.threads.max(1);
     let (chunk_sender, chunk_receiver) = std::sync::mpsc::sync_channel::<Chunk>(threads * 2);
@@ -252,23 +319,16 @@ pub async fn ingest(
         tokio::sync::mpsc::channel::<Result<ParsedChunk>>(threads * 2);
     let chunk_receiver = Arc::new(std::sync::Mutex::new(chunk_receiver));
 
-    let runtime = tokio::runtime::Handle::current();
+    // The reader reports through a channel the writer awaits, rather than a thread
+    // join, so waiting for it never blocks a runtime thread: a document reader may
+    // be waiting for a producer that runs on this same runtime.
+    let (reader_done, reader_outcome) = tokio::sync::oneshot::channel();
     let reader = {
-        let files = files.clone();
         let progress = progress.clone();
-        let format = options.format;
-        let chunk_bytes = options.chunk_bytes;
         std::thread::Builder::new()
             .name("ingest-reader".into())
             .spawn(move || {
-                read_files(
-                    &files,
-                    format,
-                    chunk_bytes,
-                    &runtime,
-                    &progress,
-                    chunk_sender,
-                )
+                let _ = reader_done.send(read(chunk_sender, progress));
             })
             .map_err(|e| EngineError::io("starting reader thread", e))?
     };
@@ -296,12 +356,15 @@ pub async fn ingest(
         .collect::<std::io::Result<_>>()
         .map_err(|e| EngineError::io("starting parse threads", e))?;
     drop(parsed_sender);
+    // Only the workers hold the chunk receiver: once they stop, the reader's next
+    // send fails and it stops too.
+    drop(chunk_receiver);
 
-    let mut counts: Vec<FileCounts> = files
-        .iter()
-        .map(|f| FileCounts {
-            file: f.display.clone(),
-            input: options.inputs[f.input].clone(),
+    let mut counts: Vec<FileCounts> = inputs
+        .into_iter()
+        .map(|(file, input)| FileCounts {
+            file,
+            input,
             ..FileCounts::default()
         })
         .collect();
@@ -331,19 +394,23 @@ pub async fn ingest(
                 .await?;
             }
         }
-        writer.finish().await?;
         Ok(())
     }
     .await;
     // On error the receiver is gone: workers and reader stop at their next send.
     drop(parsed_receiver);
+    let outcomes = reader_outcome
+        .await
+        .map_err(|_| EngineError::Invalid("the ingest reader thread panicked".into()));
+    // The reader has ended, so the workers are ending too: these joins are short.
+    let _ = reader.join();
     for worker in workers {
         let _ = worker.join();
     }
-    let outcomes: Vec<FileOutcome> = reader
-        .join()
-        .map_err(|_| EngineError::Invalid("the ingest reader thread panicked".into()))?;
     outcome?;
+    // Only a reader that reached the end of its input lets buffered rows be written.
+    let outcomes = outcomes??;
+    writer.finish().await?;
 
     for (file, outcome) in counts.iter_mut().zip(outcomes) {
         file.format = outcome.format;

@@ -1,0 +1,364 @@
+//! `tokenhunt pull`: new events from the Okta and Microsoft APIs into the lake, with
+//! a progress line on a terminal and a summary on stderr (or one JSON object on
+//! stdout with `--format jsonl`).
+//!
+//! Credentials come from the environment only (never from arguments, which other
+//! users of the machine can read): `OKTA_API_TOKEN`; `GRAPH_TOKEN` or
+//! `LOG_ANALYTICS_TOKEN`; or `AZURE_CLIENT_ID` + `AZURE_CLIENT_SECRET`.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result, anyhow, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+use tokenhunt_engine::pull::graph::{self, Graph};
+use tokenhunt_engine::pull::log_analytics::{self, LogAnalytics};
+use tokenhunt_engine::pull::okta::Okta;
+use tokenhunt_engine::pull::{
+    ClientCredential, Credential, Notes, PullOptions, PullProgress, PullSource, PullStopped,
+    PullSummary, RetryPolicy, Secret, pull, service_url,
+};
+use tokenhunt_engine::timerange::{TimeRange, now_micros};
+
+use crate::args::{OutputFormat, PullArgs, PullCommonArgs, PullSource as SourceArgs};
+use crate::context::Context;
+use crate::redact::redact;
+
+pub async fn run(context: &Context, args: &PullArgs) -> Result<()> {
+    let lake = context.lake()?;
+    match &args.source {
+        SourceArgs::Okta(okta) => {
+            let org = service_url(&okta.org, "--org")?;
+            let base = okta
+                .okta_url
+                .as_deref()
+                .map(|url| service_url(url, "--okta-url"))
+                .transpose()?;
+            let token = env_secret("OKTA_API_TOKEN").context(
+                "set OKTA_API_TOKEN to an Okta API token (Admin Console › Security › API › Tokens)",
+            )?;
+            let credential = Credential::OktaToken {
+                token,
+                from: "OKTA_API_TOKEN".into(),
+            };
+            let page_size = okta.common.page_size.unwrap_or(1000);
+            let source = Okta::new(org, base, page_size, credential);
+            run_source(context, &lake, &source, &okta.common).await
+        }
+        SourceArgs::Entra(entra) => {
+            let graph_url = service_url(&entra.graph_url, "--graph-url")?;
+            let credential = microsoft_credential(
+                "GRAPH_TOKEN",
+                Some(&entra.tenant),
+                &entra.login_url,
+                graph::SCOPE,
+            )?;
+            let page_size = entra.common.page_size.unwrap_or(graph::MAX_PAGE_SIZE);
+            let source = Graph::new(entra.tenant.clone(), graph_url, page_size, credential);
+            run_source(context, &lake, &source, &entra.common).await
+        }
+        SourceArgs::EntraLa(la) => {
+            let la_url = service_url(&la.la_url, "--la-url")?;
+            let credential = microsoft_credential(
+                "LOG_ANALYTICS_TOKEN",
+                la.tenant.as_deref(),
+                &la.login_url,
+                log_analytics::SCOPE,
+            )?;
+            let max_rows = u64::from(la.common.page_size.unwrap_or(10_000));
+            let source = LogAnalytics::new(la.workspace.clone(), la_url, max_rows, credential)?;
+            run_source(context, &lake, &source, &la.common).await
+        }
+    }
+}
+
+/// A set, non-empty environment variable as a secret.
+fn env_secret(name: &str) -> Option<Secret> {
+    std::env::var(name)
+        .ok()
+        .map(|value| value.trim().to_string())
+        .filter(|value| !value.is_empty())
+        .map(Secret::new)
+}
+
+/// A bearer token from `token_variable`, else the client credential from
+/// `AZURE_CLIENT_ID` / `AZURE_CLIENT_SECRET` for `tenant`.
+fn microsoft_credential(
+    token_variable: &str,
+    tenant: Option<&str>,
+    login_url: &str,
+    scope: &str,
+) -> Result<Credential> {
+    if let Some(token) = env_secret(token_variable) {
+        return Ok(Credential::Bearer {
+            token,
+            from: token_variable.to_string(),
+        });
+    }
+    let client_id = std::env::var("AZURE_CLIENT_ID").unwrap_or_default();
+    let secret = env_secret("AZURE_CLIENT_SECRET");
+    let (false, Some(secret)) = (client_id.trim().is_empty(), secret) else {
+        bail!(
+            "no credential: set {token_variable} to a bearer token, or AZURE_CLIENT_ID and AZURE_CLIENT_SECRET to an app registration's client credential"
+        );
+    };
+    let Some(tenant) = tenant else {
+        bail!(
+            "AZURE_CLIENT_ID / AZURE_CLIENT_SECRET need the tenant: pass --tenant (or set AZURE_TENANT_ID)"
+        );
+    };
+    let login = service_url(login_url, "--login-url")?;
+    let credential = ClientCredential::new(&login, tenant, client_id.trim(), secret, scope)?;
+    Ok(Credential::Client {
+        credential: Box::new(credential),
+        from: "AZURE_CLIENT_ID/AZURE_CLIENT_SECRET".into(),
+    })
+}
+
+/// `250ms`, `30s`, `5m`, `12h`, `1d`, `2w`; a bare number is seconds.
+fn parse_duration(text: &str, option: &str) -> Result<Duration> {
+    let trimmed = text.trim();
+    let split = trimmed
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(trimmed.len());
+    let (number, unit) = trimmed.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| anyhow!("{option} {text:?}: not a duration (use 30s, 5m, 1h, 1d)"))?;
+    let seconds = match unit.trim() {
+        "ms" => 0.001,
+        "" | "s" => 1.0,
+        "m" | "min" => 60.0,
+        "h" => 3600.0,
+        "d" => 86_400.0,
+        "w" => 604_800.0,
+        other => bail!("{option} {text:?}: unknown unit {other:?} (use ms, s, m, h, d, w)"),
+    };
+    let total = value * seconds;
+    if !total.is_finite() || !(0.0..=1e10).contains(&total) {
+        bail!("{option} {text:?}: out of range");
+    }
+    Ok(Duration::from_secs_f64(total))
+}
+
+fn options(
+    context: &Context,
+    common: &PullCommonArgs,
+    notes: Option<Notes>,
+) -> Result<PullOptions> {
+    let range = TimeRange::parse(
+        context.global.since.as_deref(),
+        context.global.until.as_deref(),
+        now_micros(),
+    )?;
+    let window = parse_duration(&common.window, "--window")?;
+    if window < Duration::from_secs(1) {
+        bail!("--window {:?}: at least one second", common.window);
+    }
+    let mut options = PullOptions {
+        since: range.since,
+        until: range.until,
+        overlap: parse_duration(&common.overlap, "--overlap")?,
+        lookback: parse_duration(&common.lookback, "--lookback")?,
+        window,
+        retry: RetryPolicy {
+            max_attempts: common.max_attempts.max(1),
+            base_delay: parse_duration(&common.backoff, "--backoff")?,
+            timeout: parse_duration(&common.timeout, "--timeout")?.max(Duration::from_millis(100)),
+            ..RetryPolicy::default()
+        },
+        notes,
+        ..PullOptions::default()
+    };
+    if let Some(threads) = context.global.threads {
+        options.ingest.threads = threads.max(1);
+    }
+    Ok(options)
+}
+
+async fn run_source<S: PullSource>(
+    context: &Context,
+    lake: &tokenhunt_engine::lake::Lake,
+    source: &S,
+    common: &PullCommonArgs,
+) -> Result<()> {
+    let progress = Arc::new(PullProgress::default());
+    let bar = context
+        .progress_allowed()
+        .then(|| spinner(progress.clone()));
+    let notes: Option<Notes> = (context.global.verbose > 0).then(|| {
+        let shown = bar.as_ref().map(|(bar, _)| bar.clone());
+        Arc::new(move |line: &str| {
+            let line = redact(line);
+            match &shown {
+                Some(bar) => bar.println(line),
+                None => eprintln!("{line}"),
+            }
+        }) as Notes
+    });
+    let options = options(context, common, notes)?;
+    let result = pull(lake, source, &options, progress).await;
+    if let Some((bar, ticker)) = bar {
+        ticker.abort();
+        bar.finish_and_clear();
+    }
+    match result {
+        Ok(summary) => report(context, &summary, None),
+        Err(PullStopped { summary, error }) => {
+            let message = redact(&error.to_string());
+            report(context, &summary, Some(&message))?;
+            Err(anyhow!(message))
+        }
+    }
+}
+
+fn spinner(progress: Arc<PullProgress>) -> (ProgressBar, tokio::task::JoinHandle<()>) {
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {elapsed} {msg}").expect("static template"),
+    );
+    let shown = bar.clone();
+    let started = Instant::now();
+    let ticker = tokio::spawn(async move {
+        loop {
+            let events = progress.events.load(Ordering::Relaxed);
+            let rate = events as f64 / started.elapsed().as_secs_f64().max(1e-3);
+            let waiting = progress
+                .waiting
+                .lock()
+                .ok()
+                .and_then(|w| w.clone())
+                .map(|w| {
+                    let left = w.until.saturating_duration_since(Instant::now());
+                    format!(" · {} ({:.0} s)", w.why, left.as_secs_f64().ceil())
+                })
+                .unwrap_or_default();
+            let total = progress.windows_total.load(Ordering::Relaxed);
+            let window = match total {
+                0 => "starting".to_string(),
+                _ => format!(
+                    "window {}/{total}",
+                    (progress.windows_done.load(Ordering::Relaxed) + 1).min(total)
+                ),
+            };
+            shown.set_message(format!(
+                "{window} · {} pages · {events} events ({rate:.0}/s) · {} written{waiting}",
+                progress.pages.load(Ordering::Relaxed),
+                progress.ingest.written.load(Ordering::Relaxed),
+            ));
+            shown.tick();
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    });
+    (bar, ticker)
+}
+
+/// The summary: a JSON line on stdout with `--format json[l]`, and unless `-q`
+/// lines on stderr. `error` is set when the pull stopped early.
+fn report(context: &Context, summary: &PullSummary, error: Option<&str>) -> Result<()> {
+    if matches!(
+        context.global.format,
+        Some(OutputFormat::Jsonl | OutputFormat::Json)
+    ) {
+        let mut line = serde_json::json!({
+            "source": summary.source,
+            "scope": summary.scope,
+            "since": summary.since,
+            "until": summary.until,
+            "started_from": summary.started_from,
+            "windows": summary.windows,
+            "windows_done": summary.windows_done,
+            "pages": summary.pages,
+            "events": summary.events,
+            "read": summary.read,
+            "written": summary.written,
+            "duplicates": summary.duplicates,
+            "quarantined": summary.quarantined,
+            "requests": summary.requests,
+            "retries": summary.retries,
+            "seconds": summary.seconds,
+            "checkpoint": summary.checkpoint,
+        });
+        if let Some(error) = error {
+            line["error"] = serde_json::Value::String(error.to_string());
+        }
+        println!("{}", redact(&line.to_string()));
+    }
+    if context.global.quiet {
+        return Ok(());
+    }
+    // A pull that failed before bringing anything in says so in its one error line.
+    if error.is_some() && summary.windows_done == 0 {
+        return Ok(());
+    }
+    let rate = summary.events as f64 / summary.seconds.max(1e-9);
+    let done = if error.is_some() {
+        format!(
+            "stopped after {} of {} window(s)",
+            summary.windows_done, summary.windows
+        )
+    } else {
+        format!("{} window(s)", summary.windows_done)
+    };
+    let start = match summary.started_from.as_str() {
+        "since" => "--since",
+        "checkpoint" => "the checkpoint less the overlap",
+        _ => "the default look-back",
+    };
+    eprintln!(
+        "{}",
+        redact(&format!(
+            "pulled {} {} from {} ({start}) to {}: {done}, {} page(s), {} events: wrote {}, {} duplicate(s), {} quarantined · {} request(s), {} retried · {:.2} s ({:.0} events/s)",
+            summary.source,
+            summary.scope,
+            summary.since,
+            summary.until,
+            summary.pages,
+            summary.events,
+            summary.written,
+            summary.duplicates,
+            summary.quarantined,
+            summary.requests,
+            summary.retries,
+            summary.seconds,
+            rate
+        ))
+    );
+    for example in &summary.quarantine_examples {
+        eprintln!("quarantined {}", redact(example));
+    }
+    for file in &summary.quarantine_files {
+        eprintln!("quarantined records and their reasons: {file}");
+    }
+    match &summary.checkpoint {
+        Some(checkpoint) => eprintln!(
+            "checkpoint {checkpoint} ({}): the next run starts there, less the overlap",
+            summary.checkpoint_file
+        ),
+        None => eprintln!("no checkpoint yet ({})", summary.checkpoint_file),
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+    use std::time::Duration;
+
+    #[test]
+    fn durations() {
+        assert_eq!(
+            parse_duration("250ms", "x").unwrap(),
+            Duration::from_millis(250)
+        );
+        assert_eq!(parse_duration("5m", "x").unwrap(), Duration::from_secs(300));
+        assert_eq!(
+            parse_duration("1d", "x").unwrap(),
+            Duration::from_secs(86_400)
+        );
+        assert_eq!(parse_duration("90", "x").unwrap(), Duration::from_secs(90));
+        assert!(parse_duration("5 parsecs", "x").is_err());
+        assert!(parse_duration("-1s", "x").is_err());
+    }
+}

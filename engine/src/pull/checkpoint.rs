@@ -1,0 +1,145 @@
+//! Where the last pull of a source ended: `<lake>/_tokenhunt/pull/<source>.json`.
+//!
+//! A checkpoint is written only after the events of the range it covers are in
+//! the lake (their ingest run finished), through the store's atomic put, so it
+//! never claims more than the lake holds: a crash at any point leaves either the
+//! old checkpoint or the new one, and re-pulling a range the lake already holds
+//! adds only duplicates, which deduplication absorbs.
+
+use object_store::{ObjectStoreExt, PutPayload};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{EngineError, Result};
+use crate::lake::Lake;
+use crate::parse::time::parse_timestamp_micros;
+use crate::timerange::rfc3339;
+
+/// One source's progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    /// `okta`, `entra` or `entra-la`.
+    pub kind: String,
+    /// The org URL, tenant or workspace pulled from.
+    pub scope: String,
+    /// Everything before this time (RFC 3339, UTC) has been pulled into the lake.
+    pub until: String,
+    /// When the checkpoint was written.
+    pub updated: String,
+    /// The ingest run that brought the last range in.
+    pub run_id: String,
+}
+
+impl Checkpoint {
+    /// `until` in microseconds.
+    pub fn until_micros(&self) -> Result<i64> {
+        parse_timestamp_micros(&self.until)
+            .map_err(|e| EngineError::Invalid(format!("checkpoint time {:?}: {e}", self.until)))
+    }
+}
+
+/// A file-name-safe form of a source name (`okta-acme.okta.com`).
+pub fn file_name(source: &str) -> String {
+    let safe: String = source
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_') {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    format!("{safe}.json")
+}
+
+fn path(lake: &Lake, source: &str) -> object_store::path::Path {
+    lake.meta_path(&["pull", &file_name(source)])
+}
+
+/// Where a source's checkpoint lives, for messages.
+pub fn location(lake: &Lake, source: &str) -> String {
+    lake.display_path(&path(lake, source))
+}
+
+/// The source's checkpoint, if it has one. A checkpoint that cannot be read is an
+/// error (naming the file), never silently a fresh start.
+pub async fn load(lake: &Lake, source: &str) -> Result<Option<Checkpoint>> {
+    let bytes = match lake.store.get(&path(lake, source)).await {
+        Ok(result) => result.bytes().await?,
+        Err(object_store::Error::NotFound { .. }) => return Ok(None),
+        Err(error) => return Err(error.into()),
+    };
+    let checkpoint: Checkpoint = serde_json::from_slice(&bytes).map_err(|e| {
+        EngineError::location(
+            location(lake, source),
+            format!("not a pull checkpoint ({e}); delete it or pass --since"),
+        )
+    })?;
+    checkpoint
+        .until_micros()
+        .map_err(|e| EngineError::location(location(lake, source), e.to_string()))?;
+    Ok(Some(checkpoint))
+}
+
+/// Records that everything before `until` is in the lake.
+pub async fn store(
+    lake: &Lake,
+    source: &str,
+    kind: &str,
+    scope: &str,
+    until: i64,
+    run_id: &str,
+) -> Result<Checkpoint> {
+    let checkpoint = Checkpoint {
+        kind: kind.to_string(),
+        scope: scope.to_string(),
+        until: rfc3339(until),
+        updated: rfc3339(chrono::Utc::now().timestamp_micros()),
+        run_id: run_id.to_string(),
+    };
+    let mut bytes =
+        serde_json::to_vec_pretty(&checkpoint).map_err(|e| EngineError::Invalid(e.to_string()))?;
+    bytes.push(b'\n');
+    lake.store
+        .put(&path(lake, source), PutPayload::from(bytes))
+        .await?;
+    Ok(checkpoint)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_file_safe() {
+        assert_eq!(file_name("okta-ACME.okta.com"), "okta-acme.okta.com.json");
+        assert_eq!(file_name("okta-127.0.0.1:8080"), "okta-127.0.0.1-8080.json");
+        assert_eq!(file_name("entra-../x"), "entra-..-x.json");
+    }
+
+    #[test]
+    fn round_trip_through_a_lake() {
+        let folder = tempfile::tempdir().unwrap();
+        let lake = Lake::open(folder.path().to_str().unwrap()).unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            assert_eq!(load(&lake, "okta-a").await.unwrap(), None);
+            let until = 1_780_000_000_000_000;
+            let stored = store(&lake, "okta-a", "okta", "https://a", until, "run-1")
+                .await
+                .unwrap();
+            let loaded = load(&lake, "okta-a").await.unwrap().unwrap();
+            assert_eq!(loaded, stored);
+            assert_eq!(loaded.until_micros().unwrap(), until);
+            let file = folder.path().join("_tokenhunt/pull/okta-a.json");
+            std::fs::write(&file, "{oops").unwrap();
+            let error = load(&lake, "okta-a").await.unwrap_err().to_string();
+            assert!(
+                error.contains("okta-a.json") && error.contains("--since"),
+                "{error}"
+            );
+        });
+    }
+}

@@ -1,0 +1,656 @@
+//! The HTTP side of pulling: one request at a time, retried when the failure is
+//! transient, paced by the API's rate-limit headers.
+//!
+//! * 5xx, 408, timeouts and dropped connections: exponential backoff with jitter,
+//!   a bounded number of attempts.
+//! * 429: wait as long as the server says (`Retry-After`, else Okta's
+//!   `X-Rate-Limit-Reset`), else back off.
+//! * `X-Rate-Limit-Remaining: 0` on any response: the next request waits for
+//!   `X-Rate-Limit-Reset`, instead of spending a request on a certain 429.
+//! * 401/403 and other 4xx: fail at once; retrying cannot help.
+//!
+//! Redirects are not followed (the `Authorization` header must only go where it
+//! was meant to), and every text taken from a response is scrubbed of the
+//! credentials the client knows before it becomes part of an error.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, USER_AGENT};
+use url::Url;
+
+use super::credentials::Secret;
+use super::error::PullError;
+use super::{PullProgress, Waiting};
+
+/// Called with one human line per notable event (a retry, a rate-limit wait).
+pub type Notes = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// How hard to try.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Attempts per request, the first included.
+    pub max_attempts: u32,
+    /// The first backoff; each further one doubles, up to `max_delay`.
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+    /// The longest wait a server may ask for (`Retry-After`, rate-limit reset).
+    pub max_wait: Duration,
+    /// Per request, connection to last byte.
+    pub timeout: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 8,
+            base_delay: Duration::from_secs(1),
+            max_delay: Duration::from_secs(60),
+            max_wait: Duration::from_secs(15 * 60),
+            timeout: Duration::from_secs(120),
+        }
+    }
+}
+
+/// One request, rebuilt for every attempt.
+#[derive(Clone)]
+pub struct Request {
+    /// `POST` (else `GET`).
+    pub post: bool,
+    pub url: Url,
+    pub content_type: Option<&'static str>,
+    /// Empty for a `GET`.
+    pub body: Vec<u8>,
+}
+
+/// Without the body, which may hold a client secret.
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Request")
+            .field("post", &self.post)
+            .field("url", &self.url.as_str())
+            .field("body_bytes", &self.body.len())
+            .finish()
+    }
+}
+
+impl Request {
+    /// A `GET` of `url`.
+    pub fn get(url: Url) -> Self {
+        Request {
+            post: false,
+            url,
+            content_type: None,
+            body: Vec::new(),
+        }
+    }
+
+    /// A `POST` of a JSON body.
+    pub fn post_json(url: Url, body: Vec<u8>) -> Self {
+        Request {
+            post: true,
+            url,
+            content_type: Some("application/json"),
+            body,
+        }
+    }
+
+    /// A `POST` of a form (`application/x-www-form-urlencoded`) body.
+    pub fn post_form(url: Url, body: Vec<u8>) -> Self {
+        Request {
+            post: true,
+            url,
+            content_type: Some("application/x-www-form-urlencoded"),
+            body,
+        }
+    }
+}
+
+/// A successful response, read whole.
+#[derive(Debug)]
+pub struct Response {
+    /// The URL asked for, for messages.
+    pub url: String,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+/// An HTTP client for one service.
+pub struct HttpClient {
+    client: reqwest::Client,
+    service: &'static str,
+    policy: RetryPolicy,
+    /// No request before this instant (the rate limit is spent until then).
+    not_before: Mutex<Option<Instant>>,
+    secrets: Mutex<Vec<String>>,
+    progress: Arc<PullProgress>,
+    notes: Option<Notes>,
+    jitter_state: AtomicU64,
+}
+
+/// What one attempt came to.
+enum Attempt {
+    Done(Response),
+    /// Worth another try, after at least the given wait (if the server named one).
+    Retry {
+        reason: String,
+        wait: Option<Duration>,
+    },
+    Fail(PullError),
+}
+
+impl HttpClient {
+    /// A client for `service` (its name in messages), counting requests and retries
+    /// in `progress` and telling `notes` about each retry and wait.
+    pub fn new(
+        service: &'static str,
+        policy: RetryPolicy,
+        progress: Arc<PullProgress>,
+        notes: Option<Notes>,
+    ) -> Result<Self, PullError> {
+        let client = reqwest::Client::builder()
+            .timeout(policy.timeout)
+            .connect_timeout(policy.timeout.min(Duration::from_secs(30)))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| PullError::Config(format!("cannot set up the HTTP client: {e}")))?;
+        let seed = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        Ok(HttpClient {
+            client,
+            service,
+            policy,
+            not_before: Mutex::new(None),
+            secrets: Mutex::new(Vec::new()),
+            progress,
+            notes,
+            jitter_state: AtomicU64::new(seed),
+        })
+    }
+
+    /// The service's name, for messages.
+    pub fn service(&self) -> &'static str {
+        self.service
+    }
+
+    /// A value to scrub from every message the client produces.
+    pub fn add_secret(&self, value: &str) {
+        if value.len() < 4 {
+            return;
+        }
+        if let Ok(mut secrets) = self.secrets.lock()
+            && !secrets.iter().any(|known| known == value)
+        {
+            secrets.push(value.to_string());
+        }
+    }
+
+    /// `text` with every known secret replaced.
+    pub fn scrub(&self, text: &str) -> String {
+        let mut clean = text.to_string();
+        if let Ok(secrets) = self.secrets.lock() {
+            for secret in secrets.iter() {
+                clean = clean.replace(secret.as_str(), "[REDACTED]");
+            }
+        }
+        clean
+    }
+
+    fn note(&self, text: &str) {
+        if let Some(notes) = &self.notes {
+            notes(&self.scrub(text));
+        }
+    }
+
+    /// Sends a request, retrying transient failures; `authorization` is the header
+    /// value, if the request needs one.
+    pub async fn send(
+        &self,
+        request: &Request,
+        authorization: Option<&Secret>,
+    ) -> Result<Response, PullError> {
+        let url = self.scrub(request.url.as_str());
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            self.wait_for_rate_limit().await;
+            self.progress.requests.fetch_add(1, Ordering::Relaxed);
+            let (reason, wait) = match self.attempt(request, authorization, &url).await {
+                Attempt::Done(response) => return Ok(response),
+                Attempt::Fail(error) => return Err(error),
+                Attempt::Retry { reason, wait } => (reason, wait),
+            };
+            if attempt >= self.policy.max_attempts {
+                return Err(PullError::GaveUp {
+                    service: self.service,
+                    url,
+                    attempts: attempt,
+                    last: reason,
+                });
+            }
+            let delay = match wait {
+                Some(wait) => wait.min(self.policy.max_wait),
+                None => self.backoff(attempt),
+            };
+            self.progress.retries.fetch_add(1, Ordering::Relaxed);
+            self.note(&format!(
+                "{}: {reason} from {url}; retrying in {:.1} s (attempt {} of {})",
+                self.service,
+                delay.as_secs_f64(),
+                attempt + 1,
+                self.policy.max_attempts
+            ));
+            self.sleep(delay, &format!("retrying after {reason}")).await;
+        }
+    }
+
+    async fn attempt(
+        &self,
+        request: &Request,
+        authorization: Option<&Secret>,
+        url: &str,
+    ) -> Attempt {
+        let mut builder = if request.post {
+            self.client
+                .post(request.url.clone())
+                .body(request.body.clone())
+        } else {
+            self.client.get(request.url.clone())
+        };
+        builder = builder
+            .header(USER_AGENT, concat!("tokenhunt/", env!("CARGO_PKG_VERSION")))
+            .header(reqwest::header::ACCEPT, "application/json");
+        if let Some(content_type) = request.content_type {
+            builder = builder.header(CONTENT_TYPE, content_type);
+        }
+        if let Some(value) = authorization {
+            let mut header = match reqwest::header::HeaderValue::from_str(value.expose()) {
+                Ok(header) => header,
+                Err(_) => {
+                    return Attempt::Fail(PullError::Config(format!(
+                        "{}: the credential holds characters an HTTP header cannot carry",
+                        self.service
+                    )));
+                }
+            };
+            header.set_sensitive(true);
+            builder = builder.header(AUTHORIZATION, header);
+        }
+        let response = match builder.send().await {
+            Ok(response) => response,
+            Err(error) => return self.transport_failure(&error, url),
+        };
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        self.note_rate_limit(&headers);
+        let body = match response.bytes().await {
+            Ok(body) => body,
+            Err(error) => return self.transport_failure(&error, url),
+        };
+        match status {
+            200..=299 => Attempt::Done(Response {
+                url: url.to_string(),
+                headers,
+                body,
+            }),
+            429 => Attempt::Retry {
+                reason: "HTTP 429 (rate limited)".into(),
+                wait: retry_after(&headers).or_else(|| rate_limit_reset(&headers)),
+            },
+            408 | 500 | 502 | 503 | 504 => Attempt::Retry {
+                reason: format!("HTTP {status}"),
+                wait: retry_after(&headers),
+            },
+            401 | 403 => Attempt::Fail(PullError::Unauthorized {
+                service: self.service,
+                credential: "the credential".into(),
+                url: url.to_string(),
+                status,
+                detail: self.scrub(&error_detail(&body)),
+            }),
+            300..=399 => Attempt::Fail(PullError::Http {
+                service: self.service,
+                url: url.to_string(),
+                status,
+                detail: "a redirect, which is not followed (check the base URL)".into(),
+            }),
+            _ => Attempt::Fail(PullError::Http {
+                service: self.service,
+                url: url.to_string(),
+                status,
+                detail: self.scrub(&error_detail(&body)),
+            }),
+        }
+    }
+
+    fn transport_failure(&self, error: &reqwest::Error, url: &str) -> Attempt {
+        // The request's own text names the URL already; keep the causes.
+        let mut reason = String::from("request failed");
+        let mut source = std::error::Error::source(error);
+        while let Some(cause) = source {
+            reason.push_str(": ");
+            reason.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        if error.is_timeout() {
+            reason = format!("timed out after {:.0} s", self.policy.timeout.as_secs_f64());
+        }
+        let reason = self.scrub(&reason);
+        if error.is_builder() {
+            return Attempt::Fail(PullError::Request {
+                service: self.service,
+                url: url.to_string(),
+                detail: reason,
+            });
+        }
+        Attempt::Retry { reason, wait: None }
+    }
+
+    /// Remembers a spent rate limit so the next request waits for its reset.
+    fn note_rate_limit(&self, headers: &HeaderMap) {
+        let remaining = header_text(headers, "x-rate-limit-remaining")
+            .and_then(|text| text.trim().parse::<u64>().ok());
+        if remaining != Some(0) {
+            return;
+        }
+        if let Some(wait) = rate_limit_reset(headers) {
+            let until = Instant::now() + wait.min(self.policy.max_wait);
+            if let Ok(mut not_before) = self.not_before.lock() {
+                *not_before = Some(not_before.map_or(until, |known| known.max(until)));
+            }
+        }
+    }
+
+    async fn wait_for_rate_limit(&self) {
+        let until = self.not_before.lock().ok().and_then(|mut n| n.take());
+        if let Some(until) = until {
+            let now = Instant::now();
+            if until > now {
+                let wait = until - now;
+                self.note(&format!(
+                    "{}: rate limit spent; waiting {:.1} s for it to reset",
+                    self.service,
+                    wait.as_secs_f64()
+                ));
+                self.sleep(wait, "waiting for the rate limit to reset")
+                    .await;
+            }
+        }
+    }
+
+    async fn sleep(&self, duration: Duration, why: &str) {
+        if let Ok(mut waiting) = self.progress.waiting.lock() {
+            *waiting = Some(Waiting {
+                why: why.to_string(),
+                until: Instant::now() + duration,
+            });
+        }
+        tokio::time::sleep(duration).await;
+        if let Ok(mut waiting) = self.progress.waiting.lock() {
+            *waiting = None;
+        }
+    }
+
+    /// Exponential backoff with jitter: somewhere in the upper half of
+    /// `base × 2^(attempt-1)` (capped), so clients that failed together do not
+    /// retry together.
+    fn backoff(&self, attempt: u32) -> Duration {
+        let exponent = attempt.saturating_sub(1).min(20);
+        let full = self
+            .policy
+            .base_delay
+            .saturating_mul(1u32 << exponent)
+            .min(self.policy.max_delay);
+        let state = self
+            .jitter_state
+            .fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed);
+        let random = xxhash_rust::xxh3::xxh3_64(&state.to_le_bytes());
+        let fraction = 0.5 + (random >> 11) as f64 / (1u64 << 53) as f64 / 2.0;
+        full.mul_f64(fraction)
+    }
+}
+
+fn header_text<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers.get(name).and_then(|value| value.to_str().ok())
+}
+
+/// `Retry-After`: delay seconds or an HTTP date.
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let text = header_text(headers, "retry-after")?.trim();
+    if let Ok(seconds) = text.parse::<f64>() {
+        return (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds));
+    }
+    let date = chrono::DateTime::parse_from_rfc2822(text).ok()?;
+    let millis = date.timestamp_millis() - chrono::Utc::now().timestamp_millis();
+    Some(Duration::from_millis(millis.max(0) as u64))
+}
+
+/// Okta's `X-Rate-Limit-Reset` (UTC epoch seconds), as a wait from now.
+pub fn rate_limit_reset(headers: &HeaderMap) -> Option<Duration> {
+    let reset: f64 = header_text(headers, "x-rate-limit-reset")?
+        .trim()
+        .parse()
+        .ok()?;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .ok()?
+        .as_secs_f64();
+    Some(Duration::from_secs_f64((reset - now).max(0.0)))
+}
+
+/// The `rel="next"` target of `Link` headers (RFC 8288), as Okta sends them:
+/// `<https://…/api/v1/logs?after=…>; rel="next"`, in one header or several.
+pub fn next_link(headers: &HeaderMap) -> Option<String> {
+    for value in headers.get_all("link") {
+        let Ok(text) = value.to_str() else { continue };
+        for link in split_links(text) {
+            let Some((target, params)) = link.trim().split_once('>') else {
+                continue;
+            };
+            let target = target.trim().trim_start_matches('<');
+            let is_next = params.split(';').any(|param| {
+                let Some((name, value)) = param.split_once('=') else {
+                    return false;
+                };
+                name.trim().eq_ignore_ascii_case("rel")
+                    && value
+                        .trim()
+                        .trim_matches('"')
+                        .split_whitespace()
+                        .any(|rel| rel.eq_ignore_ascii_case("next"))
+            });
+            if is_next {
+                return Some(target.to_string());
+            }
+        }
+    }
+    None
+}
+
+/// Splits a `Link` header's comma-separated links, leaving commas inside `<…>` alone.
+fn split_links(text: &str) -> Vec<&str> {
+    let mut links = Vec::new();
+    let mut depth = 0;
+    let mut start = 0;
+    for (index, character) in text.char_indices() {
+        match character {
+            '<' => depth += 1,
+            '>' => depth -= 1,
+            ',' if depth == 0 => {
+                links.push(&text[start..index]);
+                start = index + 1;
+            }
+            _ => {}
+        }
+    }
+    links.push(&text[start..]);
+    links
+}
+
+/// The human part of an error body: Okta's `errorSummary`, Graph's and Log
+/// Analytics' `error.message`, the token endpoint's `error_description`, else the
+/// start of the text.
+pub fn error_detail(body: &[u8]) -> String {
+    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) {
+        let text = |v: &serde_json::Value| v.as_str().map(str::to_string);
+        let found = text(&value["errorSummary"])
+            .or_else(|| {
+                let message = text(&value["error"]["message"])?;
+                Some(match text(&value["error"]["code"]) {
+                    Some(code) => format!("{code}: {message}"),
+                    None => message,
+                })
+            })
+            .or_else(|| text(&value["error_description"]))
+            .or_else(|| text(&value["error"]))
+            .or_else(|| text(&value["message"]));
+        if let Some(found) = found {
+            return first_line(&found);
+        }
+    }
+    let text = String::from_utf8_lossy(body);
+    if text.trim().is_empty() {
+        return "(empty body)".into();
+    }
+    first_line(&text)
+}
+
+/// One line of at most 300 characters, so a message stays one line.
+fn first_line(text: &str) -> String {
+    let line = text.trim().lines().next().unwrap_or_default();
+    let mut short: String = line.chars().take(300).collect();
+    if short.len() < line.len() {
+        short.push('…');
+    }
+    short
+}
+
+/// Whether `link` has the same scheme, host and port as `base`.
+pub fn same_origin(base: &Url, link: &Url) -> bool {
+    base.scheme() == link.scheme()
+        && base.host_str() == link.host_str()
+        && base.port_or_known_default() == link.port_or_known_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(*name, HeaderValue::from_str(value).unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn next_links_in_one_header_or_several() {
+        let one = headers(&[(
+            "link",
+            r#"<https://o.okta.com/api/v1/logs?since=a,b&limit=2>; rel="self", <https://o.okta.com/api/v1/logs?after=123&limit=2>; rel="next""#,
+        )]);
+        assert_eq!(
+            next_link(&one).as_deref(),
+            Some("https://o.okta.com/api/v1/logs?after=123&limit=2")
+        );
+        let several = headers(&[
+            ("link", r#"<https://x/self>; rel="self""#),
+            ("link", r#"<https://x/next>; rel="next""#),
+        ]);
+        assert_eq!(next_link(&several).as_deref(), Some("https://x/next"));
+        assert_eq!(
+            next_link(&headers(&[("link", "<https://x/self>; rel=self")])),
+            None
+        );
+        assert_eq!(next_link(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn waits_from_headers() {
+        assert_eq!(
+            retry_after(&headers(&[("retry-after", "3")])),
+            Some(Duration::from_secs(3))
+        );
+        let past = retry_after(&headers(&[(
+            "retry-after",
+            "Wed, 21 Oct 2015 07:28:00 GMT",
+        )]));
+        assert_eq!(past, Some(Duration::ZERO));
+        assert_eq!(retry_after(&headers(&[("retry-after", "soon")])), None);
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let wait =
+            rate_limit_reset(&headers(&[("x-rate-limit-reset", &(now + 10).to_string())])).unwrap();
+        assert!(wait > Duration::from_secs(8) && wait <= Duration::from_secs(10));
+    }
+
+    #[test]
+    fn error_details_from_each_api() {
+        assert_eq!(
+            error_detail(br#"{"errorCode":"E0000011","errorSummary":"Invalid token provided"}"#),
+            "Invalid token provided"
+        );
+        assert_eq!(
+            error_detail(br#"{"error":{"code":"InvalidAuthenticationToken","message":"Access token has expired."}}"#),
+            "InvalidAuthenticationToken: Access token has expired."
+        );
+        assert_eq!(
+            error_detail(br#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret.\r\nTrace ID: x"}"#),
+            "AADSTS7000215: Invalid client secret."
+        );
+        assert_eq!(error_detail(b"<html>\nbad gateway"), "<html>");
+        assert_eq!(error_detail(b""), "(empty body)");
+    }
+
+    #[test]
+    fn backoff_grows_with_jitter_and_a_cap() {
+        let policy = RetryPolicy {
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_millis(1000),
+            ..RetryPolicy::default()
+        };
+        let client = HttpClient::new("test", policy, Arc::default(), None).unwrap();
+        for _ in 0..50 {
+            let first = client.backoff(1);
+            assert!(first >= Duration::from_millis(50) && first <= Duration::from_millis(100));
+            let third = client.backoff(3);
+            assert!(third >= Duration::from_millis(200) && third <= Duration::from_millis(400));
+            let capped = client.backoff(30);
+            assert!(capped >= Duration::from_millis(500) && capped <= Duration::from_millis(1000));
+        }
+    }
+
+    #[test]
+    fn secrets_are_scrubbed() {
+        let client = HttpClient::new("test", RetryPolicy::default(), Arc::default(), None).unwrap();
+        client.add_secret("s3cr3t-value");
+        assert_eq!(
+            client.scrub("token s3cr3t-value rejected"),
+            "token [REDACTED] rejected"
+        );
+    }
+
+    #[test]
+    fn origins() {
+        let base = Url::parse("https://acme.okta.com").unwrap();
+        assert!(same_origin(
+            &base,
+            &Url::parse("https://acme.okta.com:443/api/v1/logs?after=1").unwrap()
+        ));
+        assert!(!same_origin(
+            &base,
+            &Url::parse("https://evil.example/api/v1/logs").unwrap()
+        ));
+        assert!(!same_origin(
+            &base,
+            &Url::parse("http://acme.okta.com/api/v1/logs").unwrap()
+        ));
+    }
+}

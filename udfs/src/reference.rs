@@ -27,7 +27,8 @@ pub struct ReferenceConfig {
     pub mmdb_paths: Vec<PathBuf>,
     /// iptoasn TSV and ip-location-db CSV files (optionally gzip), detected from content.
     pub range_files: Vec<PathBuf>,
-    /// Extra curated ASN lists in the built-in CSV format (`asn,category,org,source`).
+    /// Extra curated lists in the built-in CSV formats: ASN lists (`asn,category,org,source`)
+    /// or egress range lists (`cidr,category,org,source`), told apart by their header.
     pub asn_category_files: Vec<PathBuf>,
     /// Extra `(asn, category)` pairs from the user's config file; applied last.
     pub extra_asn_categories: Vec<(i64, String)>,
@@ -96,7 +97,17 @@ impl ReferenceData {
                 path: p.clone(),
                 source,
             })?;
-            data.asn_categories.add_csv(p, &text)?;
+            // The same option takes egress range lists (`cidr,category,org,source`),
+            // recognised by their header.
+            let header = text
+                .lines()
+                .find(|l| !l.trim().is_empty() && !l.starts_with('#'))
+                .unwrap_or("");
+            if header.trim_start().to_ascii_lowercase().starts_with("cidr") {
+                data.egress.add_csv(p, &text)?;
+            } else {
+                data.asn_categories.add_csv(p, &text)?;
+            }
         }
         for (asn, category) in &cfg.extra_asn_categories {
             data.asn_categories.insert(*asn, category, "")?;

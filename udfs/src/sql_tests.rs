@@ -975,3 +975,55 @@ async fn null_in_null_out() {
     .await;
     assert!(v.iter().all(ScalarValue::is_null), "{v:?}");
 }
+
+#[tokio::test]
+async fn user_category_files_extend_and_override() {
+    let dir = std::env::temp_dir().join(format!("tokenhunt-udfs-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let asn = dir.join("my-asns.csv");
+    std::fs::write(
+        &asn,
+        "asn,category,org,source\n13335,privacy_relay,Cloudflare,our policy\n",
+    )
+    .unwrap();
+    let egress = dir.join("my-egress.csv");
+    std::fs::write(
+        &egress,
+        "cidr,category,org,source\n198.51.100.0/24,corporate_vpn,Us,our network\n",
+    )
+    .unwrap();
+    let r = ReferenceData::load(&ReferenceConfig {
+        asn_category_files: vec![asn, egress],
+        extra_asn_categories: vec![(16509, "cloud".into())],
+        ..Default::default()
+    })
+    .unwrap();
+    let ctx = ctx_with(r);
+    let v = row(
+        &ctx,
+        "SELECT asn_category(13335), asn_category(16509), is_hosting_asn(16509), ip_category('198.51.100.20')",
+    )
+    .await;
+    assert_eq!(str_of(&v[0]).as_deref(), Some("privacy_relay"));
+    assert_eq!(
+        str_of(&v[1]).as_deref(),
+        Some("cloud"),
+        "config pairs are applied last"
+    );
+    assert_eq!(
+        bool_of(&v[2]),
+        Some(false),
+        "'cloud' is not a hosting category"
+    );
+    assert_eq!(str_of(&v[3]).as_deref(), Some("corporate_vpn"));
+    let bad = dir.join("bad.csv");
+    std::fs::write(&bad, "asn,category,org,source\nnot-a-number,hosting,X,Y\n").unwrap();
+    let e = ReferenceData::load(&ReferenceConfig {
+        asn_category_files: vec![bad],
+        ..Default::default()
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("bad.csv:2"), "{e}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

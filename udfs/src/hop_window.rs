@@ -221,7 +221,7 @@ impl HopEvaluator {
         if let Some((lat, lon)) = geo {
             if let Some((pt, plat, plon)) = self.prev_geo {
                 let d = haversine_km(plat, plon, lat, lon);
-                let secs = (t - pt) as f64 / 1e6;
+                let secs = (t as f64 - pt as f64) / 1e6;
                 let tol = c
                     .tol
                     .and_then(|a| a.is_valid(i).then(|| a.value(i)))

@@ -75,12 +75,11 @@ fn parse_clock(s: &str) -> Option<i64> {
     if parts.next().is_some() || !(0..60).contains(&m) || !(0.0..60.0).contains(&sec) {
         return None;
     }
-    Some(
-        days * US_PER_DAY
-            + h * 3_600 * US_PER_SEC
-            + m * 60 * US_PER_SEC
-            + (sec * 1e6).round() as i64,
-    )
+    // Checked: a timespan string is user input and must not overflow.
+    days.checked_mul(US_PER_DAY)?
+        .checked_add(h.checked_mul(3_600 * US_PER_SEC)?)?
+        .checked_add(m * 60 * US_PER_SEC)?
+        .checked_add((sec * 1e6).round() as i64)
 }
 
 /// `ago(timespan)` → Timestamp(µs, UTC): the query's start time minus the timespan.
@@ -459,7 +458,7 @@ impl ScalarUDFImpl for Bin {
                         if size <= 0 {
                             return None;
                         }
-                        Some(ts.get(i)?.div_euclid(size) * size)
+                        ts.get(i)?.div_euclid(size).checked_mul(size)
                     })
                     .collect::<TimestampMicrosecondArray>();
                 Arc::new(out.with_timezone_opt(tz.clone()))
@@ -512,7 +511,21 @@ mod tests {
         assert_eq!(parse_timespan("-1d"), Some(-US_PER_DAY));
         assert_eq!(parse_timespan("01:30:00"), Some(5_400 * US_PER_SEC));
         assert_eq!(parse_timespan("1.00:00:00"), Some(US_PER_DAY));
-        for bad in ["", "7", "d", "7 parsecs", "1e400d", "abc", "1:99"] {
+        for bad in [
+            "",
+            "7",
+            "d",
+            "7 parsecs",
+            "1e400d",
+            "abc",
+            "1:99",
+            "99999999999999:00",
+            "106751991167.00:00:00",
+            "9223372036854775807d",
+            "-",
+            "..d",
+            "1.2.3h",
+        ] {
             assert_eq!(parse_timespan(bad), None, "{bad}");
         }
     }

@@ -20,6 +20,8 @@ pub mod session_aggregates;
 pub mod useragent;
 
 #[cfg(test)]
+mod robustness_tests;
+#[cfg(test)]
 mod sql_tests;
 
 use std::sync::Arc;

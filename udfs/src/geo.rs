@@ -70,6 +70,7 @@ pub struct GeoDistance {
 }
 
 impl GeoDistance {
+    /// Creates the function (register it with `register_all`).
     pub fn new() -> Self {
         Self {
             signature: Signature::user_defined(Volatility::Immutable),
@@ -149,6 +150,7 @@ pub struct GeoVelocity {
 }
 
 impl GeoVelocity {
+    /// Creates the function (register it with `register_all`).
     pub fn new() -> Self {
         Self {
             signature: Signature::user_defined(Volatility::Immutable),

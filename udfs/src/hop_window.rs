@@ -73,6 +73,7 @@ pub struct Hop {
 }
 
 impl Hop {
+    /// Creates the function (register it with `register_all`).
     pub fn new(output: HopOutput) -> Self {
         Self {
             signature: Signature::user_defined(Volatility::Immutable),

@@ -98,6 +98,7 @@ pub struct Ago {
 }
 
 impl Ago {
+    /// Creates the function (register it with `register_all`).
     pub fn new() -> Self {
         Self {
             signature: Signature::user_defined(Volatility::Stable),
@@ -197,6 +198,7 @@ impl ScalarUDFImpl for Ago {
 
 /// Units accepted by `datetime_diff`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)] // the variant names are the documentation
 pub enum DiffUnit {
     Year,
     Quarter,
@@ -212,6 +214,7 @@ pub enum DiffUnit {
 }
 
 impl DiffUnit {
+    /// Parses a unit name, singular or plural, case-insensitive.
     pub fn parse(s: &str) -> Option<DiffUnit> {
         Some(match s.trim().to_ascii_lowercase().as_str() {
             "year" | "years" => DiffUnit::Year,
@@ -272,6 +275,7 @@ pub struct DatetimeDiff {
 }
 
 impl DatetimeDiff {
+    /// Creates the function (register it with `register_all`).
     pub fn new() -> Self {
         Self {
             signature: Signature::user_defined(Volatility::Immutable),
@@ -347,6 +351,7 @@ pub struct Bin {
 }
 
 impl Bin {
+    /// Creates the function (register it with `register_all`).
     pub fn new() -> Self {
         Self {
             signature: Signature::user_defined(Volatility::Immutable),

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! tokenhunt SQL functions: geo-velocity, session stitching, IP intelligence, user agents
 //! and KQL helpers, as DataFusion scalar, aggregate and window functions.
 //!

@@ -35,12 +35,22 @@ pub struct ReferenceConfig {
 }
 
 /// Loaded reference data. Cheap to share behind an `Arc`; immutable after loading.
-#[derive(Debug)]
 pub struct ReferenceData {
     pub(crate) mmdbs: Vec<MmdbSource>,
     pub(crate) ranges: Vec<RangeFile>,
     pub(crate) asn_categories: AsnCategories,
     pub(crate) egress: EgressRanges,
+}
+
+/// A summary, not the contents: UDF structs embed this and appear in plan dumps.
+impl std::fmt::Debug for ReferenceData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReferenceData")
+            .field("sources", &self.describe_sources())
+            .field("asn_categories", &self.asn_categories.len())
+            .field("egress_ranges", &self.egress.len())
+            .finish()
+    }
 }
 
 impl Default for ReferenceData {

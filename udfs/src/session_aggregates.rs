@@ -196,6 +196,7 @@ pub struct EventAggregate {
 }
 
 impl EventAggregate {
+    /// Creates the function (register it with `register_all`).
     pub fn new(summary: EventSummary) -> Self {
         Self {
             signature: Signature::user_defined(Volatility::Immutable),

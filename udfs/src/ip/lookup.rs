@@ -32,11 +32,17 @@ use crate::reference::ReferenceData;
 /// Which question an [`IpLookup`] answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LookupKind {
+    /// `ip_asn`.
     Asn,
+    /// `ip_as_org`.
     AsOrg,
+    /// `ip_country`.
     Country,
+    /// `ip_geo`.
     Geo,
+    /// `ip_is_anonymous`.
     Anonymous,
+    /// `ip_category`.
     Category,
 }
 
@@ -73,6 +79,7 @@ pub struct IpLookup {
 }
 
 impl IpLookup {
+    /// Creates the function (register it with `register_all`).
     pub fn new(kind: LookupKind, reference: Arc<ReferenceData>) -> Self {
         Self {
             signature: Signature::user_defined(Volatility::Immutable),

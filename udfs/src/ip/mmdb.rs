@@ -53,24 +53,34 @@ impl MmdbKind {
 /// ASN facts for an address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct AsnInfo<'a> {
+    /// Autonomous system number.
     pub asn: Option<u32>,
+    /// AS organisation name.
     pub org: Option<&'a str>,
 }
 
 /// Geolocation facts for an address.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct GeoInfo<'a> {
+    /// ISO 3166-1 alpha-2 country code.
     pub country: Option<&'a str>,
+    /// City name (English).
     pub city: Option<&'a str>,
+    /// Latitude in degrees.
     pub lat: Option<f64>,
+    /// Longitude in degrees.
     pub lon: Option<f64>,
+    /// Accuracy radius in kilometres (MaxMind City databases only).
     pub accuracy_km: Option<f64>,
 }
 
 /// An opened MaxMind database.
 pub struct MmdbSource {
+    /// Where it was loaded from.
     pub path: PathBuf,
+    /// Detected layout.
     pub kind: MmdbKind,
+    /// The database's own `database_type` metadata.
     pub database_type: String,
     /// The flat layout of ip-location-db's `.mmdb` files (`country_code`, `city`,
     /// `latitude`, `longitude` at the top level) instead of MaxMind's nested one.

@@ -27,7 +27,7 @@ use super::cidr::is_private;
 use super::mmdb::GeoInfo;
 use super::parse::{IntMap, ip_key, parse_ip};
 use crate::args::{StrArg, check_arity, coerce_string};
-use crate::reference::ReferenceData;
+use crate::reference::{LookupMemo, ReferenceData};
 
 /// Which question an [`IpLookup`] answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -153,13 +153,18 @@ impl ScalarUDFImpl for IpLookup {
                 n,
             )));
         }
+        let mut memo = r.memo();
         let out: ArrayRef = match self.kind {
             LookupKind::Asn => {
                 let mut v: Vec<Option<i64>> = Vec::with_capacity(n);
                 per_row(
                     &ips,
                     n,
-                    |ip| r.lookup_asn(ip).and_then(|a| a.asn).map(i64::from),
+                    |ip| {
+                        r.lookup_asn(ip, &mut memo)
+                            .and_then(|a| a.asn)
+                            .map(i64::from)
+                    },
                     |x| v.push(x),
                 );
                 Arc::new(Int64Array::from(v))
@@ -169,19 +174,29 @@ impl ScalarUDFImpl for IpLookup {
                 per_row(
                     &ips,
                     n,
-                    |ip| r.lookup_asn(ip).and_then(|a| a.org),
+                    |ip| r.lookup_asn(ip, &mut memo).and_then(|a| a.org),
                     |x| b.append_option(x),
                 );
                 Arc::new(b.finish())
             }
             LookupKind::Country => {
                 let mut b = StringBuilder::with_capacity(n, n * 2);
-                per_row(&ips, n, |ip| r.lookup_country(ip), |x| b.append_option(x));
+                per_row(
+                    &ips,
+                    n,
+                    |ip| r.lookup_country(ip, &mut memo),
+                    |x| b.append_option(x),
+                );
                 Arc::new(b.finish())
             }
             LookupKind::Category => {
                 let mut b = StringBuilder::with_capacity(n, n * 8);
-                per_row(&ips, n, |ip| ip_category(r, ip), |x| b.append_option(x));
+                per_row(
+                    &ips,
+                    n,
+                    |ip| ip_category(r, ip, &mut memo),
+                    |x| b.append_option(x),
+                );
                 Arc::new(b.finish())
             }
             LookupKind::Anonymous => {
@@ -199,7 +214,7 @@ impl ScalarUDFImpl for IpLookup {
                 per_row(
                     &ips,
                     n,
-                    |ip| r.lookup_geo(ip),
+                    |ip| r.lookup_geo(ip, &mut memo),
                     |g: Option<GeoInfo>| {
                         valid.push(g.is_some());
                         let g = g.unwrap_or_default();
@@ -229,13 +244,17 @@ impl ScalarUDFImpl for IpLookup {
 
 /// `ip_category`: private ranges, then the curated egress CIDRs, then the category of the
 /// address's ASN (which needs an ASN source configured).
-pub fn ip_category(r: &ReferenceData, ip: IpAddr) -> Option<&str> {
+pub fn ip_category<'a>(
+    r: &'a ReferenceData,
+    ip: IpAddr,
+    memo: &mut LookupMemo<'a>,
+) -> Option<&'a str> {
     if is_private(ip) {
         return Some("private");
     }
     if let Some(c) = r.egress.category(ip_key(ip)) {
         return Some(c);
     }
-    let asn = r.lookup_asn(ip)?.asn?;
+    let asn = r.lookup_asn(ip, memo)?.asn?;
     r.asn_category(i64::from(asn))
 }

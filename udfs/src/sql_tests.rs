@@ -1027,3 +1027,25 @@ async fn user_category_files_extend_and_override() {
     assert!(e.contains("bad.csv:2"), "{e}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn hop_with_integer_networks_and_tolerance() {
+    let ctx = ctx();
+    let sql = "SELECT hop_network_changed(t, lat, lon, asn) OVER (ORDER BY t), \
+                      hop_kmh(t, lat, lon, asn, 0) OVER (ORDER BY t), \
+                      hop_kmh(t, lat, lon) OVER (ORDER BY t), \
+                      hop_seconds(t, lat, lon) OVER (ORDER BY t) \
+               FROM (VALUES (TIMESTAMP '2024-05-01 10:00:00', 52.52, 13.405, 3320), \
+                            (TIMESTAMP '2024-05-01 10:01:00', 52.39, 13.06, 3320), \
+                            (TIMESTAMP '2024-05-01 10:02:00', 52.39, 13.06, 16509)) AS s(t, lat, lon, asn) ORDER BY t";
+    let changed: Vec<Option<bool>> = column(&ctx, sql, 0).await.iter().map(bool_of).collect();
+    assert_eq!(changed, [None, Some(false), Some(true)]);
+    let raw: Vec<Option<f64>> = column(&ctx, sql, 1).await.iter().map(f64_of).collect();
+    let tolerant: Vec<Option<f64>> = column(&ctx, sql, 2).await.iter().map(f64_of).collect();
+    // Berlin -> Potsdam (~27 km) in a minute: ~1600 km/h raw, 0 within the 50 km tolerance.
+    assert!(raw[1].unwrap() > 1000.0, "{raw:?}");
+    assert_eq!(tolerant[1], Some(0.0));
+    assert_eq!(raw[2], Some(0.0), "did not move");
+    let secs: Vec<Option<f64>> = column(&ctx, sql, 3).await.iter().map(f64_of).collect();
+    assert_eq!(secs, [None, Some(60.0), Some(60.0)]);
+}

@@ -1049,3 +1049,27 @@ async fn hop_with_integer_networks_and_tolerance() {
     let secs: Vec<Option<f64>> = column(&ctx, sql, 3).await.iter().map(f64_of).collect();
     assert_eq!(secs, [None, Some(60.0), Some(60.0)]);
 }
+
+#[tokio::test]
+async fn aggregates_as_running_window_functions() {
+    let ctx = ctx();
+    let sql = "SELECT network_switches(t, net) OVER (ORDER BY t), dcount(net) OVER (ORDER BY t), \
+                      make_set(net) OVER (ORDER BY t), max_hop_kmh(t, lat, lon) OVER (ORDER BY t) \
+               FROM (VALUES (TIMESTAMP '2024-05-01 10:00:00', 'A', 52.52, 13.405), \
+                            (TIMESTAMP '2024-05-01 11:00:00', 'B', 48.8566, 2.3522), \
+                            (TIMESTAMP '2024-05-01 12:00:00', 'A', 48.8566, 2.3522)) AS s(t, net, lat, lon) ORDER BY t";
+    let sw: Vec<Option<i64>> = column(&ctx, sql, 0).await.iter().map(i64_of).collect();
+    assert_eq!(sw, [Some(0), Some(1), Some(2)]);
+    let dc: Vec<Option<i64>> = column(&ctx, sql, 1).await.iter().map(i64_of).collect();
+    assert_eq!(dc, [Some(1), Some(2), Some(2)]);
+    let sets: Vec<String> = column(&ctx, sql, 2)
+        .await
+        .iter()
+        .map(|v| v.to_string())
+        .collect();
+    assert_eq!(sets, ["[A]", "[A, B]", "[A, B]"]);
+    let hop: Vec<Option<f64>> = column(&ctx, sql, 3).await.iter().map(f64_of).collect();
+    assert_eq!(hop[0], None);
+    assert!((hop[1].unwrap() - 827.5).abs() < 2.0);
+    assert_eq!(hop[1], hop[2], "running maximum");
+}

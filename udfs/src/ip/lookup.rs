@@ -71,6 +71,11 @@ pub fn geo_struct_fields() -> Fields {
 }
 
 /// One of the reference-data IP functions (see [`LookupKind`]).
+///
+/// ```sql
+/// SELECT ip, ip_asn(ip), ip_as_org(ip), ip_country(ip), ip_geo(ip)['city'], ip_category(ip)
+/// FROM (VALUES ('81.2.69.142'), ('2001:db8::1'), ('10.0.0.1')) AS t(ip)
+/// ```
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct IpLookup {
     signature: Signature,

@@ -123,6 +123,7 @@ impl WindowUDFImpl for Hop {
             output: self.output,
             prev_geo: None,
             prev_net: None,
+            pending: None,
         }))
     }
     fn field(&self, args: WindowUDFFieldArgs) -> Result<FieldRef> {
@@ -151,6 +152,11 @@ struct HopEvaluator {
     output: HopOutput,
     prev_geo: Option<(i64, f64, f64)>,
     prev_net: Option<u64>,
+    /// Struct variant on the streaming path: the hops of the rest of the current buffer,
+    /// computed in one vectorised pass on the first request, then handed out row by row
+    /// as cheap slices (`.1` is the next row to hand out). Sound because the streaming
+    /// executor asks for every row of a causal function, in order, before it appends input.
+    pending: Option<(StructArray, usize)>,
 }
 
 /// Typed views of the argument columns of one evaluation call.
@@ -294,8 +300,24 @@ impl PartitionEvaluator for HopEvaluator {
         if i >= c.t.len() {
             return exec_err!("hop: row {i} outside the partition buffer");
         }
-        let h = self.step(&c, i);
-        self.to_scalar(h)
+        if self.output != HopOutput::Struct {
+            let h = self.step(&c, i);
+            return self.to_scalar(h);
+        }
+        // Building a one-row StructArray per row costs ~25 allocations; slicing a
+        // precomputed one costs a few.
+        if let Some((arr, next)) = &mut self.pending
+            && *next < arr.len()
+        {
+            let row = arr.slice(*next, 1);
+            *next += 1;
+            return Ok(ScalarValue::Struct(Arc::new(row)));
+        }
+        let hops: Vec<HopValue> = (i..c.t.len()).map(|r| self.step(&c, r)).collect();
+        let arr = hops_to_struct(&hops)?;
+        let row = arr.slice(0, 1);
+        self.pending = Some((arr, 1));
+        Ok(ScalarValue::Struct(Arc::new(row)))
     }
 
     /// Whole-partition path (used when the plan is not streaming): one vectorised pass.

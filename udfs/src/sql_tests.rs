@@ -881,7 +881,8 @@ async fn hop_streams_over_many_batches() {
     let sql = "WITH ev AS (SELECT value % 3 AS u, to_timestamp(value * 60) AS t, \
                       CAST(value % 5 AS DOUBLE) AS lat, 0.0 AS lon FROM generate_series(1, 300)) \
                SELECT u, t, hop_km(t, lat, lon) OVER (PARTITION BY u ORDER BY t) AS km, \
-                      geo_distance_km(lag(lat) OVER (PARTITION BY u ORDER BY t), 0.0, lat, 0.0) AS expect \
+                      geo_distance_km(lag(lat) OVER (PARTITION BY u ORDER BY t), 0.0, lat, 0.0) AS expect, \
+                      hop(t, lat, lon) OVER (PARTITION BY u ORDER BY t)['distance_km'] AS struct_km \
                FROM ev ORDER BY u, t";
     let batches = run(&ctx, sql).await;
     let mut rows = 0;
@@ -889,10 +890,12 @@ async fn hop_streams_over_many_batches() {
         for r in 0..b.num_rows() {
             let km = f64_of(&ScalarValue::try_from_array(b.column(2), r).unwrap());
             let ex = f64_of(&ScalarValue::try_from_array(b.column(3), r).unwrap());
+            let sk = f64_of(&ScalarValue::try_from_array(b.column(4), r).unwrap());
             match (km, ex) {
                 (Some(a), Some(e)) => assert!((a - e).abs() < 1e-9),
                 (a, e) => assert_eq!(a, e),
             }
+            assert_eq!(km, sk, "struct and scalar variants agree");
             rows += 1;
         }
     }

@@ -95,13 +95,21 @@ impl IpLookup {
 }
 
 /// Calls `emit` once per row with the looked-up value, de-duplicating work within the batch.
+///
+/// The address map only pays off in front of MaxMind lookups (a tree walk and a decode);
+/// a range-table lookup is cheaper than hashing, so with `dedupe` false only the
+/// consecutive-repeat shortcut is used.
 fn per_row<'s, T: Copy>(
     ips: &StrArg<'s>,
     n: usize,
+    dedupe: bool,
     mut lookup: impl FnMut(IpAddr) -> Option<T>,
     mut emit: impl FnMut(Option<T>),
 ) {
     let mut cache: IntMap<u128, Option<T>> = IntMap::default();
+    if dedupe {
+        cache.reserve(n.min(4096));
+    }
     let mut prev: Option<(&'s str, Option<T>)> = None;
     for i in 0..n {
         let Some(s) = ips.get(i) else {
@@ -115,7 +123,8 @@ fn per_row<'s, T: Copy>(
             continue;
         }
         let v = match parse_ip(s) {
-            Some(ip) => *cache.entry(ip_key(ip)).or_insert_with(|| lookup(ip)),
+            Some(ip) if dedupe => *cache.entry(ip_key(ip)).or_insert_with(|| lookup(ip)),
+            Some(ip) => lookup(ip),
             None => None,
         };
         prev = Some((s, v));
@@ -159,12 +168,14 @@ impl ScalarUDFImpl for IpLookup {
             )));
         }
         let mut memo = r.memo();
+        let dedupe = !r.mmdbs.is_empty();
         let out: ArrayRef = match self.kind {
             LookupKind::Asn => {
                 let mut v: Vec<Option<i64>> = Vec::with_capacity(n);
                 per_row(
                     &ips,
                     n,
+                    dedupe,
                     |ip| {
                         r.lookup_asn(ip, &mut memo)
                             .and_then(|a| a.asn)
@@ -179,6 +190,7 @@ impl ScalarUDFImpl for IpLookup {
                 per_row(
                     &ips,
                     n,
+                    dedupe,
                     |ip| r.lookup_asn(ip, &mut memo).and_then(|a| a.org),
                     |x| b.append_option(x),
                 );
@@ -189,6 +201,7 @@ impl ScalarUDFImpl for IpLookup {
                 per_row(
                     &ips,
                     n,
+                    dedupe,
                     |ip| r.lookup_country(ip, &mut memo),
                     |x| b.append_option(x),
                 );
@@ -199,6 +212,7 @@ impl ScalarUDFImpl for IpLookup {
                 per_row(
                     &ips,
                     n,
+                    dedupe,
                     |ip| ip_category(r, ip, &mut memo),
                     |x| b.append_option(x),
                 );
@@ -206,7 +220,7 @@ impl ScalarUDFImpl for IpLookup {
             }
             LookupKind::Anonymous => {
                 let mut v: Vec<Option<bool>> = Vec::with_capacity(n);
-                per_row(&ips, n, |ip| r.lookup_anonymous(ip), |x| v.push(x));
+                per_row(&ips, n, dedupe, |ip| r.lookup_anonymous(ip), |x| v.push(x));
                 Arc::new(BooleanArray::from(v))
             }
             LookupKind::Geo => {
@@ -219,6 +233,7 @@ impl ScalarUDFImpl for IpLookup {
                 per_row(
                     &ips,
                     n,
+                    dedupe,
                     |ip| r.lookup_geo(ip, &mut memo),
                     |g: Option<GeoInfo>| {
                         valid.push(g.is_some());

@@ -12,9 +12,11 @@
 //!
 //! The evaluator is causal and keeps only the previous event, so DataFusion plans it as
 //! `BoundedWindowAggExec`, which streams and never buffers a whole partition. Bounded
-//! execution produces one `ScalarValue` per row (a DataFusion 55 interface constraint); the
-//! struct variant therefore allocates per row, and the Float64/Boolean variants are the
-//! ones to use on very large scans.
+//! execution hands results back one `ScalarValue` per row (a DataFusion 55 interface
+//! constraint). For the struct that means a one-row struct array per row, which DataFusion
+//! then concatenates; the evaluator computes each buffer's hops in one vectorised pass and
+//! hands out slices, but the struct variant still measured ~7x slower than `hop_kmh` (0.5 vs
+//! 3.5 M rows/s per core). Prefer the Float64/Boolean variants on very large scans.
 
 use std::ops::Range;
 use std::sync::Arc;

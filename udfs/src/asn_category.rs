@@ -51,10 +51,12 @@ impl AsnCategories {
         self.map.get(&asn).map(|(_, o)| &**o)
     }
 
+    /// Number of entries.
     pub fn len(&self) -> usize {
         self.map.len()
     }
 
+    /// True when there are no entries.
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
     }
@@ -116,10 +118,12 @@ impl EgressRanges {
             .map(|(_, cat, _)| &**cat)
     }
 
+    /// Number of entries.
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
+    /// True when there are no entries.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
@@ -195,6 +199,7 @@ pub struct AsnCategory {
 }
 
 impl AsnCategory {
+    /// Creates the function (register it with `register_all`).
     pub fn new(reference: Arc<ReferenceData>) -> Self {
         Self {
             signature: Signature::user_defined(Volatility::Immutable),

@@ -6,15 +6,20 @@
 /// What kind of SQL function an entry is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FunctionKind {
+    /// One value per row.
     Scalar,
+    /// One value per group.
     Aggregate,
+    /// One value per row, computed over an `OVER (...)` window.
     Window,
 }
 
 /// Documentation of one SQL function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FunctionDoc {
+    /// SQL name.
     pub name: &'static str,
+    /// Scalar, aggregate or window.
     pub kind: FunctionKind,
     /// Call shape with argument and return types.
     pub signature: &'static str,

@@ -47,7 +47,8 @@ pub fn haversine_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
 /// `f64::INFINITY` (a simultaneous sign-in from two far-apart places).
 #[inline]
 pub fn velocity_kmh(seconds: f64, distance_km: f64, tolerance_km: f64) -> f64 {
-    let d = (distance_km - tolerance_km).max(0.0);
+    // A negative (or NaN) tolerance counts as zero rather than inflating the distance.
+    let d = (distance_km - tolerance_km.max(0.0)).max(0.0);
     let dt = seconds.abs();
     if d == 0.0 {
         0.0
@@ -69,6 +70,7 @@ pub struct GeoDistance {
 }
 
 impl GeoDistance {
+    /// Creates the function (register it with `register_all`).
     pub fn new() -> Self {
         Self {
             signature: Signature::user_defined(Volatility::Immutable),
@@ -148,6 +150,7 @@ pub struct GeoVelocity {
 }
 
 impl GeoVelocity {
+    /// Creates the function (register it with `register_all`).
     pub fn new() -> Self {
         Self {
             signature: Signature::user_defined(Volatility::Immutable),
@@ -195,7 +198,8 @@ impl ScalarUDFImpl for GeoVelocity {
         let out: Float64Array = (0..n)
             .map(|i| {
                 let d = haversine_km(la1.get(i)?, lo1.get(i)?, la2.get(i)?, lo2.get(i)?);
-                let secs = (t2.get(i)? - t1.get(i)?) as f64 / 1e6;
+                // In f64: the difference of two extreme i64 timestamps would overflow.
+                let secs = (t2.get(i)? as f64 - t1.get(i)? as f64) / 1e6;
                 Some(velocity_kmh(secs, d, tol.get(i)?))
             })
             .collect();

@@ -75,12 +75,11 @@ fn parse_clock(s: &str) -> Option<i64> {
     if parts.next().is_some() || !(0..60).contains(&m) || !(0.0..60.0).contains(&sec) {
         return None;
     }
-    Some(
-        days * US_PER_DAY
-            + h * 3_600 * US_PER_SEC
-            + m * 60 * US_PER_SEC
-            + (sec * 1e6).round() as i64,
-    )
+    // Checked: a timespan string is user input and must not overflow.
+    days.checked_mul(US_PER_DAY)?
+        .checked_add(h.checked_mul(3_600 * US_PER_SEC)?)?
+        .checked_add(m * 60 * US_PER_SEC)?
+        .checked_add((sec * 1e6).round() as i64)
 }
 
 /// `ago(timespan)` → Timestamp(µs, UTC): the query's start time minus the timespan.
@@ -99,6 +98,7 @@ pub struct Ago {
 }
 
 impl Ago {
+    /// Creates the function (register it with `register_all`).
     pub fn new() -> Self {
         Self {
             signature: Signature::user_defined(Volatility::Stable),
@@ -198,6 +198,7 @@ impl ScalarUDFImpl for Ago {
 
 /// Units accepted by `datetime_diff`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)] // the variant names are the documentation
 pub enum DiffUnit {
     Year,
     Quarter,
@@ -213,6 +214,7 @@ pub enum DiffUnit {
 }
 
 impl DiffUnit {
+    /// Parses a unit name, singular or plural, case-insensitive.
     pub fn parse(s: &str) -> Option<DiffUnit> {
         Some(match s.trim().to_ascii_lowercase().as_str() {
             "year" | "years" => DiffUnit::Year,
@@ -273,6 +275,7 @@ pub struct DatetimeDiff {
 }
 
 impl DatetimeDiff {
+    /// Creates the function (register it with `register_all`).
     pub fn new() -> Self {
         Self {
             signature: Signature::user_defined(Volatility::Immutable),
@@ -348,6 +351,7 @@ pub struct Bin {
 }
 
 impl Bin {
+    /// Creates the function (register it with `register_all`).
     pub fn new() -> Self {
         Self {
             signature: Signature::user_defined(Volatility::Immutable),
@@ -459,7 +463,7 @@ impl ScalarUDFImpl for Bin {
                         if size <= 0 {
                             return None;
                         }
-                        Some(ts.get(i)?.div_euclid(size) * size)
+                        ts.get(i)?.div_euclid(size).checked_mul(size)
                     })
                     .collect::<TimestampMicrosecondArray>();
                 Arc::new(out.with_timezone_opt(tz.clone()))
@@ -512,7 +516,21 @@ mod tests {
         assert_eq!(parse_timespan("-1d"), Some(-US_PER_DAY));
         assert_eq!(parse_timespan("01:30:00"), Some(5_400 * US_PER_SEC));
         assert_eq!(parse_timespan("1.00:00:00"), Some(US_PER_DAY));
-        for bad in ["", "7", "d", "7 parsecs", "1e400d", "abc", "1:99"] {
+        for bad in [
+            "",
+            "7",
+            "d",
+            "7 parsecs",
+            "1e400d",
+            "abc",
+            "1:99",
+            "99999999999999:00",
+            "106751991167.00:00:00",
+            "9223372036854775807d",
+            "-",
+            "..d",
+            "1.2.3h",
+        ] {
             assert_eq!(parse_timespan(bad), None, "{bad}");
         }
     }

@@ -98,6 +98,7 @@ pub struct DCount {
 }
 
 impl DCount {
+    /// Creates the function (register it with `register_all`).
     pub fn new() -> Self {
         Self {
             signature: Signature::user_defined(Volatility::Immutable),
@@ -310,6 +311,7 @@ pub struct MakeSet {
 }
 
 impl MakeSet {
+    /// Creates the function (register it with `register_all`).
     pub fn new() -> Self {
         Self {
             signature: Signature::user_defined(Volatility::Immutable),

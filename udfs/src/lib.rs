@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! tokenhunt SQL functions: geo-velocity, session stitching, IP intelligence, user agents
 //! and KQL helpers, as DataFusion scalar, aggregate and window functions.
 //!
@@ -19,6 +20,8 @@ pub mod reference;
 pub mod session_aggregates;
 pub mod useragent;
 
+#[cfg(test)]
+mod robustness_tests;
 #[cfg(test)]
 mod sql_tests;
 

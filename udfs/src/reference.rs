@@ -16,7 +16,7 @@ use crate::asn_category::{
     AsnCategories, BUILTIN_ASN_CATEGORIES, BUILTIN_EGRESS_RANGES, EgressRanges,
 };
 use crate::error::UdfError;
-use crate::ip::mmdb::{AsnInfo, GeoInfo, MmdbKind, MmdbSource};
+use crate::ip::mmdb::{AsnInfo, GeoInfo, MmdbKind, MmdbSource, RecordMemo};
 use crate::ip::ranges::{RangeFile, RangeKind};
 
 /// Where reference data comes from.
@@ -27,19 +27,30 @@ pub struct ReferenceConfig {
     pub mmdb_paths: Vec<PathBuf>,
     /// iptoasn TSV and ip-location-db CSV files (optionally gzip), detected from content.
     pub range_files: Vec<PathBuf>,
-    /// Extra curated ASN lists in the built-in CSV format (`asn,category,org,source`).
+    /// Extra curated lists in the built-in CSV formats: ASN lists (`asn,category,org,source`)
+    /// or egress range lists (`cidr,category,org,source`), told apart by their header.
     pub asn_category_files: Vec<PathBuf>,
     /// Extra `(asn, category)` pairs from the user's config file; applied last.
     pub extra_asn_categories: Vec<(i64, String)>,
 }
 
 /// Loaded reference data. Cheap to share behind an `Arc`; immutable after loading.
-#[derive(Debug)]
 pub struct ReferenceData {
     pub(crate) mmdbs: Vec<MmdbSource>,
     pub(crate) ranges: Vec<RangeFile>,
     pub(crate) asn_categories: AsnCategories,
     pub(crate) egress: EgressRanges,
+}
+
+/// A summary, not the contents: UDF structs embed this and appear in plan dumps.
+impl std::fmt::Debug for ReferenceData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReferenceData")
+            .field("sources", &self.describe_sources())
+            .field("asn_categories", &self.asn_categories.len())
+            .field("egress_ranges", &self.egress.len())
+            .finish()
+    }
 }
 
 impl Default for ReferenceData {
@@ -96,7 +107,17 @@ impl ReferenceData {
                 path: p.clone(),
                 source,
             })?;
-            data.asn_categories.add_csv(p, &text)?;
+            // The same option takes egress range lists (`cidr,category,org,source`),
+            // recognised by their header.
+            let header = text
+                .lines()
+                .find(|l| !l.trim().is_empty() && !l.starts_with('#'))
+                .unwrap_or("");
+            if header.trim_start().to_ascii_lowercase().starts_with("cidr") {
+                data.egress.add_csv(p, &text)?;
+            } else {
+                data.asn_categories.add_csv(p, &text)?;
+            }
         }
         for (asn, category) in &cfg.extra_asn_categories {
             data.asn_categories.insert(*asn, category, "")?;
@@ -151,10 +172,20 @@ impl ReferenceData {
         self.mmdbs.iter().any(|m| m.kind == MmdbKind::AnonymousIp)
     }
 
+    /// A fresh per-batch memo for the lookup methods.
+    pub fn memo(&self) -> LookupMemo<'_> {
+        let n = self.mmdbs.len();
+        LookupMemo {
+            asn: (0..n).map(|_| RecordMemo::default()).collect(),
+            geo: (0..n).map(|_| RecordMemo::default()).collect(),
+            country: (0..n).map(|_| RecordMemo::default()).collect(),
+        }
+    }
+
     /// ASN and AS organisation of `ip`.
-    pub fn lookup_asn(&self, ip: IpAddr) -> Option<AsnInfo<'_>> {
-        for m in &self.mmdbs {
-            if let Some(a) = m.asn(ip) {
+    pub fn lookup_asn<'a>(&'a self, ip: IpAddr, memo: &mut LookupMemo<'a>) -> Option<AsnInfo<'a>> {
+        for (m, cache) in self.mmdbs.iter().zip(memo.asn.iter_mut()) {
+            if let Some(a) = m.asn(ip, cache) {
                 return Some(a);
             }
         }
@@ -170,9 +201,9 @@ impl ReferenceData {
     }
 
     /// ISO country code of `ip` (geolocation sources only).
-    pub fn lookup_country(&self, ip: IpAddr) -> Option<&str> {
-        for m in &self.mmdbs {
-            if let Some(c) = m.country(ip) {
+    pub fn lookup_country<'a>(&'a self, ip: IpAddr, memo: &mut LookupMemo<'a>) -> Option<&'a str> {
+        for (m, cache) in self.mmdbs.iter().zip(memo.country.iter_mut()) {
+            if let Some(c) = m.country(ip, cache) {
                 return Some(c);
             }
         }
@@ -185,9 +216,9 @@ impl ReferenceData {
     }
 
     /// Geolocation of `ip` from the first source that knows it.
-    pub fn lookup_geo(&self, ip: IpAddr) -> Option<GeoInfo<'_>> {
-        for m in &self.mmdbs {
-            if let Some(g) = m.geo(ip) {
+    pub fn lookup_geo<'a>(&'a self, ip: IpAddr, memo: &mut LookupMemo<'a>) -> Option<GeoInfo<'a>> {
+        for (m, cache) in self.mmdbs.iter().zip(memo.geo.iter_mut()) {
+            if let Some(g) = m.geo(ip, cache) {
                 return Some(g);
             }
         }
@@ -221,4 +252,12 @@ impl ReferenceData {
     pub fn asn_category(&self, asn: i64) -> Option<&str> {
         self.asn_categories.category(asn)
     }
+}
+
+/// Per-batch memo of decoded MaxMind records, one map per database, so each record is
+/// decoded once per batch however many addresses point at it.
+pub struct LookupMemo<'a> {
+    asn: Vec<RecordMemo<AsnInfo<'a>>>,
+    geo: Vec<RecordMemo<GeoInfo<'a>>>,
+    country: Vec<RecordMemo<&'a str>>,
 }

@@ -196,6 +196,7 @@ pub struct EventAggregate {
 }
 
 impl EventAggregate {
+    /// Creates the function (register it with `register_all`).
     pub fn new(summary: EventSummary) -> Self {
         Self {
             signature: Signature::user_defined(Volatility::Immutable),
@@ -408,7 +409,7 @@ impl EventAccumulator {
                             f64::from_bits(q.a),
                             f64::from_bits(q.b),
                         );
-                        velocity_kmh((q.t - p.t) as f64 / 1e6, d, tol)
+                        velocity_kmh((q.t as f64 - p.t as f64) / 1e6, d, tol)
                     })
                     .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
                 (best, 0)
@@ -538,25 +539,39 @@ impl GroupsAccumulator for EventAccumulator {
         total_num_groups: usize,
     ) -> Result<()> {
         self.ensure_groups(total_num_groups);
-        let times = list_values(&values[0])?
-            .as_primitive::<TimestampMicrosecondType>()
-            .clone();
-        let a_vals = Arc::clone(list_values(&values[1])?);
-        let b_vals = match values.get(2) {
-            Some(v) => Some(Arc::clone(list_values(v)?)),
-            None => None,
+        // States come from `state()`, but a malformed one must be an error, not a panic.
+        let summary = self.summary;
+        let bad_state = || exec_err!("{summary:?}: unexpected intermediate state layout");
+        let Some(times) = list_values(&values[0])?
+            .as_primitive_opt::<TimestampMicrosecondType>()
+            .cloned()
+        else {
+            return bad_state();
         };
-        let is_hop = self.summary == EventSummary::MaxHopKmh;
+        let a_vals = Arc::clone(list_values(&values[1])?);
+        let (coords, nets) = if summary == EventSummary::MaxHopKmh {
+            let Some(b) = values.get(2) else {
+                return bad_state();
+            };
+            let b_vals = Arc::clone(list_values(b)?);
+            match (
+                a_vals.as_primitive_opt::<Float64Type>().cloned(),
+                b_vals.as_primitive_opt::<Float64Type>().cloned(),
+            ) {
+                (Some(la), Some(lo)) => (Some((la, lo)), None),
+                _ => return bad_state(),
+            }
+        } else {
+            match a_vals.as_primitive_opt::<UInt64Type>().cloned() {
+                Some(n) => (None, Some(n)),
+                None => return bad_state(),
+            }
+        };
         for_each_list_item(&values[0], |row, item| {
-            let (a, b) = if is_hop {
-                let lat = a_vals.as_primitive::<Float64Type>().value(item);
-                let lon = match &b_vals {
-                    Some(b) => b.as_primitive::<Float64Type>().value(item),
-                    None => return exec_err!("max_hop_kmh: state lacks longitudes"),
-                };
-                (lat.to_bits(), lon.to_bits())
-            } else {
-                (a_vals.as_primitive::<UInt64Type>().value(item), 0)
+            let (a, b) = match (&coords, &nets) {
+                (Some((la, lo)), _) => (la.value(item).to_bits(), lo.value(item).to_bits()),
+                (None, Some(n)) => (n.value(item), 0),
+                (None, None) => return bad_state(),
             };
             self.add(
                 group_indices[row],

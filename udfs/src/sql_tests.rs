@@ -881,7 +881,8 @@ async fn hop_streams_over_many_batches() {
     let sql = "WITH ev AS (SELECT value % 3 AS u, to_timestamp(value * 60) AS t, \
                       CAST(value % 5 AS DOUBLE) AS lat, 0.0 AS lon FROM generate_series(1, 300)) \
                SELECT u, t, hop_km(t, lat, lon) OVER (PARTITION BY u ORDER BY t) AS km, \
-                      geo_distance_km(lag(lat) OVER (PARTITION BY u ORDER BY t), 0.0, lat, 0.0) AS expect \
+                      geo_distance_km(lag(lat) OVER (PARTITION BY u ORDER BY t), 0.0, lat, 0.0) AS expect, \
+                      hop(t, lat, lon) OVER (PARTITION BY u ORDER BY t)['distance_km'] AS struct_km \
                FROM ev ORDER BY u, t";
     let batches = run(&ctx, sql).await;
     let mut rows = 0;
@@ -889,10 +890,12 @@ async fn hop_streams_over_many_batches() {
         for r in 0..b.num_rows() {
             let km = f64_of(&ScalarValue::try_from_array(b.column(2), r).unwrap());
             let ex = f64_of(&ScalarValue::try_from_array(b.column(3), r).unwrap());
+            let sk = f64_of(&ScalarValue::try_from_array(b.column(4), r).unwrap());
             match (km, ex) {
                 (Some(a), Some(e)) => assert!((a - e).abs() < 1e-9),
                 (a, e) => assert_eq!(a, e),
             }
+            assert_eq!(km, sk, "struct and scalar variants agree");
             rows += 1;
         }
     }
@@ -974,4 +977,102 @@ async fn null_in_null_out() {
     )
     .await;
     assert!(v.iter().all(ScalarValue::is_null), "{v:?}");
+}
+
+#[tokio::test]
+async fn user_category_files_extend_and_override() {
+    let dir = std::env::temp_dir().join(format!("tokenhunt-udfs-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let asn = dir.join("my-asns.csv");
+    std::fs::write(
+        &asn,
+        "asn,category,org,source\n13335,privacy_relay,Cloudflare,our policy\n",
+    )
+    .unwrap();
+    let egress = dir.join("my-egress.csv");
+    std::fs::write(
+        &egress,
+        "cidr,category,org,source\n198.51.100.0/24,corporate_vpn,Us,our network\n",
+    )
+    .unwrap();
+    let r = ReferenceData::load(&ReferenceConfig {
+        asn_category_files: vec![asn, egress],
+        extra_asn_categories: vec![(16509, "cloud".into())],
+        ..Default::default()
+    })
+    .unwrap();
+    let ctx = ctx_with(r);
+    let v = row(
+        &ctx,
+        "SELECT asn_category(13335), asn_category(16509), is_hosting_asn(16509), ip_category('198.51.100.20')",
+    )
+    .await;
+    assert_eq!(str_of(&v[0]).as_deref(), Some("privacy_relay"));
+    assert_eq!(
+        str_of(&v[1]).as_deref(),
+        Some("cloud"),
+        "config pairs are applied last"
+    );
+    assert_eq!(
+        bool_of(&v[2]),
+        Some(false),
+        "'cloud' is not a hosting category"
+    );
+    assert_eq!(str_of(&v[3]).as_deref(), Some("corporate_vpn"));
+    let bad = dir.join("bad.csv");
+    std::fs::write(&bad, "asn,category,org,source\nnot-a-number,hosting,X,Y\n").unwrap();
+    let e = ReferenceData::load(&ReferenceConfig {
+        asn_category_files: vec![bad],
+        ..Default::default()
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("bad.csv:2"), "{e}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn hop_with_integer_networks_and_tolerance() {
+    let ctx = ctx();
+    let sql = "SELECT hop_network_changed(t, lat, lon, asn) OVER (ORDER BY t), \
+                      hop_kmh(t, lat, lon, asn, 0) OVER (ORDER BY t), \
+                      hop_kmh(t, lat, lon) OVER (ORDER BY t), \
+                      hop_seconds(t, lat, lon) OVER (ORDER BY t) \
+               FROM (VALUES (TIMESTAMP '2024-05-01 10:00:00', 52.52, 13.405, 3320), \
+                            (TIMESTAMP '2024-05-01 10:01:00', 52.39, 13.06, 3320), \
+                            (TIMESTAMP '2024-05-01 10:02:00', 52.39, 13.06, 16509)) AS s(t, lat, lon, asn) ORDER BY t";
+    let changed: Vec<Option<bool>> = column(&ctx, sql, 0).await.iter().map(bool_of).collect();
+    assert_eq!(changed, [None, Some(false), Some(true)]);
+    let raw: Vec<Option<f64>> = column(&ctx, sql, 1).await.iter().map(f64_of).collect();
+    let tolerant: Vec<Option<f64>> = column(&ctx, sql, 2).await.iter().map(f64_of).collect();
+    // Berlin -> Potsdam (~27 km) in a minute: ~1600 km/h raw, 0 within the 50 km tolerance.
+    assert!(raw[1].unwrap() > 1000.0, "{raw:?}");
+    assert_eq!(tolerant[1], Some(0.0));
+    assert_eq!(raw[2], Some(0.0), "did not move");
+    let secs: Vec<Option<f64>> = column(&ctx, sql, 3).await.iter().map(f64_of).collect();
+    assert_eq!(secs, [None, Some(60.0), Some(60.0)]);
+}
+
+#[tokio::test]
+async fn aggregates_as_running_window_functions() {
+    let ctx = ctx();
+    let sql = "SELECT network_switches(t, net) OVER (ORDER BY t), dcount(net) OVER (ORDER BY t), \
+                      make_set(net) OVER (ORDER BY t), max_hop_kmh(t, lat, lon) OVER (ORDER BY t) \
+               FROM (VALUES (TIMESTAMP '2024-05-01 10:00:00', 'A', 52.52, 13.405), \
+                            (TIMESTAMP '2024-05-01 11:00:00', 'B', 48.8566, 2.3522), \
+                            (TIMESTAMP '2024-05-01 12:00:00', 'A', 48.8566, 2.3522)) AS s(t, net, lat, lon) ORDER BY t";
+    let sw: Vec<Option<i64>> = column(&ctx, sql, 0).await.iter().map(i64_of).collect();
+    assert_eq!(sw, [Some(0), Some(1), Some(2)]);
+    let dc: Vec<Option<i64>> = column(&ctx, sql, 1).await.iter().map(i64_of).collect();
+    assert_eq!(dc, [Some(1), Some(2), Some(2)]);
+    let sets: Vec<String> = column(&ctx, sql, 2)
+        .await
+        .iter()
+        .map(|v| v.to_string())
+        .collect();
+    assert_eq!(sets, ["[A]", "[A, B]", "[A, B]"]);
+    let hop: Vec<Option<f64>> = column(&ctx, sql, 3).await.iter().map(f64_of).collect();
+    assert_eq!(hop[0], None);
+    assert!((hop[1].unwrap() - 827.5).abs() < 2.0);
+    assert_eq!(hop[1], hop[2], "running maximum");
 }

@@ -26,9 +26,13 @@ use crate::ip::parse::IntMap;
 /// The classification of one user-agent string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct UaInfo {
+    /// Client family (`Chrome`, `Outlook`, `python-requests`, ..., `Other`, `Empty`).
     pub family: &'static str,
+    /// Major version of the family's own version token, when present.
     pub major: Option<u32>,
+    /// Operating system (`Windows`, `macOS`, `iOS`, `Android`, `Linux`, `ChromeOS`, ...).
     pub os: &'static str,
+    /// A programmatic client rather than a person's browser or app.
     pub scripted: bool,
 }
 
@@ -321,9 +325,13 @@ pub fn similarity(a: &str, b: &str) -> f64 {
 /// Which classification a [`UaFunction`] returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum UaKind {
+    /// `ua_family`.
     Family,
+    /// `ua_os`.
     Os,
+    /// `ua_is_scripted`.
     Scripted,
+    /// `ua_fingerprint`.
     Fingerprint,
 }
 
@@ -339,6 +347,7 @@ pub struct UaFunction {
 }
 
 impl UaFunction {
+    /// Creates the function (register it with `register_all`).
     pub fn new(kind: UaKind) -> Self {
         Self {
             signature: Signature::user_defined(Volatility::Immutable),
@@ -430,6 +439,7 @@ pub struct UaSimilarity {
 }
 
 impl UaSimilarity {
+    /// Creates the function (register it with `register_all`).
     pub fn new() -> Self {
         Self {
             signature: Signature::user_defined(Volatility::Immutable),

@@ -75,6 +75,7 @@ impl Cidr {
         Some(Cidr::around(ip, bits))
     }
 
+    /// Whether `ip` lies in the block (see [`Cidr::contains_key`] for the family rule).
     #[inline]
     pub fn contains(&self, ip: IpAddr) -> bool {
         self.contains_key(ip_key(ip))
@@ -194,6 +195,7 @@ pub struct IpInCidr {
 }
 
 impl IpInCidr {
+    /// Creates the function (register it with `register_all`).
     pub fn new() -> Self {
         Self {
             signature: Signature::user_defined(Volatility::Immutable),
@@ -356,6 +358,7 @@ pub struct IsPrivateIp {
 }
 
 impl IsPrivateIp {
+    /// Creates the function (register it with `register_all`).
     pub fn new() -> Self {
         Self {
             signature: Signature::user_defined(Volatility::Immutable),

@@ -27,16 +27,22 @@ use super::cidr::is_private;
 use super::mmdb::GeoInfo;
 use super::parse::{IntMap, ip_key, parse_ip};
 use crate::args::{StrArg, check_arity, coerce_string};
-use crate::reference::ReferenceData;
+use crate::reference::{LookupMemo, ReferenceData};
 
 /// Which question an [`IpLookup`] answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LookupKind {
+    /// `ip_asn`.
     Asn,
+    /// `ip_as_org`.
     AsOrg,
+    /// `ip_country`.
     Country,
+    /// `ip_geo`.
     Geo,
+    /// `ip_is_anonymous`.
     Anonymous,
+    /// `ip_category`.
     Category,
 }
 
@@ -65,6 +71,11 @@ pub fn geo_struct_fields() -> Fields {
 }
 
 /// One of the reference-data IP functions (see [`LookupKind`]).
+///
+/// ```sql
+/// SELECT ip, ip_asn(ip), ip_as_org(ip), ip_country(ip), ip_geo(ip)['city'], ip_category(ip)
+/// FROM (VALUES ('81.2.69.142'), ('2001:db8::1'), ('10.0.0.1')) AS t(ip)
+/// ```
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct IpLookup {
     signature: Signature,
@@ -73,6 +84,7 @@ pub struct IpLookup {
 }
 
 impl IpLookup {
+    /// Creates the function (register it with `register_all`).
     pub fn new(kind: LookupKind, reference: Arc<ReferenceData>) -> Self {
         Self {
             signature: Signature::user_defined(Volatility::Immutable),
@@ -83,13 +95,21 @@ impl IpLookup {
 }
 
 /// Calls `emit` once per row with the looked-up value, de-duplicating work within the batch.
+///
+/// The address map only pays off in front of MaxMind lookups (a tree walk and a decode);
+/// a range-table lookup is cheaper than hashing, so with `dedupe` false only the
+/// consecutive-repeat shortcut is used.
 fn per_row<'s, T: Copy>(
     ips: &StrArg<'s>,
     n: usize,
+    dedupe: bool,
     mut lookup: impl FnMut(IpAddr) -> Option<T>,
     mut emit: impl FnMut(Option<T>),
 ) {
     let mut cache: IntMap<u128, Option<T>> = IntMap::default();
+    if dedupe {
+        cache.reserve(n.min(4096));
+    }
     let mut prev: Option<(&'s str, Option<T>)> = None;
     for i in 0..n {
         let Some(s) = ips.get(i) else {
@@ -103,7 +123,8 @@ fn per_row<'s, T: Copy>(
             continue;
         }
         let v = match parse_ip(s) {
-            Some(ip) => *cache.entry(ip_key(ip)).or_insert_with(|| lookup(ip)),
+            Some(ip) if dedupe => *cache.entry(ip_key(ip)).or_insert_with(|| lookup(ip)),
+            Some(ip) => lookup(ip),
             None => None,
         };
         prev = Some((s, v));
@@ -146,13 +167,20 @@ impl ScalarUDFImpl for IpLookup {
                 n,
             )));
         }
+        let mut memo = r.memo();
+        let dedupe = !r.mmdbs.is_empty();
         let out: ArrayRef = match self.kind {
             LookupKind::Asn => {
                 let mut v: Vec<Option<i64>> = Vec::with_capacity(n);
                 per_row(
                     &ips,
                     n,
-                    |ip| r.lookup_asn(ip).and_then(|a| a.asn).map(i64::from),
+                    dedupe,
+                    |ip| {
+                        r.lookup_asn(ip, &mut memo)
+                            .and_then(|a| a.asn)
+                            .map(i64::from)
+                    },
                     |x| v.push(x),
                 );
                 Arc::new(Int64Array::from(v))
@@ -162,24 +190,37 @@ impl ScalarUDFImpl for IpLookup {
                 per_row(
                     &ips,
                     n,
-                    |ip| r.lookup_asn(ip).and_then(|a| a.org),
+                    dedupe,
+                    |ip| r.lookup_asn(ip, &mut memo).and_then(|a| a.org),
                     |x| b.append_option(x),
                 );
                 Arc::new(b.finish())
             }
             LookupKind::Country => {
                 let mut b = StringBuilder::with_capacity(n, n * 2);
-                per_row(&ips, n, |ip| r.lookup_country(ip), |x| b.append_option(x));
+                per_row(
+                    &ips,
+                    n,
+                    dedupe,
+                    |ip| r.lookup_country(ip, &mut memo),
+                    |x| b.append_option(x),
+                );
                 Arc::new(b.finish())
             }
             LookupKind::Category => {
                 let mut b = StringBuilder::with_capacity(n, n * 8);
-                per_row(&ips, n, |ip| ip_category(r, ip), |x| b.append_option(x));
+                per_row(
+                    &ips,
+                    n,
+                    dedupe,
+                    |ip| ip_category(r, ip, &mut memo),
+                    |x| b.append_option(x),
+                );
                 Arc::new(b.finish())
             }
             LookupKind::Anonymous => {
                 let mut v: Vec<Option<bool>> = Vec::with_capacity(n);
-                per_row(&ips, n, |ip| r.lookup_anonymous(ip), |x| v.push(x));
+                per_row(&ips, n, dedupe, |ip| r.lookup_anonymous(ip), |x| v.push(x));
                 Arc::new(BooleanArray::from(v))
             }
             LookupKind::Geo => {
@@ -192,7 +233,8 @@ impl ScalarUDFImpl for IpLookup {
                 per_row(
                     &ips,
                     n,
-                    |ip| r.lookup_geo(ip),
+                    dedupe,
+                    |ip| r.lookup_geo(ip, &mut memo),
                     |g: Option<GeoInfo>| {
                         valid.push(g.is_some());
                         let g = g.unwrap_or_default();
@@ -222,13 +264,17 @@ impl ScalarUDFImpl for IpLookup {
 
 /// `ip_category`: private ranges, then the curated egress CIDRs, then the category of the
 /// address's ASN (which needs an ASN source configured).
-pub fn ip_category(r: &ReferenceData, ip: IpAddr) -> Option<&str> {
+pub fn ip_category<'a>(
+    r: &'a ReferenceData,
+    ip: IpAddr,
+    memo: &mut LookupMemo<'a>,
+) -> Option<&'a str> {
     if is_private(ip) {
         return Some("private");
     }
     if let Some(c) = r.egress.category(ip_key(ip)) {
         return Some(c);
     }
-    let asn = r.lookup_asn(ip)?.asn?;
+    let asn = r.lookup_asn(ip, memo)?.asn?;
     r.asn_category(i64::from(asn))
 }

@@ -11,7 +11,9 @@
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
-use maxminddb::{Reader, geoip2};
+use maxminddb::{LookupResult, Reader, geoip2};
+
+use super::parse::IntMap;
 
 use crate::error::UdfError;
 
@@ -53,24 +55,34 @@ impl MmdbKind {
 /// ASN facts for an address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct AsnInfo<'a> {
+    /// Autonomous system number.
     pub asn: Option<u32>,
+    /// AS organisation name.
     pub org: Option<&'a str>,
 }
 
 /// Geolocation facts for an address.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct GeoInfo<'a> {
+    /// ISO 3166-1 alpha-2 country code.
     pub country: Option<&'a str>,
+    /// City name (English).
     pub city: Option<&'a str>,
+    /// Latitude in degrees.
     pub lat: Option<f64>,
+    /// Longitude in degrees.
     pub lon: Option<f64>,
+    /// Accuracy radius in kilometres (MaxMind City databases only).
     pub accuracy_km: Option<f64>,
 }
 
 /// An opened MaxMind database.
 pub struct MmdbSource {
+    /// Where it was loaded from.
     pub path: PathBuf,
+    /// Detected layout.
     pub kind: MmdbKind,
+    /// The database's own `database_type` metadata.
     pub database_type: String,
     /// The flat layout of ip-location-db's `.mmdb` files (`country_code`, `city`,
     /// `latitude`, `longitude` at the top level) instead of MaxMind's nested one.
@@ -88,6 +100,11 @@ impl std::fmt::Debug for MmdbSource {
         )
     }
 }
+
+/// Per-batch memo of decoded records keyed by data-section offset. Many networks, and so
+/// many distinct addresses, share one record (a city, an AS), so a batch decodes each
+/// record once even when its addresses are all different.
+pub type RecordMemo<T> = IntMap<usize, Option<T>>;
 
 /// How many leading networks the load-time probe decodes.
 const PROBE_RECORDS: usize = 256;
@@ -173,9 +190,36 @@ impl MmdbSource {
         Ok(())
     }
 
-    /// ASN and organisation (ASN and ISP databases; City/Enterprise have none in GeoLite2).
-    pub fn asn(&self, ip: IpAddr) -> Option<AsnInfo<'_>> {
+    /// Looks `ip` up and decodes its record with `decode`, at most once per record per memo.
+    fn memoised<'a, T: Copy>(
+        &'a self,
+        ip: IpAddr,
+        memo: &mut RecordMemo<T>,
+        decode: impl FnOnce(&LookupResult<'a, Vec<u8>>) -> Option<T>,
+    ) -> Option<T> {
         let found = self.reader.lookup(ip).ok()?;
+        let offset = found.offset()?;
+        if let Some(v) = memo.get(&offset) {
+            return *v;
+        }
+        let v = decode(&found);
+        memo.insert(offset, v);
+        v
+    }
+
+    /// ASN and organisation (ASN and ISP databases; City/Enterprise have none in GeoLite2).
+    pub fn asn<'a>(
+        &'a self,
+        ip: IpAddr,
+        memo: &mut RecordMemo<AsnInfo<'a>>,
+    ) -> Option<AsnInfo<'a>> {
+        if !matches!(self.kind, MmdbKind::Asn | MmdbKind::Isp) {
+            return None;
+        }
+        self.memoised(ip, memo, |found| self.decode_asn(found))
+    }
+
+    fn decode_asn<'a>(&self, found: &LookupResult<'a, Vec<u8>>) -> Option<AsnInfo<'a>> {
         let info = match self.kind {
             MmdbKind::Asn => {
                 let r = found.decode::<geoip2::Asn>().ok()??;
@@ -202,10 +246,20 @@ impl MmdbSource {
 
     /// Geolocation (City and Country databases). The located country is preferred; when a
     /// network has none (anycast, satellite), the registered country stands in.
-    pub fn geo(&self, ip: IpAddr) -> Option<GeoInfo<'_>> {
-        let found = self.reader.lookup(ip).ok()?;
+    pub fn geo<'a>(
+        &'a self,
+        ip: IpAddr,
+        memo: &mut RecordMemo<GeoInfo<'a>>,
+    ) -> Option<GeoInfo<'a>> {
+        if !matches!(self.kind, MmdbKind::City | MmdbKind::Country) {
+            return None;
+        }
+        self.memoised(ip, memo, |found| self.decode_geo(found))
+    }
+
+    fn decode_geo<'a>(&self, found: &LookupResult<'a, Vec<u8>>) -> Option<GeoInfo<'a>> {
         if self.flat {
-            let get_str = |key: &str| -> Option<&str> {
+            let get_str = |key: &str| -> Option<&'a str> {
                 found
                     .decode_path::<&str>(&maxminddb::path![key])
                     .ok()
@@ -257,11 +311,14 @@ impl MmdbSource {
     }
 
     /// Country code only: cheaper than [`Self::geo`] because only two paths are decoded.
-    pub fn country(&self, ip: IpAddr) -> Option<&str> {
+    pub fn country<'a>(&'a self, ip: IpAddr, memo: &mut RecordMemo<&'a str>) -> Option<&'a str> {
         if !matches!(self.kind, MmdbKind::City | MmdbKind::Country) {
             return None;
         }
-        let found = self.reader.lookup(ip).ok()?;
+        self.memoised(ip, memo, |found| self.decode_country(found))
+    }
+
+    fn decode_country<'a>(&self, found: &LookupResult<'a, Vec<u8>>) -> Option<&'a str> {
         if self.flat {
             return found
                 .decode_path::<&str>(&maxminddb::path!["country_code"])
@@ -269,7 +326,7 @@ impl MmdbSource {
                 .flatten()
                 .filter(|s| !s.is_empty());
         }
-        let located: Option<&str> = found
+        let located: Option<&'a str> = found
             .decode_path(&maxminddb::path!["country", "iso_code"])
             .ok()
             .flatten();

@@ -50,6 +50,7 @@ pub fn v4_u32(ip: IpAddr) -> Option<u32> {
     }
 }
 
+/// The IPv4 address of a u32.
 #[inline]
 pub fn u32_to_v4(v: u32) -> Ipv4Addr {
     Ipv4Addr::from(v)

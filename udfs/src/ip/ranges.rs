@@ -38,17 +38,25 @@ pub enum RangeKind {
 /// One interned record a range points to. Strings are ids into [`RangeFile::strings`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RangeRecord {
+    /// AS number (ASN files).
     pub asn: Option<u32>,
+    /// AS organisation string id (ASN files).
     pub org: Option<u32>,
+    /// ISO country code string id (city and country files).
     pub country: Option<u32>,
+    /// City name string id (city files).
     pub city: Option<u32>,
+    /// Latitude (city files).
     pub lat: Option<f64>,
+    /// Longitude (city files).
     pub lon: Option<f64>,
 }
 
 /// A loaded range file.
 pub struct RangeFile {
+    /// Where it was loaded from.
     pub path: PathBuf,
+    /// What it maps addresses to.
     pub kind: RangeKind,
     table: RangeTable,
     records: Vec<RangeRecord>,
@@ -77,6 +85,7 @@ impl RangeFile {
             .and_then(|i| self.records.get(i as usize))
     }
 
+    /// The interned string with this id.
     #[inline]
     pub fn string(&self, id: Option<u32>) -> Option<&str> {
         id.and_then(|i| self.strings.get(i as usize)).map(|s| &**s)
@@ -87,6 +96,7 @@ impl RangeFile {
         self.table.v4_start.len() + self.table.v6_start.len()
     }
 
+    /// True when there are no entries.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

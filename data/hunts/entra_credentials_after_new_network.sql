@@ -54,4 +54,4 @@ SELECT actor AS user, CAST(NULL AS VARCHAR) AS session_id, 'entra' AS source,
        named_struct('operation', trim(operation), 'target', target, 'target_id', target_id,
                     'actor_ip', actor_ip, 'network_first_used', first_used, 'shared_by_users', shared_by) AS evidence
 FROM scored
-WHERE score >= ${min_score}
+WHERE least(100, score) >= ${min_score}

@@ -72,4 +72,4 @@ SELECT actor AS user, CAST(NULL AS VARCHAR) AS session_id, 'entra' AS source,
        named_struct('application', target, 'service_principal_id', target_id, 'consent_ip', actor_ip,
                     'signins', signins, 'providers', providers, 'categories', categories) AS evidence
 FROM scored
-WHERE score >= ${min_score}
+WHERE least(100, score) >= ${min_score}

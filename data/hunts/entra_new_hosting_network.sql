@@ -57,4 +57,4 @@ SELECT user, array_element(sessions, 1) AS session_id, 'entra' AS source, first_
        named_struct('prefix', prefix, 'category', category, 'events', events, 'sessions', sessions,
                     'token_types', token_types, 'shared_by_users', shared_by) AS evidence
 FROM scored
-WHERE score >= ${min_score}
+WHERE least(100, score) >= ${min_score}

@@ -124,4 +124,4 @@ SELECT user, session_id, 'entra' AS source, first_seen, last_seen,
                     'shared_by_users', shared_by, 'max_switch_kmh', max_switch_kmh,
                     'fast_far_switches', fast_far_switches) AS evidence
 FROM ranked
-WHERE rank = 1 AND score >= ${min_score}
+WHERE rank = 1 AND least(100, score) >= ${min_score}

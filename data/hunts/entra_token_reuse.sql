@@ -108,4 +108,4 @@ by_token AS (
 SELECT user, session_id, 'entra' AS source, first_seen, last_seen, least(100, score) AS score,
        ips, asns, countries, apps, reason, finding_key, evidence
 FROM (SELECT * FROM by_session UNION ALL SELECT * FROM by_token)
-WHERE score >= ${min_score}
+WHERE least(100, score) >= ${min_score}

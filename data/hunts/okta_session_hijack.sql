@@ -96,4 +96,4 @@ SELECT user, session_id, 'okta' AS source, first_seen, last_seen,
        named_struct('network', network, 'category', category, 'events', events, 'devices', devices,
                     'origin_networks', origin_networks, 'returns', returns, 'shared_by_users', shared_by) AS evidence
 FROM ranked
-WHERE rank = 1 AND score >= ${min_score}
+WHERE rank = 1 AND least(100, score) >= ${min_score}

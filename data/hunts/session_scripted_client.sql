@@ -62,4 +62,4 @@ SELECT user, session_id, source, first_seen, last_seen, least(100, score) AS sco
             ELSE concat('interactive sign-in completed by ', array_to_string(clients, ', ')) END AS reason,
        named_struct('clients', clients, 'events', events, 'networks', networks, 'origin_networks', origin_networks) AS evidence
 FROM scored
-WHERE score >= ${min_score}
+WHERE least(100, score) >= ${min_score}

@@ -4,7 +4,7 @@ use std::io::Write;
 
 use anyhow::{Result, bail};
 use tokenhunt_engine::hunt::{
-    Finding, findings_batch, group_incidents, load_hunts, run_hunts, select,
+    Finding, findings_batch, findings_csv_batch, group_incidents, load_hunts, run_hunts, select,
 };
 use tokenhunt_engine::timerange::{TimeRange, now_micros};
 
@@ -104,14 +104,17 @@ pub fn write_findings(findings: &[Finding], format: OutputFormat, out: Option<&s
         | OutputFormat::Table
         | OutputFormat::Vertical => {
             let batch = findings_batch(findings)?;
-            let batch = if matches!(format, OutputFormat::Table | OutputFormat::Vertical) {
-                let indices: Vec<usize> = TABLE_COLUMNS
-                    .iter()
-                    .filter_map(|c| batch.schema().index_of(c).ok())
-                    .collect();
-                batch.project(&indices)?
-            } else {
-                batch
+            let batch = match format {
+                OutputFormat::Table | OutputFormat::Vertical => {
+                    let indices: Vec<usize> = TABLE_COLUMNS
+                        .iter()
+                        .filter_map(|c| batch.schema().index_of(c).ok())
+                        .collect();
+                    batch.project(&indices)?
+                }
+                // CSV has no lists: the list columns become `;`-separated text.
+                OutputFormat::Csv => findings_csv_batch(findings)?,
+                _ => batch,
             };
             let style = match out {
                 Some(_) => TableStyle::plain(0),

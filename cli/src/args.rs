@@ -284,8 +284,9 @@ pub struct HuntArgs {
     #[arg(long, value_enum)]
     pub group: Option<GroupBy>,
 
-    /// Drop findings scoring below this (0-100).
-    #[arg(long, default_value_t = 0.0)]
+    /// Drop findings (or incidents, with --group) scoring below this (0-100). Weak
+    /// signals on their own stay below the default; they count when they compound.
+    #[arg(long, default_value_t = 50.0)]
     pub min_score: f64,
 
     /// Write findings to this file or object-store URL instead of stdout.

@@ -133,8 +133,17 @@ fn merge(members: &[&Finding], all: &[Finding]) -> Finding {
         .collect();
     let mut ids: Vec<&str> = members.iter().map(|m| m.finding_id.as_str()).collect();
     ids.sort_unstable();
-    // Independent signals compound: 1 - Π(1 - p).
-    let miss: f64 = members.iter().map(|m| 1.0 - m.score / 100.0).product();
+    // Independent signals compound: 1 - Π(1 - p) over hunts. Several findings of one
+    // hunt (the same trip seen in Entra and Okta) are one signal: its best score.
+    let mut best_by_hunt: BTreeMap<&str, f64> = BTreeMap::new();
+    for member in members {
+        let best = best_by_hunt.entry(member.hunt.as_str()).or_insert(0.0);
+        *best = best.max(member.score);
+    }
+    let miss: f64 = best_by_hunt
+        .values()
+        .map(|score| 1.0 - score / 100.0)
+        .product();
     let severity = members
         .iter()
         .map(|m| m.severity.as_str())

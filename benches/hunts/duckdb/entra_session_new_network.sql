@@ -1,0 +1,116 @@
+-- DuckDB port of data/hunts/entra_session_new_network.sql (run setup.sql first).
+-- Entra session used from a network it did not start on.
+-- Parameters inlined at their defaults, each marked with its name in a comment:
+-- min_score = 60, shared_users = 8, origin_minutes = 10, travel_kmh = 900,
+-- regular_days = 3; whole lake.
+WITH ev AS (
+    SELECT e.time, e.user, e.session_id, e.ip, e.asn, e.country, e.lat, e.lon, e.app, e.prefix,
+           e.category, e.network, e.client_os, e.device_id, p.users AS prefix_users,
+           least(b.spread_km, 3000.0) AS tolerance,
+           e.category IN ('mobile', 'privacy_relay', 'cdn')
+               OR coalesce(r.roaming_share >= 0.3 AND r.users >= 3, false) AS roaming
+    -- ${allowlisted}
+    FROM (SELECT * FROM network_events WHERE NOT coalesce(ip_category = 'microsoft', false)) e
+    JOIN baseline_prefix_users p ON p.source = e.source AND p.prefix = e.prefix
+    JOIN baseline_user_networks b ON b.source = e.source AND b.user = e.user AND b.network = e.network
+    LEFT JOIN baseline_network_roaming r ON r.source = e.source AND r.network = e.network
+    WHERE e.source = 'entra' AND e.session_id IS NOT NULL AND e.user IS NOT NULL AND e.result = 'success'
+      AND e.time < TIMESTAMPTZ '2200-01-01 00:00:00+00' AND e.category <> 'private'
+),
+sessions AS (
+    SELECT user, session_id, min(time) AS session_start FROM ev
+    GROUP BY user, session_id HAVING max(time) >= TIMESTAMPTZ '1970-01-01 00:00:00+00'
+),
+origin AS (
+    -- The networks, countries and operating systems of the session's first minutes.
+    SELECT ev.user, ev.session_id, make_set(network) AS origin_networks, make_set(country) AS origin_countries,
+           list_filter(make_set(client_os), lambda x: x <> 'unknown') AS origin_oses
+    FROM ev JOIN sessions s ON ev.user = s.user AND ev.session_id = s.session_id
+    WHERE ev.time <= s.session_start + INTERVAL '10 minutes' /* origin_minutes */
+    GROUP BY ev.user, ev.session_id
+),
+switches AS (
+    -- Speeds between consecutive located events on different networks. Each side's
+    -- geolocation error is the spread of that network's positions for this user;
+    -- mobile carriers and relays geolocate their gateways, not the user, and are left out.
+    SELECT user, session_id,
+           max(kmh) AS max_switch_kmh,
+           sum(CASE WHEN seconds < 3600 AND km > 50 THEN 1 ELSE 0 END) AS fast_far_switches
+    FROM (
+        SELECT user, session_id, date_part('epoch', time - previous_time) AS seconds,
+               geo_distance_km(previous_lat, previous_lon, lat, lon) - tolerance - previous_tolerance AS km,
+               geo_velocity_kmh(previous_time, previous_lat, previous_lon, time, lat, lon,
+                                100.0 + tolerance + previous_tolerance) AS kmh
+        FROM (
+            SELECT user, session_id, time, lat, lon, network, tolerance,
+                   lag(network) OVER w AS previous_network, lag(time) OVER w AS previous_time,
+                   lag(lat) OVER w AS previous_lat, lag(lon) OVER w AS previous_lon,
+                   lag(tolerance) OVER w AS previous_tolerance
+            FROM ev WHERE lat IS NOT NULL AND category NOT IN ('mobile', 'privacy_relay', 'cdn', 'microsoft')
+            WINDOW w AS (PARTITION BY user, session_id ORDER BY time)
+        )
+        WHERE previous_network IS NOT NULL AND previous_network <> network
+    )
+    GROUP BY user, session_id
+),
+regular_countries AS (
+    SELECT user, make_set(country) AS countries FROM baseline_user_countries
+    WHERE source = 'entra' AND days >= 3 /* regular_days */ GROUP BY user
+),
+usage AS (
+    SELECT user, session_id, network,
+           min(time) AS first_seen, max(time) AS last_seen, count(*) AS events,
+           dcount(date_trunc('day', time)) AS days_here,
+           make_set(ip) AS ips, make_set(asn) AS asns, make_set(country) AS countries, make_set(app) AS apps,
+           list_filter(make_set(client_os), lambda x: x <> 'unknown') AS oses, max(category) AS category,
+           max(prefix_users) AS shared_by, bool_or(roaming) AS roaming
+    FROM ev WHERE time >= TIMESTAMPTZ '1970-01-01 00:00:00+00'
+    GROUP BY user, session_id, network
+),
+scored AS (
+    SELECT u.*, s.session_start, o.origin_networks, o.origin_countries, o.origin_oses,
+           w.max_switch_kmh, w.fast_far_switches,
+           b.days AS network_days, b.sessions AS network_sessions,
+           CASE u.category WHEN 'hosting' THEN 35 WHEN 'vpn' THEN 30 WHEN 'tor' THEN 45 WHEN 'microsoft' THEN 25
+                WHEN 'privacy_relay' THEN -30 WHEN 'cdn' THEN -20 WHEN 'mobile' THEN -10 ELSE 0 END
+           + CASE WHEN u.roaming AND u.category NOT IN ('mobile', 'privacy_relay', 'cdn') THEN -10 ELSE 0 END
+           + CASE WHEN b.days >= 3 /* regular_days */ THEN -40 ELSE 20 END
+           + CASE WHEN len(u.countries) > 0 AND len(o.origin_countries) > 0
+                       AND NOT list_has_any(o.origin_countries, u.countries)
+                       AND NOT list_has_any(coalesce(r.countries, ['-']), u.countries) THEN 20 ELSE 0 END
+           + CASE WHEN len(u.oses) > 0 AND len(o.origin_oses) > 0
+                       AND NOT list_has_any(o.origin_oses, u.oses) THEN 15 ELSE 0 END
+           + CASE WHEN coalesce(w.max_switch_kmh, 0) > 900 /* travel_kmh */ THEN 25 ELSE 0 END
+           + CASE WHEN coalesce(w.fast_far_switches, 0) >= 3 THEN 25 ELSE 0 END
+           + CASE WHEN u.shared_by >= 8 /* shared_users */ THEN -60 ELSE 0 END AS score
+    FROM usage u
+    JOIN sessions s ON u.user = s.user AND u.session_id = s.session_id
+    JOIN origin o ON u.user = o.user AND u.session_id = o.session_id
+    JOIN baseline_user_networks b ON b.source = 'entra' AND b.user = u.user AND b.network = u.network
+    LEFT JOIN switches w ON u.user = w.user AND u.session_id = w.session_id
+    LEFT JOIN regular_countries r ON r.user = u.user
+    WHERE NOT list_contains(o.origin_networks, u.network)
+      -- Microsoft's services act for the user for an event or two inside a session;
+      -- sustained use from Microsoft's AS is someone's Azure VM.
+      AND NOT (u.category = 'microsoft' AND u.events <= 3)
+),
+ranked AS (
+    -- The strongest network per session.
+    SELECT *, row_number() OVER (PARTITION BY user, session_id ORDER BY score DESC, first_seen) AS rank
+    FROM scored
+)
+SELECT user, session_id, 'entra' AS source, first_seen, last_seen,
+       least(100, score) AS score, ips, asns, countries, apps,
+       concat('session started on ', array_to_string(origin_networks, ', '),
+              ' (', array_to_string(origin_countries, ', '), ') was used from ', network,
+              ' (', category, ', ', array_to_string(countries, ', '), ') ',
+              CAST(round(date_part('epoch', first_seen - session_start) / 60) AS BIGINT),
+              ' min after it started; the user used that network on ', CAST(network_days AS VARCHAR),
+              ' day(s) in all') AS reason,
+       struct_pack(network := network, category := category, events := events, oses := oses,
+                   origin_networks := origin_networks, origin_countries := origin_countries,
+                   origin_oses := origin_oses, network_days := network_days, network_sessions := network_sessions,
+                   shared_by_users := shared_by, max_switch_kmh := max_switch_kmh,
+                   fast_far_switches := fast_far_switches) AS evidence
+FROM ranked
+WHERE rank = 1 AND least(100, score) >= 60 /* min_score */

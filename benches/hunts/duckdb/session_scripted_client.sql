@@ -1,0 +1,57 @@
+-- DuckDB port of data/hunts/session_scripted_client.sql (run setup.sql first).
+-- A session used by a scripted client.
+-- Parameters inlined at their defaults, marked with their name in a comment:
+-- min_score = 60; whole lake. ua_is_scripted / ua_family come from ua_info through
+-- network_events (columns ua_scripted and client).
+WITH ev AS (
+    SELECT source, time, user, session_id, ip, asn, country, app, network, category, user_agent, log_type,
+           coalesce(ua_scripted, false) AS scripted,
+           client
+    FROM network_events
+    WHERE session_id IS NOT NULL AND user IS NOT NULL AND user_agent IS NOT NULL
+      AND result = 'success' AND time < TIMESTAMPTZ '2200-01-01 00:00:00+00'
+),
+client_days AS (
+    SELECT source, user, client, dcount(date_trunc('day', time)) AS days FROM ev WHERE scripted
+    GROUP BY source, user, client
+),
+sessions AS (
+    SELECT source, user, session_id, min(time) AS session_start,
+           bool_or(NOT scripted) AS any_interactive_client
+    FROM ev GROUP BY source, user, session_id
+),
+origin AS (
+    SELECT e.source, e.user, e.session_id, bool_and(e.scripted) AS origin_scripted, make_set(e.network) AS origin_networks
+    FROM ev e JOIN sessions s ON e.source = s.source AND e.user = s.user AND e.session_id = s.session_id
+    WHERE e.time <= s.session_start + INTERVAL '10 minutes'
+    GROUP BY e.source, e.user, e.session_id
+),
+scripted_use AS (
+    SELECT e.source, e.user, e.session_id, min(e.time) AS first_seen, max(e.time) AS last_seen, count(*) AS events,
+           make_set(e.ip) AS ips, make_set(e.asn) AS asns, make_set(e.country) AS countries, make_set(e.app) AS apps,
+           make_set(e.client) AS clients, make_set(e.network) AS networks,
+           bool_or(e.log_type = 'interactive') AS interactive,
+           bool_and(e.client IN ('azure-cli', 'PowerShell', 'Azure PowerShell')) AS admin_tool,
+           min(cd.days) - dcount(date_trunc('day', e.time)) AS client_other_days,
+           max(o.origin_scripted) AS origin_scripted, max(o.origin_networks) AS origin_networks
+    FROM ev e JOIN origin o ON e.source = o.source AND e.user = o.user AND e.session_id = o.session_id
+    JOIN client_days cd ON cd.source = e.source AND cd.user = e.user AND cd.client = e.client
+    WHERE e.scripted AND e.time >= TIMESTAMPTZ '1970-01-01 00:00:00+00'
+    GROUP BY e.source, e.user, e.session_id
+),
+scored AS (
+    SELECT *,
+           CASE WHEN origin_scripted AND NOT interactive THEN 0
+                WHEN admin_tool THEN 25 WHEN origin_scripted THEN 50 ELSE 60 END
+           + CASE WHEN NOT list_has_all(origin_networks, networks) THEN 20 ELSE 0 END
+           + CASE WHEN client_other_days < 2 THEN 10 ELSE -10 END AS score
+    FROM scripted_use
+)
+SELECT user, session_id, source, first_seen, last_seen, least(100, score) AS score, ips, asns, countries, apps,
+       CASE WHEN NOT origin_scripted
+            THEN concat('session started in a browser or app, then used by ', array_to_string(clients, ', '),
+                        ' (', CAST(events AS VARCHAR), ' event(s))')
+            ELSE concat('interactive sign-in completed by ', array_to_string(clients, ', ')) END AS reason,
+       struct_pack(clients := clients, events := events, networks := networks, origin_networks := origin_networks) AS evidence
+FROM scored
+WHERE least(100, score) >= 60 /* min_score */

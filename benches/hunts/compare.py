@@ -93,12 +93,12 @@ def hunt_ids(selected: str | None) -> list[str]:
     return ids
 
 
-def run_measured(cmd: list[str], cwd: Path, env: dict | None = None) -> tuple[subprocess.CompletedProcess, float, int]:
+def run_measured(cmd: list[str], cwd: Path) -> tuple[subprocess.CompletedProcess, float, int]:
     """Runs a command to completion; returns the result, wall seconds and the child's
     peak RSS in KiB (from wait4, so it is this process alone)."""
     started = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err, env=env)
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err)
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - started
         proc.returncode = os.waitstatus_to_exitcode(status)

@@ -110,9 +110,15 @@ impl PartitionWriter {
         let file_batch = batch.project(&file_columns(table, batch))?;
         let mut ids: Vec<PartitionId> = groups.keys().copied().collect();
         ids.sort();
+        let single_partition = ids.len() == 1;
         for id in ids {
-            let rows = UInt32Array::from(groups.remove(&id).unwrap_or_default());
-            let group = take_record_batch(&file_batch, &rows)?;
+            let rows = groups.remove(&id).unwrap_or_default();
+            // Most chunks hold one day of one source: no copy then.
+            let group = if single_partition {
+                file_batch.clone()
+            } else {
+                take_record_batch(&file_batch, &UInt32Array::from(rows))?
+            };
             let keys = batch_keys(&group, id.source.name(), kind_column, id_column)?;
             self.clock += 1;
             let clock = self.clock;

@@ -2,9 +2,11 @@
 -- Shared egress (a corporate VPN or proxy exiting in another country) says nothing about
 -- where the user is, and relays and Microsoft's infrastructure do not either.
 WITH shared AS (
-    SELECT source, prefix FROM network_events
-    WHERE user IS NOT NULL AND result = 'success' AND time < ${until}
-    GROUP BY source, prefix HAVING dcount(user) >= 8
+    SELECT DISTINCT source, prefix FROM (
+        SELECT source, prefix, ip FROM network_events
+        WHERE user IS NOT NULL AND result = 'success' AND time < ${until}
+        GROUP BY source, prefix, ip HAVING dcount(user) >= 8
+    )
 )
 SELECT e.source, e.user, e.country, dcount(date_trunc('day', e.time)) AS days, count(*) AS events,
        min(e.time) AS first_seen, max(e.time) AS last_seen

@@ -13,7 +13,7 @@
 -- param: window_minutes = 60 | Only sign-ins this close together are compared.
 -- param: travel_kmh = 900 | Speed above which travel is impossible.
 -- param: tolerance_km = 100 | Geolocation error subtracted from every distance.
--- param: shared_users = 8 | A /24 or /64 used by this many users is shared egress.
+-- param: shared_users = 8 | A network where one address serves this many users (NAT egress, VPN, proxy) is shared, not an attacker's.
 -- param: regular_days = 3 | A country the user signs in from on this many days is theirs.
 WITH usable AS (
     SELECT e.time, e.user, e.session_id, e.ip, e.asn, e.country, e.lat, e.lon, e.app, e.prefix,

@@ -11,7 +11,7 @@
 --   reported.
 -- param: min_score = 60 | Findings below this score are dropped.
 -- param: new_hours = 48 | A network first used by the user this recently counts as new.
--- param: shared_users = 8 | A /24 or /64 used by this many users is shared egress.
+-- param: shared_users = 8 | A network where one address serves this many users (NAT egress, VPN, proxy) is shared, not an attacker's.
 WITH changes AS (
     SELECT time, actor, actor_ip, target, target_id, operation, event_id,
            ip_network(actor_ip) AS prefix
@@ -28,9 +28,7 @@ user_prefixes AS (
     GROUP BY user, ip_network(ip)
 ),
 shared AS (
-    SELECT ip_network(ip) AS prefix, dcount(user) AS users
-    FROM signins WHERE source = 'entra' AND user IS NOT NULL AND time < ${until}
-    GROUP BY ip_network(ip)
+    SELECT prefix, users FROM baseline_prefix_users WHERE source = 'entra'
 ),
 scored AS (
     SELECT c.*, u.first_used, s.users AS shared_by,

@@ -9,7 +9,7 @@
 --   proxies from rented servers; people sign in from their ISP, carrier or office.
 --   Networks shared by many users (a corporate VPN in a cloud) are not reported.
 -- param: min_score = 60 | Findings below this score are dropped.
--- param: shared_users = 8 | A /24 or /64 used by this many users is shared egress, not an attacker's.
+-- param: shared_users = 8 | A network where one address serves this many users (NAT egress, VPN, proxy) is shared, not an attacker's.
 WITH tagged AS (
     SELECT time, user, session_id, ip, asn, country, app, log_type, incoming_token_type, user_agent,
            ip_network(ip) AS prefix,

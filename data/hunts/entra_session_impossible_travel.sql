@@ -13,7 +13,7 @@
 -- param: travel_kmh = 900 | Speed above which travel is impossible.
 -- param: min_km = 500 | Hops shorter than this are ignored (geolocation noise).
 -- param: tolerance_km = 100 | Geolocation error subtracted from every distance.
--- param: shared_users = 8 | A /24 or /64 used by this many users is shared egress, not an attacker's.
+-- param: shared_users = 8 | A network where one address serves this many users (NAT egress, VPN, proxy) is shared, not an attacker's.
 -- param: regular_days = 3 | Hops between two networks the user used on this many days each are not reported.
 WITH tagged AS (
     SELECT e.time, e.user, e.session_id, e.ip, e.asn, e.country, e.city, e.lat, e.lon, e.app, e.prefix,

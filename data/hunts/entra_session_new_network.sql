@@ -9,11 +9,11 @@
 --   ISP's IPv4 and IPv6 are not changes). Ranked up for hosting and VPN networks, networks
 --   the user does not come back to across days and sessions, a country that is neither the
 --   session's nor one of the user's regular ones, another operating system, impossible
---   speed and back-and-forth (concurrent) use; ranked down for prefixes many users share
+--   speed and back-and-forth (concurrent) use; ranked down for addresses many users share
 --   (corporate egress), privacy relays and mobile carriers. Microsoft's infrastructure and
 --   allowlisted networks are ignored.
 -- param: min_score = 60 | Findings below this score are dropped.
--- param: shared_users = 8 | A /24 or /64 used by this many users is shared egress (VPN, proxy), not an attacker's.
+-- param: shared_users = 8 | A network where one address serves this many users (NAT egress, VPN, proxy) is shared, not an attacker's.
 -- param: origin_minutes = 10 | Networks seen within this many minutes of a session's first event are its origin.
 -- param: travel_kmh = 900 | Faster than an airliner (after 100 km of geolocation tolerance) is impossible travel.
 -- param: regular_days = 3 | A country or network the user used on this many days is theirs.

@@ -13,7 +13,7 @@
 --   the attacker is.
 -- param: min_score = 60 | Findings below this score are dropped.
 -- param: origin_minutes = 60 | The session's networks in this first period are its own.
--- param: shared_users = 8 | A /24 or /64 used by this many users is shared egress.
+-- param: shared_users = 8 | A network where one address serves this many users (NAT egress, VPN, proxy) is shared, not an attacker's.
 -- param: regular_days = 3 | A network the user used on this many days is theirs.
 WITH tagged AS (
     SELECT e.time, e.user, e.session_id, e.token_id, e.ip, e.asn, e.country, e.app, e.incoming_token_type,

@@ -10,7 +10,7 @@
 --   raises an incident's score when it lands on the same user and time as another
 --   finding (`--group incidents`).
 -- param: min_score = 30 | Findings below this score are dropped.
--- param: shared_users = 8 | A /24 or /64 used by this many users is shared egress.
+-- param: shared_users = 8 | A network where one address serves this many users (NAT egress, VPN, proxy) is shared, not an attacker's.
 -- param: regular_days = 3 | A country the user signs in from on this many days is theirs.
 WITH ev AS (
     SELECT e.source, e.time, e.user, e.session_id, e.ip, e.asn, e.country, e.app, e.network, e.category

@@ -10,7 +10,7 @@
 --   another country and back-and-forth use; ranked down for shared egress networks. A
 --   second dtHash on the session's own network (a normal OAuth grant) does not count.
 -- param: min_score = 60 | Findings below this score are dropped.
--- param: shared_users = 8 | A /24 or /64 used by this many users is shared egress, not an attacker's.
+-- param: shared_users = 8 | A network where one address serves this many users (NAT egress, VPN, proxy) is shared, not an attacker's.
 -- param: origin_minutes = 10 | Events within this many minutes of the session start define its origin.
 WITH tagged AS (
     SELECT time, user, coalesce(root_session_id, session_id) AS session_id, ip, asn, country, app,

@@ -88,7 +88,9 @@ pub async fn open_session(lake: Option<&Lake>, options: &SessionOptions) -> Resu
         .with_runtime_env(runtime)
         .with_default_features()
         .build();
-    let ctx = SessionContext::new_with_state(state);
+    // A file or folder path in quotes is a table (`FROM 'findings.parquet'`),
+    // as in datafusion-cli and DuckDB: hunters read exported findings back.
+    let ctx = SessionContext::new_with_state(state).enable_url_table();
     // DataFusion 55's leaf-expression pushdown fails on views that project one
     // column under two names and are read through a struct field
     // (`LocationDetails['city']` on SigninLogs): "duplicate qualified field name".

@@ -7,6 +7,7 @@ mod output;
 mod query;
 mod redact;
 mod repl;
+mod report;
 mod sql_text;
 
 use std::process::ExitCode;
@@ -35,6 +36,8 @@ fn main() -> ExitCode {
         }
     };
     let context = Context::new(cli.global.clone());
+    // `.scope` at the prompt builds its own context from the same options.
+    commands::scope::remember_globals(&cli.global);
     // The SQL commands drive the runtime themselves: the prompt blocks on the
     // terminal between queries, and Ctrl-C must reach each query, not the program.
     let result = match &cli.command {
@@ -48,6 +51,8 @@ fn main() -> ExitCode {
         Some(Command::Config(args)) => commands::config::run(&args.action),
         Some(Command::Gen(args)) => commands::generate::run_gen(&context, args),
         Some(Command::Eval(args)) => commands::generate::run_eval(&context, args),
+        Some(Command::Scope(args)) => runtime.block_on(commands::scope::run(&context, args)),
+        Some(Command::Respond(args)) => runtime.block_on(commands::respond::run(&context, args)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

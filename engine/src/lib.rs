@@ -10,6 +10,8 @@ pub mod ingest;
 pub mod input;
 pub mod lake;
 pub mod parse;
+pub mod respond;
 pub mod schema;
+pub mod scope;
 pub mod session;
 pub mod timerange;

@@ -4,4 +4,5 @@
 mod batch;
 mod ingest;
 mod repl;
+mod scope;
 mod support;

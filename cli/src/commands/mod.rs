@@ -6,4 +6,6 @@ pub mod generate;
 pub mod hunt;
 pub mod ingest;
 pub mod repl;
+pub mod respond;
+pub mod scope;
 pub mod sql;

@@ -88,22 +88,34 @@ fn incidents() -> Vec<Value> {
     tenant().labels["incidents"].as_array().unwrap().clone()
 }
 
-/// The checks every scope of a labelled incident must pass.
-fn check_incident(incident: &Value, report: &Value) {
-    let id = incident["id"].as_str().unwrap();
-    let victim = incident["user"].as_str().unwrap().to_lowercase();
-    let attacker: BTreeSet<String> = strings(&incident["attacker_ips"]).into_iter().collect();
-    let flagged: BTreeSet<String> = report["infrastructure"]
+/// Addresses of the report's infrastructure with a verdict.
+fn verdict_ips(report: &Value, verdict: &str) -> BTreeSet<String> {
+    report["infrastructure"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|i| i["verdict"] == "attacker")
+        .filter(|i| i["verdict"] == verdict)
         .map(|i| i["ip"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The checks every scope of a labelled incident must pass; returns how many of the
+/// incident's attacker addresses were judged `attacker` (the others are `suspect`: no
+/// hunt flagged them, but the baselines show them new to the user), and how many
+/// it has.
+fn check_incident(incident: &Value, report: &Value) -> (usize, usize) {
+    let id = incident["id"].as_str().unwrap();
+    let victim = incident["user"].as_str().unwrap().to_lowercase();
+    let attacker: BTreeSet<String> = strings(&incident["attacker_ips"]).into_iter().collect();
+    let flagged = verdict_ips(report, "attacker");
+    let found: BTreeSet<String> = flagged
+        .union(&verdict_ips(report, "suspect"))
+        .cloned()
         .collect();
-    let missing: Vec<&String> = attacker.difference(&flagged).collect();
+    let missing: Vec<&String> = attacker.difference(&found).collect();
     assert!(
         missing.is_empty(),
-        "{id} ({}): attacker addresses not found: {missing:?}; attacker infrastructure: {flagged:?}",
+        "{id} ({}): attacker addresses not found: {missing:?}; infrastructure: {found:?}",
         incident["kind"]
     );
     let sessions = report["sessions"].as_array().unwrap();
@@ -112,14 +124,21 @@ fn check_incident(incident: &Value, report: &Value) {
             .iter()
             .find(|s| s["session_id"].as_str() == Some(session))
             .unwrap_or_else(|| panic!("{id}: session {session} not in the scope"));
-        assert_eq!(
-            found["compromised"], true,
-            "{id}: session {session} not marked compromised"
+        assert!(
+            found["compromised"] == true || found["suspect_events"].as_u64() > Some(0),
+            "{id}: session {session} not marked: {found}"
         );
     }
-    // No other user's session unless it touched the attacker's infrastructure.
+    // No other user's session unless it touched the attacker's infrastructure (the
+    // service principal of an application the victim consented to is the victim's
+    // artifact, listed as such).
     for session in sessions {
         if session["user"].as_str() == Some(victim.as_str()) {
+            continue;
+        }
+        if session["kind"] == "service_principal"
+            && strings(&session["linked_by"]).contains(&"consent".to_string())
+        {
             continue;
         }
         let ips: BTreeSet<String> = strings(&session["ips"]).into_iter().collect();
@@ -135,28 +154,33 @@ fn check_incident(incident: &Value, report: &Value) {
             "{id}: pivot without a match: {pivot}"
         );
     }
+    (attacker.intersection(&flagged).count(), attacker.len())
 }
 
 #[test]
 fn scope_finds_every_session_and_attacker_address_of_planted_incidents() {
-    // One incident of each kind: AiTM, refresh-token and PRT replay, residential proxy,
+    // Every planted incident: AiTM, refresh-token and PRT replay, residential proxy,
     // concurrent use, Okta hijack and token reuse, illicit consent, credentials added.
-    let mut seen_kinds = BTreeSet::new();
-    let mut checked = 0;
-    for incident in incidents() {
-        let kind = incident["kind"].as_str().unwrap().to_string();
-        if !seen_kinds.insert(kind) {
-            continue;
-        }
+    let incidents = incidents();
+    let kinds: BTreeSet<&str> = incidents
+        .iter()
+        .map(|i| i["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.len() >= 8, "too few incident kinds: {kinds:?}");
+    let (mut judged, mut total) = (0, 0);
+    for incident in &incidents {
         let user = incident["user"].as_str().unwrap();
         let report = scope_json(&["--user", user]);
         assert_eq!(report["target"]["kind"], "user");
-        check_incident(&incident, &report);
-        checked += 1;
+        let (attacker, all) = check_incident(incident, &report);
+        judged += attacker;
+        total += all;
     }
+    // Nearly all are judged `attacker` outright (on seed 12, all but the address of
+    // the one Okta hijack no hunt flags).
     assert!(
-        checked >= 5,
-        "too few incident kinds in the tenant: {checked}"
+        judged * 10 >= total * 9,
+        "only {judged} of {total} attacker addresses judged attacker"
     );
 }
 
@@ -339,8 +363,9 @@ fn html_report_renders_in_a_headless_browser_without_errors() {
         dumped.contains("data-ready=\"1\""),
         "scripts did not finish:\n{log}"
     );
+    // The attribute, not the recording script's own text.
     assert!(
-        !dumped.contains("data-errors"),
+        !dumped.contains("data-errors=\""),
         "script errors: {dumped:.2000}"
     );
     let console: Vec<&str> = log.lines().filter(|l| l.contains(":CONSOLE")).collect();

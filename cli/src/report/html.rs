@@ -31,8 +31,41 @@ fn num(value: usize) -> String {
     format!("<td class=\"num\">{value}</td>")
 }
 
+/// Items shown in a list cell, and characters of each; the whole list is in the
+/// cell's tooltip, so rows stay a few lines high.
+const SHOWN: usize = 3;
+const ITEM_CHARS: usize = 48;
+
+fn short(item: &str) -> String {
+    if item.chars().count() <= ITEM_CHARS {
+        item.to_string()
+    } else {
+        let cut: String = item.chars().take(ITEM_CHARS - 1).collect();
+        format!("{cut}…")
+    }
+}
+
 fn items(values: &[String]) -> String {
-    format!("<td>{}</td>", html(&values.join(", ")))
+    let shown: Vec<String> = values.iter().take(SHOWN).map(|v| short(v)).collect();
+    let complete = values.len() <= SHOWN && values.iter().all(|v| v.chars().count() <= ITEM_CHARS);
+    if complete {
+        return format!("<td class=\"list\">{}</td>", html(&shown.join(", ")));
+    }
+    let more = if values.len() > SHOWN {
+        format!(" <span class=\"more\">+{} more</span>", values.len() - SHOWN)
+    } else {
+        String::new()
+    };
+    format!(
+        "<td class=\"list\" title=\"{}\">{}{more}</td>",
+        html(&values.join("\n")),
+        html(&shown.join(", ")),
+    )
+}
+
+/// Identifiers (sessions, users, addresses) are never broken across lines.
+fn id_cell(text: &str) -> String {
+    format!("<td class=\"id\">{}</td>", html(text))
 }
 
 fn table(id: &str, headers: &[&str], rows: &[String]) -> String {
@@ -155,12 +188,14 @@ pub fn render(report: &ScopeReport) -> String {
                 if x.compromised { "bad" } else { "" },
                 if x.compromised {
                     "<td><span class=\"tag bad\">compromised</span></td>".to_string()
+                } else if x.suspect_events > 0 {
+                    "<td><span class=\"tag warn\">suspect</span></td>".to_string()
                 } else {
-                    cell(&x.kind)
+                    cell(&x.kind.replace('_', " "))
                 },
                 cell(&x.source),
-                cell(x.session_id.as_deref().unwrap_or("(none)")),
-                cell(&x.user),
+                id_cell(x.session_id.as_deref().unwrap_or("(none)")),
+                id_cell(&x.user),
                 time_cell(&x.first_seen),
                 time_cell(&x.last_seen),
                 num(x.events),
@@ -218,8 +253,8 @@ pub fn render(report: &ScopeReport) -> String {
                     "warn"
                 },
                 html(&i.verdict),
-                cell(&i.ip),
-                cell(i.network.as_deref().unwrap_or("-")),
+                id_cell(&i.ip),
+                id_cell(i.network.as_deref().unwrap_or("-")),
                 cell(&match (&i.asn, &i.as_org) {
                     (Some(asn), Some(org)) => format!("AS{asn} {org}"),
                     (Some(asn), None) => format!("AS{asn}"),
@@ -267,7 +302,7 @@ pub fn render(report: &ScopeReport) -> String {
         .map(|p| {
             format!(
                 "<tr>{}{}{}{}{}{}{}{}</tr>",
-                cell(&p.user),
+                id_cell(&p.user),
                 cell(&p.kind),
                 items(&p.matched),
                 num(p.events),
@@ -307,8 +342,8 @@ pub fn render(report: &ScopeReport) -> String {
                 time_cell(&c.time),
                 cell(&c.category),
                 cell(&c.operation),
-                cell(c.actor.as_deref().unwrap_or("-")),
-                cell(c.actor_ip.as_deref().unwrap_or("-")),
+                id_cell(c.actor.as_deref().unwrap_or("-")),
+                id_cell(c.actor_ip.as_deref().unwrap_or("-")),
                 cell(c.target.as_deref().unwrap_or("-")),
                 cell(c.result.as_deref().unwrap_or("-")),
                 cell(if c.from_attacker {
@@ -347,7 +382,7 @@ pub fn render(report: &ScopeReport) -> String {
                 f.score,
                 cell(&f.severity),
                 cell(&f.hunt),
-                cell(f.session_id.as_deref().unwrap_or("-")),
+                id_cell(f.session_id.as_deref().unwrap_or("-")),
                 time_cell(&f.first_seen),
                 time_cell(&f.last_seen),
                 items(&f.ips),

@@ -26,10 +26,16 @@ pub struct SessionKey {
 }
 
 impl SessionKey {
+    /// The key of an event's session; a service principal's sign-ins (which carry no
+    /// user) are keyed by the application's name.
     pub fn of(event: &Event) -> SessionKey {
         SessionKey {
             source: event.source.clone(),
-            user: event.user.clone().unwrap_or_default(),
+            user: event
+                .user
+                .clone()
+                .or_else(|| event.app.clone())
+                .unwrap_or_default(),
             session_id: event.session_id.clone().filter(|s| !s.is_empty()),
         }
     }

@@ -47,6 +47,7 @@ def project(lon, lat):
     return (round(lon + 180.0, 1), round(90.0 - lat, 1))
 
 
+
 def fmt(value):
     text = f"{value:.1f}"
     return text[:-2] if text.endswith(".0") else text
@@ -67,6 +68,42 @@ def polyline(points, close):
     return head + body + ("Z" if close else "")
 
 
+def unwrap(points):
+    """Longitudes made continuous across the antimeridian (a ring of Russia or Fiji
+    jumps from 180 to -180 otherwise, which draws a line across the whole map)."""
+    out = []
+    shift = 0.0
+    for index, (lon, lat) in enumerate(points):
+        if index:
+            previous = points[index - 1][0]
+            if lon - previous > 180:
+                shift -= 360
+            elif previous - lon > 180:
+                shift += 360
+        out.append((lon + shift, lat))
+    return out
+
+
+def ring_paths(points):
+    """One or two closed paths for a land ring: as is when it stays inside the map;
+    unwrapped and drawn twice (shifted by 360 degrees, the map clips the overflow)
+    when it crosses the antimeridian; closed along the map's edge when it circles a
+    pole (Antarctica)."""
+    crosses = any(abs(b[0] - a[0]) > 180 for a, b in zip(points, points[1:]))
+    if not crosses:
+        return [polyline(points, True)]
+    continuous = unwrap(points)
+    span = continuous[-1][0] - continuous[0][0]
+    if abs(span) > 300:
+        edge = -90.0 if sum(lat for _, lat in continuous) < 0 else 90.0
+        closed = continuous + [(continuous[-1][0], edge), (continuous[0][0], edge)]
+        return [polyline(closed, True)]
+    low = min(lon for lon, _ in continuous)
+    other = 360 if low < -180 else -360
+    return [polyline(continuous, True),
+            polyline([(lon + other, lat) for lon, lat in continuous], True)]
+
+
 def rings(geometry):
     kind = geometry["type"]
     if kind == "Polygon":
@@ -85,7 +122,7 @@ def land_path(topology):
             for index in ring:
                 segment = arc_points(arcs, index)
                 points.extend(segment if not points else segment[1:])
-            parts.append(polyline(points, True))
+            parts.extend(ring_paths(points))
     return "".join(parts)
 
 

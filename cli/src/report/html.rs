@@ -52,7 +52,10 @@ fn items(values: &[String]) -> String {
         return format!("<td class=\"list\">{}</td>", html(&shown.join(", ")));
     }
     let more = if values.len() > SHOWN {
-        format!(" <span class=\"more\">+{} more</span>", values.len() - SHOWN)
+        format!(
+            " <span class=\"more\">+{} more</span>",
+            values.len() - SHOWN
+        )
     } else {
         String::new()
     };

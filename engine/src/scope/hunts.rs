@@ -8,8 +8,10 @@
 //! * every event of the scope's users in the window (their sessions, networks and
 //!   history: what the per-user CTEs and baselines look at);
 //! * for each /24 or /64 those users were seen on, one event of each of up to
-//!   [`NEIGHBOURS`] other users — the hunts only ask whether a prefix is shared by more
-//!   than a threshold (8 by default) of users, so a capped count answers the same;
+//!   [`NEIGHBOURS`] other users seen on the same addresses — the hunts only ask whether
+//!   a prefix is shared by more than a threshold (8 by default) of users, so a capped
+//!   count answers the same (counted over the same addresses rather than the whole
+//!   prefix, so that bloom filters answer the lookup);
 //! * the sign-ins of the applications the users consented to or added credentials to,
 //!   and every consent to those applications (first consent in the tenant or not);
 //! * the users' directory changes;
@@ -93,11 +95,13 @@ pub async fn user_rows(
     })
 }
 
-/// One event of each of up to [`NEIGHBOURS`] other users on each prefix.
+/// One event of each of up to [`NEIGHBOURS`] other users on each prefix, among the
+/// events from the scope users' own addresses (an equality lookup the `ip` bloom
+/// filters answer, where a prefix test would read the whole window).
 async fn neighbour_rows(
     ctx: &SessionContext,
     users: &[String],
-    prefixes: &[String],
+    ips: &[String],
     range: &TimeRange,
     stats: &mut ScanStats,
 ) -> Result<(SchemaRef, Vec<RecordBatch>)> {
@@ -107,7 +111,7 @@ async fn neighbour_rows(
         "WITH near AS ( \
             SELECT {columns}, ip_network(s.ip) AS near_prefix FROM signins s \
             WHERE {window} AND s.user IS NOT NULL AND s.result = 'success' \
-              AND {prefixes} AND NOT ({users}) \
+              AND {ips} AND NOT ({users}) \
          ), firsts AS ( \
             SELECT *, row_number() OVER (PARTITION BY source, near_prefix, \"user\" \
                 ORDER BY session_id IS NULL, time) AS pick FROM near \
@@ -118,7 +122,7 @@ async fn neighbour_rows(
          SELECT {plain} FROM ranked WHERE rank <= {NEIGHBOURS}",
         columns = table_columns(Table::Signins, "s"),
         window = window_predicate(range, Some("s")),
-        prefixes = in_list("ip_network(s.ip)", prefixes),
+        ips = in_list("s.ip", ips),
         users = in_list("s.user", users),
         plain = table_schema(Table::Signins)
             .fields()
@@ -276,8 +280,8 @@ pub struct HuntInputs<'a> {
     /// Applications (ids and names) the users consented to or changed.
     pub application_ids: &'a [String],
     pub application_names: &'a [String],
-    /// Prefixes of the addresses the users' directory changes came from.
-    pub extra_prefixes: &'a [String],
+    /// Addresses the users' directory changes came from.
+    pub extra_ips: &'a [String],
 }
 
 /// Runs every enabled hunt over the scope's rows (see the module comment).
@@ -295,19 +299,27 @@ pub async fn run_for_scope(
         rows,
         application_ids,
         application_names,
-        extra_prefixes,
+        extra_ips,
     } = inputs;
+    let mut ips: Vec<String> = rows
+        .events
+        .iter()
+        .filter_map(|e| e.ip.clone())
+        .chain(extra_ips.iter().cloned())
+        .collect();
+    ips.sort();
+    ips.dedup();
     let mut prefixes: Vec<String> = rows
         .events
         .iter()
         .filter_map(|e| e.prefix.clone())
-        .chain(extra_prefixes.iter().cloned())
         .collect();
+    prefixes.extend(prefixes_of(ctx, extra_ips).await?);
     prefixes.sort();
     prefixes.dedup();
 
     let (signin_schema, mut signins) = table_batches(&rows.signin_schema, &rows.signin_batches)?;
-    let (_, near) = neighbour_rows(ctx, users, &prefixes, range, stats).await?;
+    let (_, near) = neighbour_rows(ctx, users, &ips, range, stats).await?;
     signins.extend(near);
     signins.extend(lake_end_rows(ctx, lake, range, stats).await?);
     let mut application_events = Vec::new();

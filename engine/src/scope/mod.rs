@@ -172,7 +172,6 @@ pub async fn run_scope(
     let application_ids = distinct(touched.iter().filter_map(|r| r.target_id.clone()));
     let application_names = distinct(touched.iter().filter_map(|r| r.target.clone()));
     let actor_ips = distinct(audit_rows.iter().filter_map(|r| r.actor_ip.clone()));
-    let extra_prefixes = hunts::prefixes_of(ctx, &actor_ips).await?;
 
     let outcome = if options.hunts {
         hunts::run_for_scope(
@@ -186,7 +185,7 @@ pub async fn run_scope(
                 rows: &rows,
                 application_ids: &application_ids,
                 application_names: &application_names,
-                extra_prefixes: &extra_prefixes,
+                extra_ips: &actor_ips,
             },
             &mut stats,
         )
@@ -275,8 +274,11 @@ pub async fn run_scope(
             .filter_map(|n| n.strip_prefix("AS")?.parse().ok())
             .collect(),
     };
+    let baseline_stored = crate::baseline::stored_manifest(scope.lake)
+        .await?
+        .is_some();
     let pivots = if options.hunts {
-        pivot::pivot(ctx, &on, &not_pivot, range, &mut stats).await?
+        pivot::pivot(ctx, &on, &not_pivot, range, baseline_stored, &mut stats).await?
     } else {
         Vec::new()
     };

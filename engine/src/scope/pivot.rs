@@ -8,6 +8,12 @@
 //! days in the window):
 //! an attacker renting servers of one provider for several victims shows, the
 //! thousands of customers of a home ISP do not.
+//!
+//! With a stored baseline (`tokenhunt baseline`) the candidates come from lookups the
+//! lake answers without reading the window: the `ip` bloom filters for the addresses,
+//! `baseline_user_networks` for the networks; only the candidates' own events are then
+//! read (bloom filters on `user`). Without one, the window's `ip` and `asn` columns are
+//! read once.
 
 use datafusion::prelude::SessionContext;
 use serde::Deserialize;
@@ -55,17 +61,84 @@ fn present<T: Clone>(items: &[Option<T>]) -> Vec<T> {
     items.iter().flatten().cloned().collect()
 }
 
+#[derive(Deserialize)]
+struct Candidate {
+    user: Option<String>,
+}
+
+/// Users other than `users` on the addresses (bloom filters) or, per the stored
+/// baseline, on the networks, in the window.
+async fn candidates(
+    ctx: &SessionContext,
+    on: &PivotOn,
+    users: &[String],
+    range: &TimeRange,
+    stats: &mut ScanStats,
+) -> Result<Vec<String>> {
+    let mut found: Vec<String> = Vec::new();
+    if !on.ips.is_empty() {
+        let rows: Vec<Candidate> = fetch(
+            ctx,
+            &format!(
+                "SELECT DISTINCT \"user\" FROM signins WHERE {} AND {} AND NOT ({})",
+                window_predicate(range, None),
+                in_list("ip", &on.ips),
+                in_list("\"user\"", users)
+            ),
+            stats,
+        )
+        .await?;
+        found.extend(rows.into_iter().filter_map(|r| r.user));
+    }
+    let mut networks: Vec<String> = on.prefixes.clone();
+    networks.extend(on.asns.iter().map(|a| format!("AS{a}")));
+    if !networks.is_empty() {
+        let mut bounds = String::new();
+        if let Some(since) = range.since {
+            bounds.push_str(&format!(" AND last_seen >= TIMESTAMP '{}'", rfc3339(since)));
+        }
+        if let Some(until) = range.until {
+            bounds.push_str(&format!(" AND first_seen < TIMESTAMP '{}'", rfc3339(until)));
+        }
+        let rows: Vec<Candidate> = fetch(
+            ctx,
+            &format!(
+                "SELECT DISTINCT \"user\" FROM baseline_user_networks \
+                 WHERE {} AND days < {REGULAR_DAYS} AND NOT ({}){bounds}",
+                in_list("network", &networks),
+                in_list("\"user\"", users)
+            ),
+            stats,
+        )
+        .await?;
+        found.extend(rows.into_iter().filter_map(|r| r.user));
+    }
+    found.sort();
+    found.dedup();
+    Ok(found)
+}
+
 /// Other users on the attacker's infrastructure, most events first.
 pub async fn pivot(
     ctx: &SessionContext,
     on: &PivotOn,
     users: &[String],
     range: &TimeRange,
+    baseline_stored: bool,
     stats: &mut ScanStats,
 ) -> Result<Vec<PivotUser>> {
     if on.ips.is_empty() && on.prefixes.is_empty() && on.asns.is_empty() {
         return Ok(Vec::new());
     }
+    let restrict = if baseline_stored {
+        let found = candidates(ctx, on, users, range, stats).await?;
+        if found.is_empty() {
+            return Ok(Vec::new());
+        }
+        format!(" AND {}", in_list("\"user\"", &found))
+    } else {
+        String::new()
+    };
     let asns: Vec<String> = on.asns.iter().map(i64::to_string).collect();
     let asn_match = if asns.is_empty() {
         "false".to_string()
@@ -84,7 +157,7 @@ pub async fn pivot(
                 make_set(CASE WHEN {prefix_match} THEN ip_network(ip) END) AS matched_prefixes, \
                 make_set(CASE WHEN {asn_match} THEN asn END) AS matched_asns \
          FROM signins \
-         WHERE {window} AND \"user\" IS NOT NULL AND NOT ({not_users}) \
+         WHERE {window} AND \"user\" IS NOT NULL AND NOT ({not_users}){restrict} \
            AND ({ip_match} OR {prefix_match} OR {asn_match}) \
          GROUP BY \"user\"",
         window = window_predicate(range, None),

@@ -23,8 +23,17 @@ fn cell(text: &str) -> String {
     format!("<td>{}</td>", html(text))
 }
 
+/// A time to the second (the full value sorts and shows on hover).
 fn time_cell(text: &str) -> String {
-    format!("<td class=\"time\">{}</td>", html(text))
+    let shown = match (text.get(..19), text.ends_with('Z')) {
+        (Some(seconds), true) if text.len() > 20 => format!("{}Z", seconds.replace('T', " ")),
+        _ => text.replace('T', " "),
+    };
+    format!(
+        "<td class=\"time\" data-sort=\"{0}\" title=\"{0}\">{1}</td>",
+        html(text),
+        html(&shown)
+    )
 }
 
 fn num(value: usize) -> String {
@@ -429,6 +438,6 @@ pub fn render(report: &ScopeReport) -> String {
             .map(|n| format!("<br>note: {}", html(n)))
             .collect::<String>()
     );
-    let _ = write!(page, "<script>{SCRIPT}</script></body></html>\n");
+    let _ = writeln!(page, "<script>{SCRIPT}</script></body></html>");
     page
 }

@@ -452,6 +452,6 @@ fn locations(events: &[&Event], judgement: &infra::Judgement) -> Vec<Location> {
         }
     }
     let mut list: Vec<Location> = places.into_values().collect();
-    list.sort_by(|a, b| b.events.cmp(&a.events));
+    list.sort_by_key(|l| std::cmp::Reverse(l.events));
     list
 }

@@ -53,7 +53,7 @@ print(next(u for u in out if u not in set(v.lower() for v in victims)))
 PY
 )
 
-printf '\n%-34s %-6s %-3s %8s %9s %13s %12s %9s %s\n' user window run wall_s peak_MB rows_decoded "of lake" MB_read "files kept / row groups kept (pruned by stats, bloom)"
+printf '\n%-34s %-6s %-3s %8s %9s %13s %9s %9s %s\n' user window run wall_s peak_MB rows_decoded "of lake" MB_read "files opened; row groups read (pruned: bloom, statistics); queries"
 for user in "${targets[@]}"; do
     for window in "$start $end 90d" "$last30 $end 30d"; do
         set -- $window
@@ -72,10 +72,10 @@ groups = get("row_groups_pruned_statistics")
 bloom = get("row_groups_pruned_bloom_filter")
 lake = int(sys.argv[6])
 print(f'{sys.argv[3]:<34} {sys.argv[4]:<6} {sys.argv[5]:<3} {float(wall):8.2f} {int(rss) / 1024:9.0f} '
-      f'{stats["rows_decoded"]:13,} {stats["rows_decoded"] / lake:11.2%} {stats["bytes_scanned"] / 1e6:9.1f} '
-      f'{files["matched"]} / {bloom["matched"]} ({groups["pruned"]}, {bloom["pruned"]}); '
-      f'{stats["queries"]} queries, {report["summary"]["sessions"]} sessions, '
-      f'{report["summary"]["attacker_ips"]} attacker addresses')
+      f'{stats["rows_decoded"]:13,} {stats["rows_decoded"] / lake:9.2%} {stats["bytes_scanned"] / 1e6:9.1f} '
+      f'{files["matched"]}; {groups["matched"] - bloom["pruned"]} ({bloom["pruned"]}, {groups["pruned"]}); {stats["queries"]} '
+      f'[{report["summary"]["sessions"]} sessions, {report["summary"]["attacker_ips"]} attacker addresses, '
+      f'{report["summary"]["pivot_users"]} pivot users]')
 PY
         done
     done

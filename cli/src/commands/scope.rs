@@ -111,7 +111,11 @@ pub fn stats_line(report: &ScopeReport) -> String {
         stats.bytes_scanned as f64 / 1e6,
         groups.map_or(0, |p| p.pruned),
         bloom.map_or(0, |p| p.pruned),
-        bloom.map_or(groups.map_or(0, |p| p.matched), |p| p.matched),
+        // Statistics pruning runs first and sees every row group of the files opened;
+        // the bloom filters then drop some of the survivors.
+        groups
+            .map_or(0, |p| p.matched)
+            .saturating_sub(bloom.map_or(0, |p| p.pruned)),
     )
 }
 

@@ -6,8 +6,8 @@
 //! starts from the session and follows what one authentication leaves behind: Okta's
 //! `rootSessionId` (the pre-authentication `idx…` session and the session it became),
 //! a `token_id` or `correlation_id` seen in another session, and federation — a session
-//! of the same user in the other product that overlaps the scoped session in time from
-//! one of its addresses (Okta signing the user in to Entra, or the reverse). An IP
+//! of the same user in the other product that began while the scoped session was in
+//! use, from one of its addresses (Okta signing the user in to Entra, or the reverse). An IP
 //! target takes every session that was used from the address, and the session-less
 //! events from it.
 
@@ -194,8 +194,12 @@ fn select_by_session(events: &[Event], session: &str) -> Selection {
     selection
 }
 
-/// Adds sessions of the same user in the other product that overlap a selected
-/// session in time and share one of its addresses.
+/// How long before a selected session another product's session may begin and still
+/// count as its federated sign-in (the identity provider's session starts first).
+const FEDERATION_LEAD: i64 = 5 * 60 * 1_000_000;
+
+/// Adds sessions of the same user in the other product that began while a selected
+/// session was in use and share one of its addresses.
 fn add_federated(events: &[Event], selection: &mut Selection) {
     struct Span {
         first: i64,
@@ -235,8 +239,11 @@ fn add_federated(events: &[Event], selection: &mut Selection) {
             {
                 continue;
             }
-            let overlaps = candidate.first <= span.last && span.first <= candidate.last;
-            if overlaps && candidate.ips.intersection(&span.ips).next().is_some() {
+            // Begun while the selected session was in use (a federated sign-in opens
+            // the other product's session then), from one of its addresses.
+            let begun_during =
+                candidate.first >= span.first - FEDERATION_LEAD && candidate.first <= span.last;
+            if begun_during && candidate.ips.intersection(&span.ips).next().is_some() {
                 added.insert(other.clone());
             }
         }

@@ -42,6 +42,9 @@ use crate::lake::Lake;
 use crate::session::SessionOptions;
 use crate::timerange::{TimeRange, rfc3339};
 
+/// Parquet footers kept between a scope's queries (a cap, not an allocation).
+const METADATA_CACHE: &str = "1G";
+
 /// An IP target seen with more users than this scopes the first ones only.
 pub const MAX_USERS: usize = 200;
 
@@ -143,6 +146,16 @@ pub async fn run_scope(
     options: ScopeOptions,
 ) -> Result<ScopeReport> {
     let ctx = scope.ctx;
+    // Each of the scope's lake queries opens every file of the window (bloom filters
+    // and statistics live in the footers): keep the footers cached from one query to
+    // the next. DataFusion's default 50 MB holds a few thousand files' at most; over
+    // months of a tenant the cache thrashed and every query paid the opening again.
+    ctx.sql(&format!(
+        "SET datafusion.runtime.metadata_cache_limit = '{METADATA_CACHE}'"
+    ))
+    .await?
+    .collect()
+    .await?;
     let mut stats = ScanStats::default();
     let mut notes = Vec::new();
     let users = resolve_users(ctx, target, range, &mut stats, &mut notes).await?;

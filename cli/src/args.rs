@@ -106,6 +106,63 @@ pub enum Command {
     /// Interactive SQL prompt (the default when stdin is a terminal; piped stdin
     /// runs as a script of SQL and dot commands).
     Repl,
+    /// Incident response: every session, token, network and directory change derived
+    /// from a user, session or IP, the attacker's infrastructure and who else used it.
+    Scope(ScopeArgs),
+    /// Revocation plan for a compromised user (Microsoft Graph and Okta calls, then
+    /// follow-ups); --execute performs the calls.
+    Respond(RespondArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["user", "session", "ip"])))]
+pub struct ScopeArgs {
+    /// Scope a user (UPN or Okta login).
+    #[arg(long)]
+    pub user: Option<String>,
+
+    /// Scope one session (Entra SessionId or Okta externalSessionId).
+    #[arg(long)]
+    pub session: Option<String>,
+
+    /// Scope an IP address: the sessions used from it and their users.
+    #[arg(long)]
+    pub ip: Option<String>,
+
+    /// Also write a self-contained HTML report (timeline, map, tables) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RespondArgs {
+    /// The compromised user (UPN or Okta login).
+    #[arg(long)]
+    pub user: String,
+
+    /// The compromised session (an Okta session is ended on its own as well).
+    #[arg(long)]
+    pub session: Option<String>,
+
+    /// Perform the revocation calls (tokens from GRAPH_TOKEN and OKTA_API_TOKEN).
+    #[arg(long)]
+    pub execute: bool,
+
+    /// Do not ask for confirmation before --execute.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    /// The Okta org: https://<org>.okta.com (or just <org>).
+    #[arg(long, env = "OKTA_ORG_URL", value_name = "URL")]
+    pub okta_org: Option<String>,
+
+    /// Microsoft Graph base URL override, for tests against a local server (loopback only).
+    #[arg(long, hide = true, value_name = "URL")]
+    pub graph_url: Option<String>,
+
+    /// Okta base URL override, for tests against a local server (loopback only).
+    #[arg(long, hide = true, value_name = "URL")]
+    pub okta_url: Option<String>,
 }
 
 #[derive(Debug, Args)]

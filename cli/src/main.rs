@@ -7,6 +7,7 @@ mod output;
 mod query;
 mod redact;
 mod repl;
+mod report;
 mod sql_text;
 
 use std::process::ExitCode;
@@ -35,6 +36,8 @@ fn main() -> ExitCode {
         }
     };
     let context = Context::new(cli.global.clone());
+    // `.scope` at the prompt builds its own context from the same options.
+    commands::scope::remember_globals(&cli.global);
     // The SQL commands drive the runtime themselves: the prompt blocks on the
     // terminal between queries, and Ctrl-C must reach each query, not the program.
     let result = match &cli.command {
@@ -50,6 +53,8 @@ fn main() -> ExitCode {
         Some(Command::Gen(args)) => commands::generate::run_gen(&context, args),
         Some(Command::Eval(args)) => commands::generate::run_eval(&context, args),
         Some(Command::Demo(args)) => runtime.block_on(commands::demo::run(&context, args)),
+        Some(Command::Scope(args)) => runtime.block_on(commands::scope::run(&context, args)),
+        Some(Command::Respond(args)) => runtime.block_on(commands::respond::run(&context, args)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -11,6 +11,8 @@ pub mod input;
 pub mod lake;
 pub mod parse;
 pub mod pull;
+pub mod respond;
 pub mod schema;
+pub mod scope;
 pub mod session;
 pub mod timerange;

@@ -6,4 +6,5 @@ mod hunts;
 mod ingest;
 mod pull;
 mod repl;
+mod scope;
 mod support;

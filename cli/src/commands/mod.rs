@@ -8,4 +8,6 @@ pub mod hunt;
 pub mod ingest;
 pub mod pull;
 pub mod repl;
+pub mod respond;
+pub mod scope;
 pub mod sql;

@@ -109,6 +109,13 @@ impl DotCommands {
                     set,
                 ),
                 command("unset", "<name>", "forget a parameter", Params, unset),
+                command(
+                    "scope",
+                    "<user|session|ip>",
+                    "incident scope of a user, session or IP over $since/$until: sessions, attacker infrastructure, other users on it, directory changes",
+                    Nothing,
+                    scope,
+                ),
                 command("quit", "", "leave (also .exit, Ctrl-D)", Nothing, quit),
                 command("exit", "", "", Nothing, quit),
             ],
@@ -170,6 +177,32 @@ fn help(shell: &mut Shell, _args: &str) -> Result<Flow> {
         "AADServicePrincipalSignInLogs, AADManagedIdentitySignInLogs, AuditLogs, Okta_CL.\n",
         "Export a result to Parquet: COPY (SELECT ...) TO 'out.parquet';\n",
     ));
+    print!("{text}");
+    Ok(Flow::Continue)
+}
+
+/// `.scope <user|session|ip>`: the `scope` command's terminal view, over the prompt's
+/// session and time parameters.
+fn scope(shell: &mut Shell, args: &str) -> Result<Flow> {
+    if args.trim().is_empty() {
+        bail!("usage: .scope <user|session|ip> (or .scope user|session|ip <value>)");
+    }
+    let now = Utc::now();
+    let bound = |name: &str| {
+        shell
+            .params
+            .describe(now)
+            .into_iter()
+            .find(|(n, typed, _)| n == name && typed != "(not set)")
+            .map(|(_, typed, _)| typed)
+    };
+    let (since, until) = (bound("since"), bound("until"));
+    let text = shell.block_on(crate::commands::scope::prompt_scope(
+        shell.ctx(),
+        args,
+        since.as_deref(),
+        until.as_deref(),
+    ))?;
     print!("{text}");
     Ok(Flow::Continue)
 }

@@ -1,0 +1,138 @@
+//! Running the scope's lake queries while keeping what the Parquet scans did: rows
+//! decoded, bytes read, files and row groups pruned by statistics and bloom filters —
+//! the numbers `EXPLAIN ANALYZE` shows, summed over every query of a scope.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::physical_plan::metrics::MetricValue;
+use datafusion::physical_plan::{ExecutionPlan, collect};
+use datafusion::prelude::SessionContext;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{EngineError, Result};
+
+/// Pruned and kept counts of one pruning step.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pruning {
+    pub pruned: u64,
+    pub matched: u64,
+}
+
+/// What the scope's lake scans did, summed over its queries.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ScanStats {
+    /// Lake queries run.
+    pub queries: u64,
+    /// Wall time of those queries.
+    pub seconds: f64,
+    /// Rows the Parquet scans decoded (rows that left the scan plus rows the pushed-down
+    /// filter dropped while decoding).
+    pub rows_decoded: u64,
+    /// Rows that left the scans (after pushed-down filters).
+    pub rows_matched: u64,
+    /// Bytes read from the files.
+    pub bytes_scanned: u64,
+    /// Every pruning metric of the scans by name (`files_ranges_pruned_statistics`,
+    /// `row_groups_pruned_statistics`, `row_groups_pruned_bloom_filter`,
+    /// `page_index_rows_pruned`, ...).
+    pub pruning: BTreeMap<String, Pruning>,
+}
+
+impl ScanStats {
+    fn add_plan(&mut self, plan: &Arc<dyn ExecutionPlan>) {
+        if plan.name() == "DataSourceExec"
+            && let Some(metrics) = plan.metrics()
+        {
+            for metric in metrics.iter() {
+                match metric.value() {
+                    MetricValue::OutputRows(count) => self.rows_matched += count.value() as u64,
+                    MetricValue::Count { name, count } => match name.as_ref() {
+                        "bytes_scanned" => self.bytes_scanned += count.value() as u64,
+                        "pushdown_rows_pruned" => self.rows_decoded += count.value() as u64,
+                        _ => {}
+                    },
+                    MetricValue::PruningMetrics {
+                        name,
+                        pruning_metrics,
+                    } => {
+                        let entry = self.pruning.entry(name.to_string()).or_default();
+                        entry.pruned += pruning_metrics.pruned() as u64;
+                        entry.matched += pruning_metrics.matched() as u64;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        for child in plan.children() {
+            self.add_plan(child);
+        }
+    }
+}
+
+/// Runs one query, adding its scan metrics to `stats`; returns its schema and batches.
+pub async fn run(
+    ctx: &SessionContext,
+    sql: &str,
+    stats: &mut ScanStats,
+) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+    let started = Instant::now();
+    let frame = ctx.sql(sql).await?;
+    let plan = frame.create_physical_plan().await?;
+    let batches = collect(plan.clone(), ctx.task_ctx()).await?;
+    let before = stats.rows_matched;
+    stats.add_plan(&plan);
+    // Rows decoded = rows the scans let through + rows their filters dropped.
+    stats.rows_decoded += stats.rows_matched - before;
+    stats.queries += 1;
+    stats.seconds += started.elapsed().as_secs_f64();
+    Ok((plan.schema(), batches))
+}
+
+/// Result rows as JSON objects, through Arrow's JSON writer (timestamps as text, lists
+/// as arrays, nulls as absent keys).
+pub fn json_rows(
+    batches: &[RecordBatch],
+) -> Result<Vec<serde_json::Map<String, serde_json::Value>>> {
+    let mut rows = Vec::new();
+    for batch in batches {
+        let mut buffer = Vec::new();
+        {
+            let mut writer = datafusion::arrow::json::LineDelimitedWriter::new(&mut buffer);
+            writer.write(batch)?;
+            writer.finish()?;
+        }
+        for line in buffer.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+            rows.push(
+                serde_json::from_slice(line)
+                    .map_err(|e| EngineError::Invalid(format!("scope: result row: {e}")))?,
+            );
+        }
+    }
+    Ok(rows)
+}
+
+/// Result rows decoded into `T` (field names = column names).
+pub fn typed_rows<T: DeserializeOwned>(batches: &[RecordBatch]) -> Result<Vec<T>> {
+    json_rows(batches)?
+        .into_iter()
+        .map(|row| {
+            serde_json::from_value(serde_json::Value::Object(row))
+                .map_err(|e| EngineError::Invalid(format!("scope: result row: {e}")))
+        })
+        .collect()
+}
+
+/// Runs a query and decodes its rows into `T`.
+pub async fn fetch<T: DeserializeOwned>(
+    ctx: &SessionContext,
+    sql: &str,
+    stats: &mut ScanStats,
+) -> Result<Vec<T>> {
+    let (_, batches) = run(ctx, sql, stats).await?;
+    typed_rows(&batches)
+}

@@ -1,0 +1,85 @@
+//! The scope's time window as SQL predicates.
+//!
+//! Every lake query of a scope filters `time` (Parquet row-group statistics prune on
+//! it: rows are sorted by time within a file) *and* the `date` partition column derived
+//! from the same bounds, because the listing table skips partition folders only on
+//! predicates over its partition columns.
+
+use crate::timerange::{TimeRange, rfc3339};
+
+/// SQL text quoted as a string literal.
+pub fn quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// `expr IN ('a', 'b')`, or `false` for an empty list (an empty `IN ()` is not SQL).
+pub fn in_list<S: AsRef<str>>(expr: &str, items: &[S]) -> String {
+    if items.is_empty() {
+        return "false".to_string();
+    }
+    let quoted: Vec<String> = items.iter().map(|i| quote(i.as_ref())).collect();
+    format!("{expr} IN ({})", quoted.join(", "))
+}
+
+/// The UTC calendar date (`YYYY-MM-DD`) of a microsecond timestamp.
+fn date_of(micros: i64) -> String {
+    rfc3339(micros)[..10].to_string()
+}
+
+/// `time` and `date` bounds for a table (columns qualified by `alias` when given);
+/// `true` for an open range.
+pub fn window_predicate(range: &TimeRange, alias: Option<&str>) -> String {
+    let column = |name: &str| match alias {
+        Some(alias) => format!("{alias}.{name}"),
+        None => name.to_string(),
+    };
+    let mut terms = Vec::new();
+    if let Some(since) = range.since {
+        terms.push(format!(
+            "{} >= TIMESTAMP '{}'",
+            column("time"),
+            rfc3339(since)
+        ));
+        terms.push(format!("{} >= '{}'", column("date"), date_of(since)));
+    }
+    if let Some(until) = range.until {
+        terms.push(format!(
+            "{} < TIMESTAMP '{}'",
+            column("time"),
+            rfc3339(until)
+        ));
+        // `until` is exclusive: an until of midnight ends on the day before.
+        terms.push(format!("{} <= '{}'", column("date"), date_of(until - 1)));
+    }
+    if terms.is_empty() {
+        "true".to_string()
+    } else {
+        terms.join(" AND ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounds_cover_time_and_date_partitions() {
+        let range = TimeRange {
+            since: Some(1_788_307_200_000_000), // 2026-09-02T00:00:00Z
+            until: Some(1_788_566_400_000_000), // 2026-09-05T00:00:00Z
+        };
+        assert_eq!(
+            window_predicate(&range, Some("s")),
+            "s.time >= TIMESTAMP '2026-09-02T00:00:00Z' AND s.date >= '2026-09-02' \
+             AND s.time < TIMESTAMP '2026-09-05T00:00:00Z' AND s.date <= '2026-09-04'"
+        );
+        assert_eq!(window_predicate(&TimeRange::default(), None), "true");
+    }
+
+    #[test]
+    fn literals_are_quoted() {
+        assert_eq!(quote("o'brien"), "'o''brien'");
+        assert_eq!(in_list("user", &["a", "b'c"]), "user IN ('a', 'b''c')");
+        assert_eq!(in_list::<&str>("user", &[]), "false");
+    }
+}

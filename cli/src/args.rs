@@ -93,7 +93,7 @@ pub enum Command {
         /// Only functions whose name contains this.
         pattern: Option<String>,
     },
-    /// Build and store per-user baselines (networks, countries, shared prefixes) for the hunts.
+    /// Build and store per-user baselines (networks, countries, devices, browsers, apps; shared prefixes) for the hunts.
     Baseline,
     /// Configuration helpers.
     Config(ConfigArgs),

@@ -34,6 +34,34 @@ pub struct BaselineManifest {
     /// Events before this instant were counted (open: the whole lake).
     pub until: Option<String>,
     pub tables: Vec<(String, u64)>,
+    /// Fingerprint of the baseline queries that built the tables: a baseline built
+    /// by another tokenhunt version, whose columns may mean something else, is not
+    /// used (older manifests have none).
+    #[serde(default)]
+    pub definitions: Option<String>,
+}
+
+/// Fingerprint of this build's baseline queries (`data/baselines/*.sql`).
+pub fn definitions_fingerprint() -> String {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    for (file, sql) in BUILTIN_BASELINES {
+        hasher.update(file.as_bytes());
+        hasher.update(&[0]);
+        hasher.update(sql.as_bytes());
+        hasher.update(&[0]);
+    }
+    format!("{:016x}", hasher.digest())
+}
+
+/// A stored baseline found in the lake.
+#[derive(Debug, Clone)]
+pub enum StoredBaseline {
+    /// `tokenhunt baseline` was never run on this lake.
+    Absent,
+    /// Built by this version's queries: hunts use it.
+    Current(BaselineManifest),
+    /// Built by other queries (another tokenhunt version): ignored until rebuilt.
+    Stale(BaselineManifest),
 }
 
 /// Table names, from the file names.
@@ -50,9 +78,22 @@ pub async fn compute(
     config: &Config,
     range: &TimeRange,
 ) -> Result<Vec<(String, Vec<RecordBatch>)>> {
+    compute_some(ctx, config, range, |_| true).await
+}
+
+/// Computes the baseline tables whose name `wanted` accepts.
+pub async fn compute_some(
+    ctx: &SessionContext,
+    config: &Config,
+    range: &TimeRange,
+    wanted: impl Fn(&str) -> bool,
+) -> Result<Vec<(String, Vec<RecordBatch>)>> {
     let mut tables = Vec::new();
     for (file, sql) in BUILTIN_BASELINES {
         let name = file.trim_end_matches(".sql");
+        if !wanted(name) {
+            continue;
+        }
         let expanded = expand_placeholders(sql, name, &[], config, range)?;
         let batches = ctx.sql(&expanded).await?.collect().await?;
         tables.push((name.to_string(), batches));
@@ -114,6 +155,7 @@ pub async fn store(
         built_at: rfc3339(crate::timerange::now_micros()),
         until: range.until.map(rfc3339),
         tables: counts,
+        definitions: Some(definitions_fingerprint()),
     };
     let bytes =
         serde_json::to_vec_pretty(&manifest).map_err(|e| EngineError::Invalid(e.to_string()))?;
@@ -123,18 +165,33 @@ pub async fn store(
     Ok(manifest)
 }
 
-/// The stored baseline's manifest, if `tokenhunt baseline` was run on this lake.
+/// The stored baseline's manifest, if `tokenhunt baseline` was run on this lake
+/// with this version's baseline queries.
 pub async fn stored_manifest(lake: &Lake) -> Result<Option<BaselineManifest>> {
-    match lake.store.get(&manifest_path(lake)).await {
+    Ok(match stored_baseline(lake).await? {
+        StoredBaseline::Current(manifest) => Some(manifest),
+        StoredBaseline::Absent | StoredBaseline::Stale(_) => None,
+    })
+}
+
+/// The stored baseline, current or stale.
+pub async fn stored_baseline(lake: &Lake) -> Result<StoredBaseline> {
+    let manifest: BaselineManifest = match lake.store.get(&manifest_path(lake)).await {
         Ok(object) => {
             let bytes = object.bytes().await?;
-            Ok(Some(serde_json::from_slice(&bytes).map_err(|e| {
-                EngineError::Invalid(format!("baseline manifest: {e}"))
-            })?))
+            serde_json::from_slice(&bytes)
+                .map_err(|e| EngineError::Invalid(format!("baseline manifest: {e}")))?
         }
-        Err(object_store::Error::NotFound { .. }) => Ok(None),
-        Err(error) => Err(error.into()),
-    }
+        Err(object_store::Error::NotFound { .. }) => return Ok(StoredBaseline::Absent),
+        Err(error) => return Err(error.into()),
+    };
+    Ok(
+        if manifest.definitions.as_deref() == Some(definitions_fingerprint().as_str()) {
+            StoredBaseline::Current(manifest)
+        } else {
+            StoredBaseline::Stale(manifest)
+        },
+    )
 }
 
 /// Registers the stored baseline's tables from the lake.
@@ -171,12 +228,14 @@ pub enum BaselineSource {
 }
 
 /// Makes the baseline tables available to hunts: the stored ones when present,
-/// else computed now over the data up to the range's end.
+/// else computed now over the data up to the range's end — only those that one of
+/// `queries` (the hunts about to run) names.
 pub async fn prepare(
     ctx: &SessionContext,
     lake: Option<&Lake>,
     config: &Config,
     range: &TimeRange,
+    queries: &[&str],
 ) -> Result<BaselineSource> {
     if let Some(lake) = lake {
         if let Some(manifest) = stored_manifest(lake).await? {
@@ -184,7 +243,10 @@ pub async fn prepare(
             return Ok(BaselineSource::Stored(manifest));
         }
     }
-    let tables = compute(ctx, config, range).await?;
+    let tables = compute_some(ctx, config, range, |name| {
+        queries.iter().any(|sql| sql.contains(name))
+    })
+    .await?;
     register_tables(ctx, &tables)?;
     Ok(BaselineSource::Computed)
 }

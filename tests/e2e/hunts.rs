@@ -247,6 +247,26 @@ fn a_stored_baseline_is_used_by_hunts_and_queryable() {
     let with_stored = hunt_jsonl(&copy, &["entra_session_new_network"]);
     let computed = hunt_jsonl(&tenant.lake, &["entra_session_new_network"]);
     assert_eq!(with_stored.len(), computed.len());
+
+    // A baseline built by other baseline queries (an older tokenhunt) is not used.
+    let manifest_path = copy.join("_tokenhunt/baseline/baseline.json");
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
+    assert!(manifest["definitions"].is_string());
+    manifest["definitions"] = serde_json::json!("0000000000000000");
+    std::fs::write(&manifest_path, manifest.to_string()).unwrap();
+    let stale = run_ok(&[
+        "--lake",
+        copy.to_str().unwrap(),
+        "--format",
+        "jsonl",
+        "hunt",
+        "entra_session_new_network",
+    ]);
+    let note = String::from_utf8_lossy(&stale.stderr);
+    assert!(note.contains("run `tokenhunt baseline` to rebuild"), "{note}");
+    let rows = String::from_utf8(stale.stdout).unwrap();
+    assert_eq!(rows.lines().count(), computed.len());
 }
 
 fn copy_folder(from: &std::path::Path, to: &std::path::Path) {

@@ -6,6 +6,7 @@ use anyhow::{Result, bail};
 use tokenhunt_engine::hunt::{
     Finding, findings_batch, findings_csv_batch, group_incidents, load_hunts, run_hunts, select,
 };
+use tokenhunt_engine::baseline::{StoredBaseline, stored_baseline};
 use tokenhunt_engine::timerange::{TimeRange, now_micros};
 
 use crate::args::{GroupBy, HuntArgs, OutputFormat};
@@ -39,6 +40,15 @@ pub async fn run(context: &Context, args: &HuntArgs) -> Result<()> {
     )?;
     let ctx = context.session().await?;
     let lake = context.lake()?;
+    if let StoredBaseline::Stale(manifest) = stored_baseline(&lake).await? {
+        if !context.global.quiet {
+            eprintln!(
+                "note: the stored baseline (built {}) comes from other baseline queries than this \
+                 tokenhunt's; computing baselines now instead — run `tokenhunt baseline` to rebuild it",
+                manifest.built_at
+            );
+        }
+    }
     let runs = run_hunts(&ctx, Some(&lake), &selected, &config, &range).await?;
     let mut findings: Vec<Finding> = Vec::new();
     let mut failed = Vec::new();
@@ -147,6 +157,48 @@ pub fn list(context: &Context) -> Result<()> {
     let config = context.config()?;
     let hunts = load_hunts(&config)?;
     let mut out = std::io::stdout().lock();
+    let format = context.format_or(OutputFormat::Table);
+    if matches!(format, OutputFormat::Json | OutputFormat::Jsonl) {
+        // Machine-readable: every header field, and each parameter's default next to
+        // the value tokenhunt.toml sets.
+        let entries: Vec<serde_json::Value> = hunts
+            .iter()
+            .map(|hunt| {
+                let meta = &hunt.metadata;
+                let parameters: Vec<serde_json::Value> = meta
+                    .parameters
+                    .iter()
+                    .map(|p| {
+                        serde_json::json!({
+                            "name": p.name,
+                            "default": p.default,
+                            "configured": config.hunt_parameter(&meta.id, &p.name).map(|v| v.to_string()),
+                            "description": p.description,
+                        })
+                    })
+                    .collect();
+                serde_json::json!({
+                    "id": meta.id,
+                    "title": meta.title,
+                    "technique": meta.technique,
+                    "severity": meta.severity,
+                    "sources": meta.sources,
+                    "enabled": config.hunt_enabled(&meta.id),
+                    "origin": hunt.origin,
+                    "description": meta.description,
+                    "parameters": parameters,
+                })
+            })
+            .collect();
+        if matches!(format, OutputFormat::Json) {
+            writeln!(out, "{}", serde_json::to_string_pretty(&entries)?)?;
+        } else {
+            for entry in &entries {
+                writeln!(out, "{entry}")?;
+            }
+        }
+        return Ok(());
+    }
     for hunt in &hunts {
         let meta = &hunt.metadata;
         let enabled = if config.hunt_enabled(&meta.id) {
@@ -162,9 +214,13 @@ pub fn list(context: &Context) -> Result<()> {
         if context.global.verbose > 0 {
             writeln!(out, "    {}", meta.description)?;
             for parameter in &meta.parameters {
+                let configured = config
+                    .hunt_parameter(&meta.id, &parameter.name)
+                    .map(|value| format!(" (tokenhunt.toml: {value})"))
+                    .unwrap_or_default();
                 writeln!(
                     out,
-                    "    ${{{}}} = {}  {}",
+                    "    {} = {}{configured}  {}",
                     parameter.name, parameter.default, parameter.description
                 )?;
             }

@@ -178,7 +178,8 @@ pub async fn run_hunts(
     config: &Config,
     range: &TimeRange,
 ) -> Result<Vec<HuntRun>> {
-    crate::baseline::prepare(ctx, lake, config, range).await?;
+    let queries: Vec<&str> = hunts.iter().map(|hunt| hunt.sql.as_str()).collect();
+    crate::baseline::prepare(ctx, lake, config, range, &queries).await?;
     let mut runs = Vec::with_capacity(hunts.len());
     for hunt in hunts {
         let started = Instant::now();

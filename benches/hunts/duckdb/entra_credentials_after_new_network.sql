@@ -22,11 +22,8 @@ user_prefixes AS (
     GROUP BY s.user, i.prefix
 ),
 shared AS (
-    -- Users per prefix, failed sign-ins included (as the original).
-    SELECT i.prefix, dcount(s.user) AS users
-    FROM signins s JOIN ip_info i ON i.ip = s.ip
-    WHERE s.source = 'entra' AND s.user IS NOT NULL AND s.time < TIMESTAMPTZ '2200-01-01 00:00:00+00'
-    GROUP BY i.prefix
+    -- The most users on one address of the prefix (successful sign-ins; setup.sql).
+    SELECT prefix, users FROM baseline_prefix_users WHERE source = 'entra'
 ),
 scored AS (
     SELECT c.*, u.first_used, s.users AS shared_by,

@@ -29,29 +29,38 @@ origin AS (
     WHERE ev.time <= s.session_start + INTERVAL '10 minutes' /* origin_minutes */
     GROUP BY ev.user, ev.session_id
 ),
-switches AS (
+hops AS (
     -- Speeds between consecutive located events on different networks. Each side's
     -- geolocation error is the spread of that network's positions for this user;
     -- mobile carriers and relays geolocate their gateways, not the user, and are left out.
-    SELECT user, session_id,
+    SELECT user, session_id, network, previous_network,
+           date_part('epoch', time - previous_time) AS seconds,
+           geo_distance_km(previous_lat, previous_lon, lat, lon) - tolerance - previous_tolerance AS km,
+           geo_velocity_kmh(previous_time, previous_lat, previous_lon, time, lat, lon,
+                            100.0 + tolerance + previous_tolerance) AS kmh
+    FROM (
+        SELECT user, session_id, time, lat, lon, network, tolerance,
+               lag(network) OVER w AS previous_network, lag(time) OVER w AS previous_time,
+               lag(lat) OVER w AS previous_lat, lag(lon) OVER w AS previous_lon,
+               lag(tolerance) OVER w AS previous_tolerance
+        FROM ev WHERE lat IS NOT NULL AND category NOT IN ('mobile', 'privacy_relay', 'cdn', 'microsoft')
+        WINDOW w AS (PARTITION BY user, session_id ORDER BY time)
+    )
+    WHERE previous_network IS NOT NULL AND previous_network <> network
+),
+switches AS (
+    -- Each hop counts for both of its networks: a hop between two of the user's own
+    -- networks (home and a corporate VPN exiting abroad) says nothing about a third
+    -- network the session reached days later.
+    SELECT user, session_id, network,
            max(kmh) AS max_switch_kmh,
            sum(CASE WHEN seconds < 3600 AND km > 50 THEN 1 ELSE 0 END) AS fast_far_switches
     FROM (
-        SELECT user, session_id, date_part('epoch', time - previous_time) AS seconds,
-               geo_distance_km(previous_lat, previous_lon, lat, lon) - tolerance - previous_tolerance AS km,
-               geo_velocity_kmh(previous_time, previous_lat, previous_lon, time, lat, lon,
-                                100.0 + tolerance + previous_tolerance) AS kmh
-        FROM (
-            SELECT user, session_id, time, lat, lon, network, tolerance,
-                   lag(network) OVER w AS previous_network, lag(time) OVER w AS previous_time,
-                   lag(lat) OVER w AS previous_lat, lag(lon) OVER w AS previous_lon,
-                   lag(tolerance) OVER w AS previous_tolerance
-            FROM ev WHERE lat IS NOT NULL AND category NOT IN ('mobile', 'privacy_relay', 'cdn', 'microsoft')
-            WINDOW w AS (PARTITION BY user, session_id ORDER BY time)
-        )
-        WHERE previous_network IS NOT NULL AND previous_network <> network
+        SELECT user, session_id, network, seconds, km, kmh FROM hops
+        UNION ALL
+        SELECT user, session_id, previous_network AS network, seconds, km, kmh FROM hops
     )
-    GROUP BY user, session_id
+    GROUP BY user, session_id, network
 ),
 regular_countries AS (
     SELECT user, make_set(country) AS countries FROM baseline_user_countries
@@ -80,14 +89,17 @@ scored AS (
                        AND NOT list_has_any(coalesce(r.countries, ['-']), u.countries) THEN 20 ELSE 0 END
            + CASE WHEN len(u.oses) > 0 AND len(o.origin_oses) > 0
                        AND NOT list_has_any(o.origin_oses, u.oses) THEN 15 ELSE 0 END
-           + CASE WHEN coalesce(w.max_switch_kmh, 0) > 900 /* travel_kmh */ THEN 25 ELSE 0 END
+           -- Just above airliner speed is a flight measured with geolocation error;
+           -- twice that is no flight.
+           + CASE WHEN coalesce(w.max_switch_kmh, 0) > 2 * 900 /* travel_kmh */ THEN 25
+                  WHEN coalesce(w.max_switch_kmh, 0) > 900 /* travel_kmh */ THEN 10 ELSE 0 END
            + CASE WHEN coalesce(w.fast_far_switches, 0) >= 3 THEN 25 ELSE 0 END
            + CASE WHEN u.shared_by >= 8 /* shared_users */ THEN -60 ELSE 0 END AS score
     FROM usage u
     JOIN sessions s ON u.user = s.user AND u.session_id = s.session_id
     JOIN origin o ON u.user = o.user AND u.session_id = o.session_id
     JOIN baseline_user_networks b ON b.source = 'entra' AND b.user = u.user AND b.network = u.network
-    LEFT JOIN switches w ON u.user = w.user AND u.session_id = w.session_id
+    LEFT JOIN switches w ON u.user = w.user AND u.session_id = w.session_id AND u.network = w.network
     LEFT JOIN regular_countries r ON r.user = u.user
     WHERE NOT list_contains(o.origin_networks, u.network)
       -- Microsoft's services act for the user for an event or two inside a session;

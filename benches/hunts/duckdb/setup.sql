@@ -1,6 +1,7 @@
 -- DuckDB equivalent of what tokenhunt prepares before a hunt: the lake's tables, our SQL
--- functions (as macros and reference tables), the `network_events` view and the four
--- baseline tables of data/baselines/*.sql.
+-- functions (as macros and reference tables), the `network_events` view and the
+-- baseline tables of data/baselines/*.sql that the hunts read (no hunt reads
+-- baseline_user_clients, so it is not built).
 --
 -- Before running this script set two variables (compare.py does it):
 --   SET VARIABLE lake = '/path/to/lake';                     -- <lake>/signins, <lake>/audit
@@ -394,20 +395,29 @@ FROM network_events
 WHERE user IS NOT NULL AND result = 'success' AND time < TIMESTAMPTZ '2200-01-01 00:00:00+00'
 GROUP BY source, user, network;
 
--- baseline_prefix_users: users (successful sign-ins) per /24 or /64.
+-- baseline_prefix_users: how widely each /24 or /64 is shared. `users` is the most users
+-- signing in successfully from one address of the prefix, `prefix_users` the sum over its
+-- addresses, `days` the most days of one address.
 CREATE OR REPLACE TABLE baseline_prefix_users AS
-SELECT source, prefix, count(DISTINCT user) AS users, count(DISTINCT date_trunc('day', time)) AS days
-FROM network_events
-WHERE user IS NOT NULL AND result = 'success' AND time < TIMESTAMPTZ '2200-01-01 00:00:00+00'
+WITH per_address AS (
+    SELECT source, prefix, ip, count(DISTINCT user) AS users, count(DISTINCT date_trunc('day', time)) AS days
+    FROM network_events
+    WHERE user IS NOT NULL AND result = 'success' AND time < TIMESTAMPTZ '2200-01-01 00:00:00+00'
+    GROUP BY source, prefix, ip
+)
+SELECT source, prefix, max(users) AS users, CAST(sum(users) AS BIGINT) AS prefix_users, max(days) AS days
+FROM per_address
 GROUP BY source, prefix;
 
 -- baseline_user_countries: countries each user signs in from, leaving out shared egress
--- (a prefix used by 8 or more users), relays, CDNs and Microsoft.
+-- (a prefix with an address used by 8 or more users), relays, CDNs and Microsoft.
 CREATE OR REPLACE TABLE baseline_user_countries AS
 WITH shared AS (
-    SELECT source, prefix FROM network_events
-    WHERE user IS NOT NULL AND result = 'success' AND time < TIMESTAMPTZ '2200-01-01 00:00:00+00'
-    GROUP BY source, prefix HAVING count(DISTINCT user) >= 8
+    SELECT DISTINCT source, prefix FROM (
+        SELECT source, prefix, ip FROM network_events
+        WHERE user IS NOT NULL AND result = 'success' AND time < TIMESTAMPTZ '2200-01-01 00:00:00+00'
+        GROUP BY source, prefix, ip HAVING count(DISTINCT user) >= 8
+    )
 )
 SELECT e.source, e.user, e.country, count(DISTINCT date_trunc('day', e.time)) AS days, count(*) AS events,
        min(e.time) AS first_seen, max(e.time) AS last_seen

@@ -8,6 +8,7 @@
 --   had never used before. Attackers replay stolen tokens and run adversary-in-the-middle
 --   proxies from rented servers; people sign in from their ISP, carrier or office.
 --   Networks shared by many users (a corporate VPN in a cloud) are not reported.
+-- materialize: usable
 -- param: min_score = 60 | Findings below this score are dropped.
 -- param: shared_users = 8 | A network where one address serves this many users (NAT egress, VPN, proxy) is shared, not an attacker's.
 WITH tagged AS (

@@ -12,6 +12,7 @@
 --   speed and back-and-forth (concurrent) use; ranked down for addresses many users share
 --   (corporate egress), privacy relays and mobile carriers. Microsoft's infrastructure and
 --   allowlisted networks are ignored.
+-- materialize: ev
 -- param: min_score = 60 | Findings below this score are dropped.
 -- param: shared_users = 8 | A network where one address serves this many users (NAT egress, VPN, proxy) is shared, not an attacker's.
 -- param: origin_minutes = 10 | Networks seen within this many minutes of a session's first event are its origin.

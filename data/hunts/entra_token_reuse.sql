@@ -11,6 +11,7 @@
 --   victim and the attacker at once); a session that simply moves to a residential
 --   network and stays there is more likely a trip. Token theft moves the token, not the user: the redemption appears where
 --   the attacker is.
+-- materialize: tagged
 -- param: min_score = 60 | Findings below this score are dropped.
 -- param: origin_minutes = 60 | The session's networks in this first period are its own.
 -- param: shared_users = 8 | A network where one address serves this many users (NAT egress, VPN, proxy) is shared, not an attacker's.

@@ -9,6 +9,7 @@
 --   attacker's machine. Ranked up for hosting and VPN networks, networks new to the user,
 --   another country and back-and-forth use; ranked down for shared egress networks. A
 --   second dtHash on the session's own network (a normal OAuth grant) does not count.
+-- materialize: tagged
 -- param: min_score = 60 | Findings below this score are dropped.
 -- param: shared_users = 8 | A network where one address serves this many users (NAT egress, VPN, proxy) is shared, not an attacker's.
 -- param: origin_minutes = 10 | Events within this many minutes of the session start define its origin.

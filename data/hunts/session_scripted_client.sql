@@ -10,6 +10,7 @@
 --   sign-in completed by such a client, which people do not do. Microsoft's own admin
 --   tools (Azure CLI, PowerShell) are common in IT teams: they count only on a network the
 --   session did not start on, or when the user has not used them on other days.
+-- materialize: ev
 -- param: min_score = 60 | Findings below this score are dropped.
 WITH ev AS (
     SELECT source, time, user, session_id, ip, asn, country, app, network, category, user_agent, log_type,

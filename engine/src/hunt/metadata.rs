@@ -34,6 +34,11 @@ pub struct HuntMetadata {
     pub sources: Vec<String>,
     pub description: String,
     pub parameters: Vec<HuntParameter>,
+    /// CTEs computed once per run and read back from a temporary Parquet file
+    /// (`-- materialize: tagged, origin`). DataFusion inlines a CTE at every
+    /// reference, so a CTE that scans the lake and is read four times scans it four
+    /// times; materialising it trades that for one write.
+    pub materialize: Vec<String>,
 }
 
 pub const SEVERITIES: &[&str] = &["low", "medium", "high", "critical"];
@@ -84,6 +89,13 @@ pub fn parse_hunt(file: &str, text: &str) -> Result<(HuntMetadata, String)> {
                 metadata.sources = value.split(',').map(|s| s.trim().to_string()).collect()
             }
             "description" => metadata.description = value.to_string(),
+            "materialize" => {
+                metadata.materialize = value
+                    .split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            }
             "param" => {
                 let (assignment, description) = value.split_once('|').unwrap_or((value, ""));
                 let (name, default) = assignment

@@ -4,6 +4,7 @@
 pub mod findings;
 pub mod incidents;
 pub mod library;
+mod materialize;
 pub mod metadata;
 pub mod run;
 

@@ -210,8 +210,16 @@ async fn run_one(
     range: &TimeRange,
 ) -> Result<Vec<Finding>> {
     let sql = expand_sql(hunt, config, range)?;
-    let batches = ctx.sql(&sql).await?.collect().await?;
-    findings_from_batches(&hunt.metadata, &batches)
+    let (sql, materialized) =
+        super::materialize::materialize_ctes(ctx, &hunt.metadata.id, &sql, &hunt.metadata.materialize)
+            .await?;
+    let batches = ctx.sql(&sql).await.map(|frame| frame.collect());
+    let batches = match batches {
+        Ok(running) => running.await,
+        Err(error) => Err(error),
+    };
+    materialized.release(ctx);
+    findings_from_batches(&hunt.metadata, &batches?)
 }
 
 #[cfg(test)]

@@ -158,7 +158,8 @@ const TARGETS: usize = 41;
 const ADDITIONAL: usize = 42;
 const LOGGED_BY: usize = 43;
 const IDENTITY: usize = 44;
-const SLOTS: usize = 45;
+const LOCATION_DETAILS: usize = 45;
+const SLOTS: usize = 46;
 
 static KEYS: LazyLock<KeyTable> = LazyLock::new(|| {
     KeyTable::new(&[
@@ -176,7 +177,7 @@ static KEYS: LazyLock<KeyTable> = LazyLock::new(|| {
         &["ipAddress"],
         &["callerIpAddress"],
         &["autonomousSystemNumber"],
-        &["location", "LocationDetails"],
+        &["location"],
         &["userAgent"],
         &["deviceDetail"],
         &["appDisplayName"],
@@ -207,6 +208,9 @@ static KEYS: LazyLock<KeyTable> = LazyLock::new(|| {
         &["additionalDetails"],
         &["loggedByService"],
         &["identity"],
+        // Log Analytics has both: `Location` is the country code, `LocationDetails`
+        // the object. One slot for both would keep whichever came last.
+        &["LocationDetails"],
     ])
 });
 
@@ -392,7 +396,7 @@ pub fn extract_signin<'v, 'a>(
 ) -> Result<(), Rejection> {
     let time = view.event_time(&[CREATED, GENERATED, TIME])?;
     let nests = Nests {
-        location: nested(view.get(LOCATION)),
+        location: nested(view.get(LOCATION_DETAILS)).or_else(|| nested(view.get(LOCATION))),
         device: nested(view.get(DEVICE)),
         status: nested(view.get(STATUS)),
     };
@@ -553,6 +557,34 @@ fn audit_details(view: &EntraView<'_, '_>, targets: Option<&Json<'_>>) -> String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn log_analytics_location_code_and_details_in_either_order() {
+        use crate::parse::row::{AuditBuilder, SigninBuilder};
+        use crate::parse::{RecordParser, SourceHint};
+        use datafusion::arrow::array::{AsArray, Float64Array};
+        let details = r#"{"city":"London","state":"England","countryOrRegion":"GB","geoCoordinates":{"latitude":51.5,"longitude":-0.12}}"#;
+        let records = [
+            format!(r#"{{"Type":"SigninLogs","TimeGenerated":"2024-05-01T10:00:00Z","Id":"a","Location":"GB","LocationDetails":{details}}}"#),
+            format!(r#"{{"Type":"SigninLogs","TimeGenerated":"2024-05-01T10:00:00Z","Id":"b","LocationDetails":{details},"Location":"GB"}}"#),
+        ];
+        let mut parser = RecordParser::new(SourceHint::Auto);
+        let mut signins = SigninBuilder::with_capacity(2);
+        let mut audit = AuditBuilder::with_capacity(0);
+        for record in &records {
+            parser.parse(record.as_bytes(), &mut signins, &mut audit).unwrap();
+        }
+        let batch = signins.finish().unwrap();
+        let lat = batch.column_by_name("lat").unwrap();
+        let lat: &Float64Array = lat.as_primitive();
+        assert_eq!(lat.value(0), 51.5);
+        assert_eq!(lat.value(1), 51.5);
+        let city = batch.column_by_name("city").unwrap();
+        for row in 0..2 {
+            let text = datafusion::arrow::util::display::array_value_to_string(city, row).unwrap();
+            assert_eq!(text, "London");
+        }
+    }
 
     #[test]
     fn token_type_display_text_is_normalised() {

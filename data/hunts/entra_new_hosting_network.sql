@@ -10,7 +10,7 @@
 --   Networks shared by many users (a corporate VPN in a cloud) are not reported.
 -- materialize: usable
 -- param: min_score = 60 | Findings below this score are dropped.
--- param: shared_users = 8 | A network where one address serves this many users (NAT egress, VPN, proxy) is shared, not an attacker's.
+-- param: shared_users = 8 | A prefix (/24 or /64) this many users sign in from is shared egress (a corporate VPN or proxy in a cloud), not an attacker's.
 WITH tagged AS (
     SELECT time, user, session_id, ip, asn, country, app, log_type, incoming_token_type, user_agent,
            ip_network(ip) AS prefix,

@@ -64,21 +64,23 @@ scored AS (
 SELECT user, session_id, 'okta' AS source,
        -- The attacker's grants started it: the finding spans them.
        least(min(time), min(grant_first)) AS first_seen, max(time) AS last_seen, max(score) AS score,
-       array_distinct(array_concat(make_set(ip), flatten(array_agg(coalesce(grant_ips, make_array(ip)))))) AS ips,
+       array_distinct(array_concat(make_set(ip), coalesce(array_distinct(flatten(array_agg(grant_ips) FILTER (WHERE grant_ips IS NOT NULL))), make_set(ip)))) AS ips,
        make_set(asn) AS asns, make_set(country) AS countries, make_set(app) AS apps,
        concat('Okta raised ', array_to_string(make_set(event_type), ', '), ' (', CAST(count(*) AS VARCHAR),
               ' event(s)) on ', array_to_string(make_set(coalesce(network, ip)), ', '),
-              CASE WHEN max(cardinality(grant_networks)) > 0
+              CASE WHEN count(grant_networks) > 0
                    THEN concat('; the application''s tokens were granted on ',
-                               array_to_string(array_distinct(flatten(array_agg(coalesce(grant_networks, make_array(network))))), ', '),
-                               ' shortly before')
-                   WHEN min(network_days) >= ${regular_days} THEN ', a network the user works from'
+                               array_to_string(array_distinct(flatten(array_agg(grant_networks) FILTER (WHERE grant_networks IS NOT NULL))), ', '), ' shortly before')
+                   WHEN max(score) < 50 THEN ', a network the user works from (two of their own clients racing is likely)'
+                   WHEN min(network_days) >= ${regular_days}
+                   THEN concat(', a ', coalesce(max(category), 'unknown'), ' network the user used on ',
+                               CAST(min(network_days) AS VARCHAR), ' days')
                    ELSE ', a network new to the user' END) AS reason,
        concat(event_type, '|', CAST(date_trunc('day', min(time)) AS VARCHAR)) AS finding_key,
        named_struct('event_types', make_set(event_type), 'events', count(*), 'risk', make_set(risk),
                     'outcome_reasons', make_set(result_code), 'networks', make_set(network),
                     'categories', make_set(category), 'network_days', max(network_days),
-                    'grants_elsewhere', array_distinct(flatten(array_agg(coalesce(grant_ips, make_array(ip)))))) AS evidence
+                    'grants_elsewhere', array_distinct(flatten(array_agg(grant_ips) FILTER (WHERE grant_ips IS NOT NULL)))) AS evidence
 FROM scored
 GROUP BY user, session_id, event_type, date_trunc('day', time)
 HAVING max(score) >= ${min_score}

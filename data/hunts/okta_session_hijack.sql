@@ -11,7 +11,7 @@
 --   second dtHash on the session's own network (a normal OAuth grant) does not count.
 -- materialize: tagged
 -- param: min_score = 60 | Findings below this score are dropped.
--- param: shared_users = 8 | A network where one address serves this many users (NAT egress, VPN, proxy) is shared, not an attacker's.
+-- param: shared_users = 8 | A prefix (/24 or /64) this many users sign in from is shared egress (a corporate VPN or proxy in a cloud), not an attacker's.
 -- param: origin_minutes = 10 | Events within this many minutes of the session start define its origin.
 WITH tagged AS (
     SELECT time, user, coalesce(root_session_id, session_id) AS session_id, ip, asn, country, app,

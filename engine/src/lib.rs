@@ -16,3 +16,4 @@ pub mod schema;
 pub mod scope;
 pub mod session;
 pub mod timerange;
+mod union_find;

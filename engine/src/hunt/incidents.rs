@@ -7,6 +7,7 @@
 //! different users are never merged; infrastructure shared across users is listed in
 //! the incident's evidence (`related_users`) instead.
 
+use crate::union_find::UnionFind;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::json;
@@ -15,31 +16,6 @@ use super::findings::{Finding, finding_id, severity_rank};
 use crate::parse::time::parse_timestamp_micros;
 
 const NEAR_MICROS: i64 = 2 * 3600 * 1_000_000;
-
-struct UnionFind(Vec<usize>);
-
-impl UnionFind {
-    fn find(&mut self, x: usize) -> usize {
-        let mut root = x;
-        while self.0[root] != root {
-            root = self.0[root];
-        }
-        let mut node = x;
-        while self.0[node] != root {
-            let next = self.0[node];
-            self.0[node] = root;
-            node = next;
-        }
-        root
-    }
-
-    fn union(&mut self, a: usize, b: usize) {
-        let (a, b) = (self.find(a), self.find(b));
-        if a != b {
-            self.0[b.max(a)] = a.min(b);
-        }
-    }
-}
 
 fn window(finding: &Finding) -> (i64, i64) {
     let first = parse_timestamp_micros(&finding.first_seen).unwrap_or(0);
@@ -66,7 +42,7 @@ fn related(a: &Finding, b: &Finding) -> bool {
 
 /// Merges related findings into incidents (a finding alone is an incident of one).
 pub fn group_incidents(findings: &[Finding]) -> Vec<Finding> {
-    let mut sets = UnionFind((0..findings.len()).collect());
+    let mut sets = UnionFind::new(findings.len());
     // Only findings of the same user can merge: compare within each user.
     let mut by_user: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (index, finding) in findings.iter().enumerate() {

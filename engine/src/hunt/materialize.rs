@@ -9,6 +9,7 @@
 
 use std::collections::HashSet;
 
+use datafusion::config::TableParquetOptions;
 use datafusion::dataframe::DataFrameWriteOptions;
 use datafusion::prelude::{ParquetReadOptions, SessionContext};
 use datafusion::sql::sqlparser::ast::{Query, Statement, With};
@@ -126,12 +127,18 @@ async fn write_and_register(
         return Err(EngineError::Invalid(format!("a table named {name:?} exists")));
     }
     let path = path.to_string_lossy();
+    // Read once, soon, by this process: fast compression and no statistics beat
+    // the lake's zstd and bloom filters here.
+    let mut writer = TableParquetOptions::default();
+    writer.global.compression = Some("lz4_raw".to_string());
+    writer.global.statistics_enabled = Some("none".to_string());
+    writer.global.bloom_filter_on_write = false;
     ctx.sql(sql)
         .await?
         .write_parquet(
             &path,
             DataFrameWriteOptions::new().with_single_file_output(true),
-            None,
+            Some(writer),
         )
         .await?;
     ctx.register_parquet(name, &path, ParquetReadOptions::default())

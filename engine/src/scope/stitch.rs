@@ -11,6 +11,7 @@
 //! target takes every session that was used from the address, and the session-less
 //! events from it.
 
+use crate::union_find::UnionFind;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::events::Event;
@@ -47,31 +48,6 @@ pub struct Selection {
     /// Indices into the events, in their order.
     pub events: Vec<usize>,
     pub linked_by: BTreeMap<SessionKey, BTreeSet<&'static str>>,
-}
-
-struct UnionFind(Vec<usize>);
-
-impl UnionFind {
-    fn find(&mut self, x: usize) -> usize {
-        let mut root = x;
-        while self.0[root] != root {
-            root = self.0[root];
-        }
-        let mut node = x;
-        while self.0[node] != root {
-            let next = self.0[node];
-            self.0[node] = root;
-            node = next;
-        }
-        root
-    }
-
-    fn union(&mut self, a: usize, b: usize) {
-        let (a, b) = (self.find(a), self.find(b));
-        if a != b {
-            self.0[a.max(b)] = a.min(b);
-        }
-    }
 }
 
 /// Picks the events that belong to the target's scope.
@@ -155,7 +131,7 @@ fn select_by_session(events: &[Event], session: &str) -> Selection {
             edges.push((first, other, why));
         }
     }
-    let mut sets = UnionFind((0..ids.len()).collect());
+    let mut sets = UnionFind::new(ids.len());
     for &(a, b, _) in &edges {
         sets.union(a, b);
     }

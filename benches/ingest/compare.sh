@@ -30,17 +30,22 @@ echo "input: $((bytes / 1000000)) MB, $records records ($okta Okta)"
 
 measure() { # label, command...
     local label=$1; shift
-    /usr/bin/time -v "$@" > "$data/$label.out" 2> "$data/$label.time"
+    if ! /usr/bin/time -v "$@" > "$data/$label.out" 2> "$data/$label.time"; then
+        cat "$data/$label.time" >&2
+        echo "$label failed" >&2
+        exit 1
+    fi
     local wall rss
     wall=$(grep "Elapsed (wall clock)" "$data/$label.time" | awk '{print $NF}' | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
     rss=$(grep "Maximum resident" "$data/$label.time" | awk '{print $NF}')
     echo "$label $wall $rss"
 }
 
-rm -rf "$data/lake" "$data/duckdb"
+rm -rf "$data/lake" "$data/duckdb" "$data/duckdb.py"
 mkdir -p "$data/duckdb"
 ours=$(measure tokenhunt "$bin" --threads "$threads" --lake "$data/lake" --format jsonl ingest "$data/tenant")
-cat > "$data/duckdb.py" <<PY
+# Not duckdb.py: that name would shadow the duckdb module it imports.
+cat > "$data/duckdb_ingest.py" <<PY
 import duckdb, sys
 con = duckdb.connect()
 con.execute("SET threads = $threads")
@@ -54,7 +59,7 @@ con.execute("""COPY (SELECT * FROM read_json('$data/tenant/okta/*.json', format 
                 union_by_name = true, maximum_object_size = 16777216))
                TO '$data/duckdb/okta.parquet' (FORMAT parquet, COMPRESSION zstd)""")
 PY
-theirs=$(measure duckdb python3 "$data/duckdb.py")
+theirs=$(measure duckdb python3 "$data/duckdb_ingest.py")
 
 python3 - "$records" "$bytes" "$ours" "$theirs" <<'PY'
 import sys

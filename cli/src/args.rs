@@ -427,4 +427,7 @@ pub struct DemoArgs {
     /// Seed of the generated tenant.
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
+    /// Show (and score) incidents at or above this score, as `hunt --min-score`.
+    #[arg(long, default_value_t = 50.0)]
+    pub min_score: f64,
 }

@@ -264,7 +264,10 @@ fn a_stored_baseline_is_used_by_hunts_and_queryable() {
         "entra_session_new_network",
     ]);
     let note = String::from_utf8_lossy(&stale.stderr);
-    assert!(note.contains("run `tokenhunt baseline` to rebuild"), "{note}");
+    assert!(
+        note.contains("run `tokenhunt baseline` to rebuild"),
+        "{note}"
+    );
     let rows = String::from_utf8(stale.stdout).unwrap();
     assert_eq!(rows.lines().count(), computed.len());
 }
@@ -280,4 +283,29 @@ fn copy_folder(from: &std::path::Path, to: &std::path::Path) {
             std::fs::copy(entry.path(), target).unwrap();
         }
     }
+}
+
+#[test]
+fn the_demo_generates_ingests_hunts_and_scores() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_ok(&["demo", "--dir", dir.path().to_str().unwrap()]);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    // The incidents table, then the score against the planted truth.
+    assert!(stdout.contains("okta_session_hijack"), "{stdout}");
+    let recall_line = stdout
+        .lines()
+        .find(|line| line.starts_with("recall"))
+        .unwrap_or_else(|| panic!("no recall line in {stdout}"));
+    let recall: f64 = recall_line
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .trim_end_matches('%')
+        .parse()
+        .unwrap();
+    assert!(recall >= 90.0, "{recall_line}");
+    // Below the alert threshold nothing is shown.
+    assert!(!stdout.contains(" 40.0 │"), "{stdout}");
+    // The lake stays for exploring.
+    assert!(dir.path().join("lake/signins").is_dir());
 }

@@ -92,7 +92,9 @@ pub async fn run(context: &Context, args: &DemoArgs) -> Result<()> {
             run.error.as_deref().unwrap_or_default()
         ));
     }
-    let incidents = group_incidents(&findings);
+    let mut incidents = group_incidents(&findings);
+    // The same alert threshold as `hunt`: weak signals count only once they compound.
+    incidents.retain(|incident| incident.score >= args.min_score);
     say(format!(
         "    {} hunts, {} findings, {} incidents in {:.1} s",
         runs.len(),

@@ -3,10 +3,10 @@
 use std::io::Write;
 
 use anyhow::{Result, bail};
+use tokenhunt_engine::baseline::{StoredBaseline, stored_baseline};
 use tokenhunt_engine::hunt::{
     Finding, findings_batch, findings_csv_batch, group_incidents, load_hunts, run_hunts, select,
 };
-use tokenhunt_engine::baseline::{StoredBaseline, stored_baseline};
 use tokenhunt_engine::timerange::{TimeRange, now_micros};
 
 use crate::args::{GroupBy, HuntArgs, OutputFormat};

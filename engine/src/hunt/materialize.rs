@@ -59,7 +59,9 @@ pub async fn materialize_ctes(
     };
     let mut query: Box<Query> = query;
     let Some(with) = query.with.take() else {
-        return Err(error("materialize names CTEs but the query has no WITH".into()));
+        return Err(error(
+            "materialize names CTEs but the query has no WITH".into(),
+        ));
     };
     let wanted: HashSet<&str> = names.iter().map(String::as_str).collect();
     let known: HashSet<String> = with
@@ -68,7 +70,9 @@ pub async fn materialize_ctes(
         .map(|cte| cte.alias.name.value.clone())
         .collect();
     if let Some(missing) = names.iter().find(|name| !known.contains(name.as_str())) {
-        return Err(error(format!("materialize names {missing:?}, which is not a CTE of the query")));
+        return Err(error(format!(
+            "materialize names {missing:?}, which is not a CTE of the query"
+        )));
     }
     let dir = tempfile::Builder::new()
         .prefix("tokenhunt-hunt-")
@@ -124,7 +128,9 @@ async fn write_and_register(
     path: &std::path::Path,
 ) -> Result<()> {
     if ctx.table_exist(name)? {
-        return Err(EngineError::Invalid(format!("a table named {name:?} exists")));
+        return Err(EngineError::Invalid(format!(
+            "a table named {name:?} exists"
+        )));
     }
     let path = path.to_string_lossy();
     // Read once, soon, by this process: fast compression and no statistics beat

@@ -210,9 +210,13 @@ async fn run_one(
     range: &TimeRange,
 ) -> Result<Vec<Finding>> {
     let sql = expand_sql(hunt, config, range)?;
-    let (sql, materialized) =
-        super::materialize::materialize_ctes(ctx, &hunt.metadata.id, &sql, &hunt.metadata.materialize)
-            .await?;
+    let (sql, materialized) = super::materialize::materialize_ctes(
+        ctx,
+        &hunt.metadata.id,
+        &sql,
+        &hunt.metadata.materialize,
+    )
+    .await?;
     let batches = ctx.sql(&sql).await.map(|frame| frame.collect());
     let batches = match batches {
         Ok(running) => running.await,

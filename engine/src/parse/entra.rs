@@ -565,14 +565,20 @@ mod tests {
         use datafusion::arrow::array::{AsArray, Float64Array};
         let details = r#"{"city":"London","state":"England","countryOrRegion":"GB","geoCoordinates":{"latitude":51.5,"longitude":-0.12}}"#;
         let records = [
-            format!(r#"{{"Type":"SigninLogs","TimeGenerated":"2024-05-01T10:00:00Z","Id":"a","Location":"GB","LocationDetails":{details}}}"#),
-            format!(r#"{{"Type":"SigninLogs","TimeGenerated":"2024-05-01T10:00:00Z","Id":"b","LocationDetails":{details},"Location":"GB"}}"#),
+            format!(
+                r#"{{"Type":"SigninLogs","TimeGenerated":"2024-05-01T10:00:00Z","Id":"a","Location":"GB","LocationDetails":{details}}}"#
+            ),
+            format!(
+                r#"{{"Type":"SigninLogs","TimeGenerated":"2024-05-01T10:00:00Z","Id":"b","LocationDetails":{details},"Location":"GB"}}"#
+            ),
         ];
         let mut parser = RecordParser::new(SourceHint::Auto);
         let mut signins = SigninBuilder::with_capacity(2);
         let mut audit = AuditBuilder::with_capacity(0);
         for record in &records {
-            parser.parse(record.as_bytes(), &mut signins, &mut audit).unwrap();
+            parser
+                .parse(record.as_bytes(), &mut signins, &mut audit)
+                .unwrap();
         }
         let batch = signins.finish().unwrap();
         let lat = batch.column_by_name("lat").unwrap();

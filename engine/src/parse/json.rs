@@ -27,7 +27,10 @@ fn key_hash(key: &str) -> u64 {
         return 0;
     };
     let lower = |byte: u8| u64::from(byte | 0x20);
-    let mixed = (bytes.len() as u64) << 24 | lower(bytes[0]) << 16 | lower(bytes[bytes.len() / 2]) << 8 | lower(last);
+    let mixed = (bytes.len() as u64) << 24
+        | lower(bytes[0]) << 16
+        | lower(bytes[bytes.len() / 2]) << 8
+        | lower(last);
     mixed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 17
 }
 

@@ -535,6 +535,25 @@ pub fn same_origin(base: &Url, link: &Url) -> bool {
         && base.port_or_known_default() == link.port_or_known_default()
 }
 
+/// Where a paged API continues: `None` when `next` is the page just read (the end),
+/// an error when it points at another origin, which would be sent the credential.
+pub fn next_page(
+    http: &HttpClient,
+    service: &'static str,
+    base: &Url,
+    current: &Url,
+    next: Url,
+) -> Result<Option<Url>, PullError> {
+    if !same_origin(base, &next) {
+        return Err(PullError::ForeignLink {
+            service,
+            link: http.scrub(next.as_str()),
+            origin: base.origin().ascii_serialization(),
+        });
+    }
+    Ok((next != *current).then_some(next))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,7 +12,7 @@ use url::Url;
 
 use super::credentials::{Credential, percent_encode};
 use super::error::PullError;
-use super::http::{HttpClient, Request, next_link, same_origin};
+use super::http::{HttpClient, Request, next_link, next_page};
 use super::range::Window;
 use super::{PageSink, PullSource, endpoint};
 use crate::input::InputFormat;
@@ -142,17 +142,10 @@ impl PullSource for Okta {
                 url: response.url.clone(),
                 detail: format!("next link {next:?} is not a URL ({e})"),
             })?;
-            if !same_origin(&self.base, &next) {
-                return Err(PullError::ForeignLink {
-                    service: SERVICE,
-                    link: http.scrub(next.as_str()),
-                    origin: self.base.origin().ascii_serialization(),
-                });
+            match next_page(http, SERVICE, &self.base, &url, next)? {
+                Some(next) => url = next,
+                None => return Ok(()),
             }
-            if next == url {
-                return Ok(());
-            }
-            url = next;
         }
     }
 }

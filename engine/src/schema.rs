@@ -121,6 +121,15 @@ impl Table {
         }
     }
 
+    /// The column rows are clustered by within a file (then time): the one an
+    /// investigation starts from, so its lookups skip most row groups.
+    pub fn cluster_column(self) -> &'static str {
+        match self {
+            Table::Signins => "user",
+            Table::Audit => "actor",
+        }
+    }
+
     /// Columns whose lookups by equality are common enough to carry Parquet bloom filters.
     pub fn bloom_filter_columns(self) -> &'static [&'static str] {
         match self {

@@ -9,7 +9,7 @@ use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
-use datafusion::prelude::{SessionContext, col};
+use datafusion::prelude::SessionContext;
 use futures::TryStreamExt;
 
 use super::Lake;
@@ -51,8 +51,10 @@ pub async fn register_lake(ctx: &SessionContext, lake: &Lake) -> Result<()> {
                         .iter()
                         .map(|c| (c.to_string(), DataType::Utf8))
                         .collect(),
-                )
-                .with_file_sort_order(vec![vec![col("time").sort(true, false)]]);
+                );
+            // No declared file order: lakes written before files were clustered by
+            // user are sorted by time alone, and a declared order DataFusion trusts
+            // must hold for every file.
             let url = ListingTableUrl::parse(lake.table_url(table))?;
             let config = ListingTableConfig::new(url)
                 .with_listing_options(options)

@@ -330,18 +330,33 @@ impl ScalarUDFImpl for IpPrefix {
             None => (I64Arg::new(&args.args[1])?, I64Arg::new(&args.args[2])?),
         };
         let mut b = StringBuilder::with_capacity(n, n * 16);
+        // Rows of one user come together in the lake, so an address often repeats the
+        // row before: its prefix is copied instead of parsed and formatted again.
+        let constant_bits = matches!((&v4, &v6), (I64Arg::Scalar(_), I64Arg::Scalar(_)));
+        let mut previous: Option<&str> = None;
+        let mut previous_prefix: Option<String> = None;
         for i in 0..n {
-            let Some(ip) = ips.get(i).and_then(parse_ip) else {
-                b.append_null();
-                continue;
-            };
-            match (prefix_bits(v4.get(i), 32), prefix_bits(v6.get(i), 128)) {
-                (Some(a), Some(c)) => {
-                    write_prefix(&mut b, ip, a, c);
-                    b.append_value("");
+            let text = ips.get(i);
+            if constant_bits && text.is_some() && text == previous {
+                match &previous_prefix {
+                    Some(prefix) => b.append_value(prefix),
+                    None => b.append_null(),
                 }
-                _ => b.append_null(),
+                continue;
             }
+            previous = text;
+            let prefix = text.and_then(parse_ip).and_then(|ip| {
+                let (a, c) = (prefix_bits(v4.get(i), 32)?, prefix_bits(v6.get(i), 128)?);
+                let mut out = previous_prefix.take().unwrap_or_default();
+                out.clear();
+                write_prefix(&mut out, ip, a, c);
+                Some(out)
+            });
+            match &prefix {
+                Some(value) => b.append_value(value),
+                None => b.append_null(),
+            }
+            previous_prefix = prefix;
         }
         Ok(ColumnarValue::Array(Arc::new(b.finish())))
     }

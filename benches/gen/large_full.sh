@@ -52,7 +52,7 @@ touch "$work/done"
 wait
 [ "$status" = 0 ] || { tail -20 "$work/gen.log"; exit "$status"; }
 
-grep -E "events|Maximum resident set size|Elapsed \(wall clock\)" "$work/gen.log" | grep -v "^generating"
+tr "\r" "\n" < "$work/gen.log" | grep -E "^wrote|Maximum resident set size|Elapsed \(wall clock\)"
 echo "RSS samples (every 30 s):"
 awk '{print "  " $0}' "$work/rss.log"
 rm -rf "$out"

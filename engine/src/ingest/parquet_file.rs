@@ -26,21 +26,31 @@ use datafusion::parquet::schema::types::ColumnPath;
 use crate::error::Result;
 use crate::schema::{Table, file_schema};
 
-/// Rows per row group: small enough that a time filter skips most of a day's file,
+/// Rows per row group: with rows clustered by user, a group holds a few hundred users'
+/// day, so a lookup of one user skips nearly all groups of a file by their statistics;
 /// large enough to keep the footer and per-group overhead small.
-pub const ROW_GROUP_ROWS: usize = 64 * 1024;
+pub const ROW_GROUP_ROWS: usize = 16 * 1024;
+
+/// Rows per data page (at most; the encoder checks after each 1,024-row mini-batch):
+/// the page index then narrows a lookup inside the row groups it could not skip.
+const PAGE_ROWS: usize = 2 * 1024;
 
 fn writer_properties(table: Table, rows: usize) -> Result<WriterProperties> {
     let mut builder = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::try_new(1)?))
         .set_statistics_enabled(EnabledStatistics::Page)
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        .set_data_page_row_count_limit(PAGE_ROWS)
         .set_sorting_columns(Some(sorting_columns(table)))
         .set_created_by(format!("tokenhunt {}", env!("CARGO_PKG_VERSION")))
         // The original record is unique per row: a dictionary only costs time.
         .set_column_dictionary_enabled(ColumnPath::from("raw"), false)
         .set_column_statistics_enabled(ColumnPath::from("raw"), EnabledStatistics::None);
-    let distinct_estimate = rows.clamp(1_000, ROW_GROUP_ROWS) as u64;
+    // Distinct values per row group: a group holds a few hundred users' day, with a
+    // handful of sessions and addresses each — far fewer than its rows. A quarter of
+    // the rows still keeps the false-positive rate when an estimate is exceeded
+    // fourfold under ~4 %, at a quarter of the filter size.
+    let distinct_estimate = (rows.min(ROW_GROUP_ROWS) / 4).max(1_000) as u64;
     for column in table.bloom_filter_columns() {
         let path = ColumnPath::from(*column);
         builder = builder

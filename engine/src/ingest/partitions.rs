@@ -1,6 +1,7 @@
 //! Rows waiting to be written, per (table, source, date) partition, with the
-//! partition's dedup keys. Memory is bounded: past the budget the largest partition
-//! is written out, and key sets of idle partitions are dropped past their cap.
+//! partition's dedup keys. Memory is bounded: past the budget the least recently
+//! written partition is written out, and key sets of idle partitions are dropped past
+//! their cap.
 
 use datafusion::arrow::array::{AsArray, RecordBatch, UInt32Array};
 use datafusion::arrow::compute::take_record_batch;
@@ -150,14 +151,19 @@ impl PartitionWriter {
             partition.pending_bytes += bytes;
             self.pending_bytes += bytes;
         }
+        // Over budget, the partition written to least recently goes first: inputs come
+        // in waves (a table's files day after day, then the next table's), and a wave
+        // leaves each day a little pending. Writing the largest first let those
+        // leftovers hold the budget, so the day being filled was cut every few thousand
+        // rows into small files that prune poorly; the idle ones are complete for now.
         while self.pending_bytes > self.budget_bytes {
-            let largest = self
+            let idlest = self
                 .partitions
                 .iter()
                 .filter(|(_, p)| p.pending_bytes > 0)
-                .max_by_key(|(_, p)| p.pending_bytes)
+                .min_by_key(|(_, p)| p.last_used)
                 .map(|(id, _)| *id);
-            match largest {
+            match idlest {
                 Some(id) => self.flush(id).await?,
                 None => break,
             }

@@ -41,6 +41,19 @@ pub struct ScanStats {
     /// `row_groups_pruned_statistics`, `row_groups_pruned_bloom_filter`,
     /// `page_index_rows_pruned`, ...).
     pub pruning: BTreeMap<String, Pruning>,
+    /// Each query's share, in the order they ran: which one a slow scope spent on.
+    #[serde(default)]
+    pub per_query: Vec<QueryCost>,
+}
+
+/// What one of a scope's lake queries cost.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct QueryCost {
+    /// The query's SQL from its first `FROM`, shortened.
+    pub query: String,
+    pub seconds: f64,
+    pub rows_decoded: u64,
+    pub bytes_scanned: u64,
 }
 
 impl ScanStats {
@@ -74,6 +87,15 @@ impl ScanStats {
     }
 }
 
+/// How much of a query's SQL [`QueryCost`] keeps.
+const QUERY_TEXT: usize = 240;
+
+/// A query's SQL from its first `FROM` (the select lists are long and say little).
+fn query_text(sql: &str) -> String {
+    let from = sql.find(" FROM ").map_or(0, |at| at + 1);
+    sql[from..].chars().take(QUERY_TEXT).collect()
+}
+
 /// Runs one query, adding its scan metrics to `stats`; returns its schema and batches.
 pub async fn run(
     ctx: &SessionContext,
@@ -84,12 +106,19 @@ pub async fn run(
     let frame = ctx.sql(sql).await?;
     let plan = frame.create_physical_plan().await?;
     let batches = collect(plan.clone(), ctx.task_ctx()).await?;
-    let before = stats.rows_matched;
+    let (matched, decoded, bytes) = (stats.rows_matched, stats.rows_decoded, stats.bytes_scanned);
     stats.add_plan(&plan);
     // Rows decoded = rows the scans let through + rows their filters dropped.
-    stats.rows_decoded += stats.rows_matched - before;
+    stats.rows_decoded += stats.rows_matched - matched;
+    let seconds = started.elapsed().as_secs_f64();
     stats.queries += 1;
-    stats.seconds += started.elapsed().as_secs_f64();
+    stats.seconds += seconds;
+    stats.per_query.push(QueryCost {
+        query: query_text(sql),
+        seconds,
+        rows_decoded: stats.rows_decoded - decoded,
+        bytes_scanned: stats.bytes_scanned - bytes,
+    });
     Ok((plan.schema(), batches))
 }
 

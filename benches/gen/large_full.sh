@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole large profile (45,000 users x 30 days, over 100 million events) through the
 # real `tokenhunt gen`, on a machine without the ~70 GB its gzip output takes: a watcher
-# deletes each day's files once the generator has moved on to a later day (it writes day
-# by day), so the disk holds about one day at a time. Every file is still written and
+# deletes each day's files once the generator has moved two days past it (it writes hour
+# by hour; an Okta page named for one day can still be open when the next day starts),
+# so the disk holds about two days at a time. Every file is still written and
 # compressed in full. Reports the generator's summary, wall time, events/s, peak RSS and
 # RSS sampled every 30 s (flat = streaming with constant memory).
 #
@@ -31,9 +32,9 @@ while not os.path.exists(done):
     files = [(m.group(1), os.path.join(d, n))
              for d, _, names in os.walk(root) for n in names if (m := day.search(n))]
     if files:
-        latest = max(f[0] for f in files)
+        dates = sorted({f[0] for f in files})
         for date, path in files:
-            if date < latest:
+            if len(dates) > 2 and date < dates[-2]:
                 try:
                     os.remove(path)
                 except FileNotFoundError:

@@ -29,11 +29,11 @@ use crate::schema::{Table, file_schema};
 /// Rows per row group: with rows clustered by user, a group holds a few hundred users'
 /// day, so a lookup of one user skips nearly all groups of a file by their statistics;
 /// large enough to keep the footer and per-group overhead small.
-pub const ROW_GROUP_ROWS: usize = 16 * 1024;
+pub const ROW_GROUP_ROWS: usize = 8 * 1024;
 
 /// Rows per data page (at most; the encoder checks after each 1,024-row mini-batch):
 /// the page index then narrows a lookup inside the row groups it could not skip.
-const PAGE_ROWS: usize = 2 * 1024;
+const PAGE_ROWS: usize = 1024;
 
 fn writer_properties(table: Table, rows: usize) -> Result<WriterProperties> {
     let mut builder = WriterProperties::builder()

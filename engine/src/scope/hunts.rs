@@ -11,7 +11,8 @@
 //!   [`NEIGHBOURS`] other users seen on the same addresses — the hunts only ask whether
 //!   a prefix is shared by more than a threshold (8 by default) of users, so a capped
 //!   count answers the same (counted over the same addresses rather than the whole
-//!   prefix, so that bloom filters answer the lookup);
+//!   prefix, so that bloom filters answer the lookup; for a prefix the stored
+//!   baseline already knows as widely shared, over the last day the users were on it);
 //! * the sign-ins of the applications the users consented to or added credentials to,
 //!   and every consent to those applications (first consent in the tenant or not);
 //! * the users' directory changes;
@@ -23,7 +24,7 @@
 //! roaming (a network seen roaming across the whole tenant may not look so here, which
 //! can add findings, never hide one).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use datafusion::arrow::array::RecordBatch;
@@ -98,21 +99,33 @@ pub async fn user_rows(
 /// One event of each of up to [`NEIGHBOURS`] other users on each prefix, among the
 /// events from the scope users' own addresses (an equality lookup the `ip` bloom
 /// filters answer, where a prefix test would read the whole window).
+///
+/// Each search is a predicate over `s.ip` (and, to narrow it, `s.date`); each becomes
+/// its own scan, so its partition and bloom-filter pruning stay its own.
 async fn neighbour_rows(
     ctx: &SessionContext,
     users: &[String],
-    ips: &[String],
+    searches: &[String],
     range: &TimeRange,
     stats: &mut ScanStats,
 ) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+    let scans: Vec<String> = searches
+        .iter()
+        .map(|search| {
+            format!(
+                "SELECT {columns}, ip_network(s.ip) AS near_prefix FROM signins s \
+                 WHERE {window} AND s.user IS NOT NULL AND s.result = 'success' \
+                   AND {search} AND NOT ({users})",
+                columns = table_columns(Table::Signins, "s"),
+                window = window_predicate(range, Some("s")),
+                users = in_list("s.user", users),
+            )
+        })
+        .collect();
     // Prefer an event with a session (the Okta hunt counts only those) and the
     // earliest one.
     let sql = format!(
-        "WITH near AS ( \
-            SELECT {columns}, ip_network(s.ip) AS near_prefix FROM signins s \
-            WHERE {window} AND s.user IS NOT NULL AND s.result = 'success' \
-              AND {ips} AND NOT ({users}) \
-         ), firsts AS ( \
+        "WITH near AS ({scans}), firsts AS ( \
             SELECT *, row_number() OVER (PARTITION BY source, near_prefix, \"user\" \
                 ORDER BY session_id IS NULL, time) AS pick FROM near \
          ), ranked AS ( \
@@ -120,10 +133,7 @@ async fn neighbour_rows(
             FROM firsts WHERE pick = 1 \
          ) \
          SELECT {plain} FROM ranked WHERE rank <= {NEIGHBOURS}",
-        columns = table_columns(Table::Signins, "s"),
-        window = window_predicate(range, Some("s")),
-        ips = in_list("s.ip", ips),
-        users = in_list("s.user", users),
+        scans = scans.join(" UNION ALL "),
         plain = table_schema(Table::Signins)
             .fields()
             .iter()
@@ -132,6 +142,73 @@ async fn neighbour_rows(
             .join(", "),
     );
     run(ctx, &sql, stats).await
+}
+
+/// Prefixes the stored baseline has seen with at least [`NEIGHBOURS`] users.
+async fn shared_prefixes(ctx: &SessionContext, prefixes: &[String]) -> Result<HashSet<String>> {
+    #[derive(Deserialize)]
+    struct Shared {
+        prefix: String,
+    }
+    if prefixes.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let rows: Vec<Shared> = fetch(
+        ctx,
+        &format!(
+            "SELECT DISTINCT prefix FROM baseline_prefix_users WHERE {} AND users >= {NEIGHBOURS}",
+            in_list("prefix", prefixes)
+        ),
+        &mut ScanStats::default(),
+    )
+    .await?;
+    Ok(rows.into_iter().map(|r| r.prefix).collect())
+}
+
+/// The `s.ip` predicates of the neighbour searches. An address on a prefix the
+/// stored baseline already knows as widely shared (a corporate egress every user
+/// passes through) is in nearly every row group, so searching the whole window for
+/// it reads the whole lake; its neighbours are taken from the last day the scope's
+/// users were on it, which holds plenty when the prefix is that shared. Every other
+/// address is searched over the whole window, where the bloom filters find its few
+/// row groups.
+fn neighbour_searches(
+    events: &[Event],
+    ips: &[String],
+    shared: &HashSet<String>,
+) -> Vec<String> {
+    let mut last_day: HashMap<&str, String> = HashMap::new();
+    for event in events {
+        if let (Some(ip), Some(prefix)) = (&event.ip, &event.prefix)
+            && shared.contains(prefix)
+        {
+            let day = rfc3339(event.t)[..10].to_string();
+            let entry = last_day.entry(ip.as_str()).or_default();
+            if *entry < day {
+                *entry = day;
+            }
+        }
+    }
+    let rare: Vec<&String> = ips
+        .iter()
+        .filter(|ip| !last_day.contains_key(ip.as_str()))
+        .collect();
+    let mut by_day: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (ip, day) in &last_day {
+        by_day.entry(day.as_str()).or_default().push(ip);
+    }
+    let mut searches = Vec::new();
+    if !rare.is_empty() {
+        searches.push(in_list("s.ip", &rare));
+    }
+    // One search per day: an `OR` across days would keep neither the listing's
+    // partition pruning nor the bloom filters.
+    searches.extend(
+        by_day
+            .iter()
+            .map(|(day, ips)| format!("s.date = {} AND {}", quote(day), in_list("s.ip", ips))),
+    );
+    searches
 }
 
 /// The last date partition of a source inside the window, from the lake's listing.
@@ -321,8 +398,16 @@ pub async fn run_for_scope(
     prefixes.dedup();
 
     let (signin_schema, mut signins) = table_batches(&rows.signin_schema, &rows.signin_batches)?;
-    let (_, near) = neighbour_rows(ctx, users, &ips, range, stats).await?;
-    signins.extend(near);
+    let shared = if crate::baseline::stored_manifest(lake).await?.is_some() {
+        shared_prefixes(ctx, &prefixes).await?
+    } else {
+        HashSet::new()
+    };
+    let searches = neighbour_searches(&rows.events, &ips, &shared);
+    if !searches.is_empty() {
+        let (_, near) = neighbour_rows(ctx, users, &searches, range, stats).await?;
+        signins.extend(near);
+    }
     signins.extend(lake_end_rows(ctx, lake, range, stats).await?);
     let mut application_events = Vec::new();
     if !application_ids.is_empty() || !application_names.is_empty() {

@@ -48,7 +48,7 @@ done) > "$work/rss.log" &
 
 status=0
 /usr/bin/time -v "$work/tokenhunt-gen" gen --profile large --seed "$seed" --gzip --out "$out" \
-    > "$work/summary.json" 2> "$work/gen.log" || status=$?
+    > /dev/null 2> "$work/gen.log" || status=$?
 touch "$work/done"
 wait
 [ "$status" = 0 ] || { tail -20 "$work/gen.log"; exit "$status"; }

@@ -736,3 +736,44 @@ fn respond_for_one_okta_session_ends_it_too() {
     );
     assert!(plan["executed"].is_null());
 }
+
+#[test]
+fn a_users_rows_are_read_from_their_own_pages_only() {
+    // The lake clusters rows by user and writes small pages with statistics on `user`:
+    // the scope's first query (the user's events) decodes a small part of the lake.
+    let incident = incidents()
+        .into_iter()
+        .find(|i| i["source"] == "entra")
+        .unwrap();
+    let user = incident["user"].as_str().unwrap();
+    let report = scope_json(&["--user", user]);
+    let lake = tenant().lake.to_str().unwrap();
+    let output = run_ok(&[
+        "--lake",
+        lake,
+        "--format",
+        "csv",
+        "sql",
+        "-c",
+        "SELECT count(*) AS n FROM signins",
+    ]);
+    let lake_rows: u64 = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .nth(1)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let first = &report["stats"]["per_query"][0];
+    assert!(
+        first["query"].as_str().unwrap().contains("s.user IN"),
+        "first query: {first}"
+    );
+    let decoded = first["rows_decoded"].as_u64().unwrap();
+    assert!(
+        decoded > 0 && decoded * 3 < lake_rows,
+        "the user's events decoded {decoded} of {lake_rows} rows"
+    );
+    let pages = &report["stats"]["pruning"]["page_index_rows_pruned"];
+    assert!(pages["pruned"].as_u64().unwrap() > 0, "pages: {pages}");
+}

@@ -52,7 +52,8 @@ fn writer_properties(table: Table, rows: usize) -> Result<WriterProperties> {
         .into_iter()
         .chain(table.bloom_filter_columns().iter().copied())
     {
-        builder = builder.set_column_statistics_enabled(ColumnPath::from(column), EnabledStatistics::Page);
+        builder = builder
+            .set_column_statistics_enabled(ColumnPath::from(column), EnabledStatistics::Page);
     }
     // Distinct values per row group: a group holds about a hundred users' day, with a
     // handful of sessions and addresses each — far fewer than its rows. A quarter of
@@ -186,10 +187,18 @@ mod tests {
         let read: Vec<(i64, Option<String>)> = batches
             .iter()
             .flat_map(|b| {
-                let times = b.column(0).as_primitive::<TimestampMicrosecondType>().clone();
+                let times = b
+                    .column(0)
+                    .as_primitive::<TimestampMicrosecondType>()
+                    .clone();
                 let users = b.column_by_name("user").unwrap().as_string::<i32>().clone();
                 (0..b.num_rows())
-                    .map(move |i| (times.value(i), users.is_valid(i).then(|| users.value(i).to_string())))
+                    .map(move |i| {
+                        (
+                            times.value(i),
+                            users.is_valid(i).then(|| users.value(i).to_string()),
+                        )
+                    })
                     .collect::<Vec<_>>()
             })
             .collect();

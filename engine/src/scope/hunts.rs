@@ -172,11 +172,7 @@ async fn shared_prefixes(ctx: &SessionContext, prefixes: &[String]) -> Result<Ha
 /// users were on it, which holds plenty when the prefix is that shared. Every other
 /// address is searched over the whole window, where the bloom filters find its few
 /// row groups.
-fn neighbour_searches(
-    events: &[Event],
-    ips: &[String],
-    shared: &HashSet<String>,
-) -> Vec<String> {
+fn neighbour_searches(events: &[Event], ips: &[String], shared: &HashSet<String>) -> Vec<String> {
     let mut last_day: HashMap<&str, String> = HashMap::new();
     for event in events {
         if let (Some(ip), Some(prefix)) = (&event.ip, &event.prefix)

@@ -747,23 +747,7 @@ fn a_users_rows_are_read_from_their_own_pages_only() {
         .unwrap();
     let user = incident["user"].as_str().unwrap();
     let report = scope_json(&["--user", user]);
-    let lake = tenant().lake.to_str().unwrap();
-    let output = run_ok(&[
-        "--lake",
-        lake,
-        "--format",
-        "csv",
-        "sql",
-        "-c",
-        "SELECT count(*) AS n FROM signins",
-    ]);
-    let lake_rows: u64 = String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .nth(1)
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
+    let lake_rows = count(&tenant().lake, "signins");
     let first = &report["stats"]["per_query"][0];
     assert!(
         first["query"].as_str().unwrap().contains("s.user IN"),

@@ -12,7 +12,7 @@
 -- param: min_score = 60 | Findings below this score are dropped.
 -- param: shared_users = 8 | A prefix (/24 or /64) this many users sign in from is shared egress (a corporate VPN or proxy in a cloud), not an attacker's.
 WITH tagged AS (
-    SELECT time, user, session_id, ip, asn, country, app, log_type, incoming_token_type, user_agent,
+    SELECT time, user, session_id, ip, asn, country, app, log_type, incoming_token_type,
            ip_network(ip) AS prefix,
            coalesce(ip_category(ip), asn_category(asn), CASE WHEN asn IS NULL THEN 'unknown' ELSE 'isp' END) AS category
     FROM signins

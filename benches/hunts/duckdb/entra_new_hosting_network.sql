@@ -5,7 +5,7 @@
 -- ip_network(ip) / ip_category(ip) come from ip_info, asn_category(asn) from asn_categories.
 WITH tagged AS (
     SELECT s.time, s.user, s.session_id, s.ip, s.asn, s.country, s.app, s.log_type, s.incoming_token_type,
-           s.user_agent, i.prefix, i.ip_category,
+           i.prefix, i.ip_category,
            coalesce(i.ip_category, a.category, CASE WHEN s.asn IS NULL THEN 'unknown' ELSE 'isp' END) AS category
     FROM signins s
     JOIN ip_info i ON i.ip = s.ip

@@ -19,8 +19,8 @@
 -- param: travel_kmh = 900 | Faster than an airliner (after 100 km of geolocation tolerance) is impossible travel.
 -- param: regular_days = 3 | A country or network the user used on this many days is theirs.
 WITH ev AS (
-    SELECT e.time, e.user, e.session_id, e.ip, e.asn, e.country, e.lat, e.lon, e.app, e.prefix,
-           e.category, e.network, e.client_os, e.device_id, p.users AS prefix_users,
+    SELECT e.time, e.user, e.session_id, e.ip, e.asn, e.country, e.lat, e.lon, e.app,
+           e.category, e.network, e.client_os, p.users AS prefix_users,
            least(b.spread_km, 3000.0) AS tolerance,
            e.category IN ('mobile', 'privacy_relay', 'cdn')
                OR coalesce(r.roaming_share >= 0.3 AND r.users >= 3, false) AS roaming

@@ -18,7 +18,7 @@
 -- param: regular_days = 3 | A network the user used on this many days is theirs.
 WITH tagged AS (
     SELECT e.time, e.user, e.session_id, e.token_id, e.ip, e.asn, e.country, e.app, e.incoming_token_type,
-           e.prefix, e.category, e.network, p.users AS shared_by, b.days AS network_days, b.sessions AS network_sessions
+           e.category, e.network, p.users AS shared_by, b.days AS network_days, b.sessions AS network_sessions
     FROM (SELECT * FROM network_events WHERE NOT ${allowlisted}) e
     JOIN baseline_prefix_users p ON p.source = e.source AND p.prefix = e.prefix
     JOIN baseline_user_networks b ON b.source = e.source AND b.user = e.user AND b.network = e.network

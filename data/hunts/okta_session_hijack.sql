@@ -15,7 +15,7 @@
 -- param: origin_minutes = 10 | Events within this many minutes of the session start define its origin.
 WITH tagged AS (
     SELECT time, user, coalesce(root_session_id, session_id) AS session_id, ip, asn, country, app,
-           device_id, prefix, category, user_agent,
+           device_id, prefix, category,
            coalesce(ua_fingerprint(user_agent), 'none') AS client,
            CASE WHEN category IN ('hosting', 'vpn', 'unknown', 'tor') THEN prefix
                 ELSE concat('AS', CAST(asn AS VARCHAR)) END AS network

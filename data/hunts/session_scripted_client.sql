@@ -13,7 +13,7 @@
 -- materialize: ev
 -- param: min_score = 60 | Findings below this score are dropped.
 WITH ev AS (
-    SELECT source, time, user, session_id, ip, asn, country, app, network, category, user_agent, log_type,
+    SELECT source, time, user, session_id, ip, asn, country, app, network, log_type,
            coalesce(ua_is_scripted(user_agent), false) AS scripted,
            coalesce(ua_family(user_agent), 'unknown') AS client
     FROM network_events

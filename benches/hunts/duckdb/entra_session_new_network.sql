@@ -4,8 +4,8 @@
 -- min_score = 60, shared_users = 8, origin_minutes = 10, travel_kmh = 900,
 -- regular_days = 3; whole lake.
 WITH ev AS (
-    SELECT e.time, e.user, e.session_id, e.ip, e.asn, e.country, e.lat, e.lon, e.app, e.prefix,
-           e.category, e.network, e.client_os, e.device_id, p.users AS prefix_users,
+    SELECT e.time, e.user, e.session_id, e.ip, e.asn, e.country, e.lat, e.lon, e.app,
+           e.category, e.network, e.client_os, p.users AS prefix_users,
            least(b.spread_km, 3000.0) AS tolerance,
            e.category IN ('mobile', 'privacy_relay', 'cdn')
                OR coalesce(r.roaming_share >= 0.3 AND r.users >= 3, false) AS roaming

@@ -5,7 +5,7 @@
 -- min_score = 60, origin_minutes = 60, shared_users = 8, regular_days = 3; whole lake.
 WITH tagged AS (
     SELECT e.time, e.user, e.session_id, e.token_id, e.ip, e.asn, e.country, e.app, e.incoming_token_type,
-           e.prefix, e.category, e.network, p.users AS shared_by, b.days AS network_days, b.sessions AS network_sessions
+           e.category, e.network, p.users AS shared_by, b.days AS network_days, b.sessions AS network_sessions
     -- ${allowlisted}
     FROM (SELECT * FROM network_events WHERE NOT coalesce(ip_category = 'microsoft', false)) e
     JOIN baseline_prefix_users p ON p.source = e.source AND p.prefix = e.prefix

@@ -6,7 +6,7 @@
 -- ua_fingerprint from ua_info (the unhashed "family|major|os"; only compared for equality).
 WITH tagged AS (
     SELECT time, user, coalesce(root_session_id, session_id) AS session_id, ip, asn, country, app,
-           device_id, prefix, category, user_agent,
+           device_id, prefix, category,
            coalesce(fingerprint, 'none') AS client,
            CASE WHEN category IN ('hosting', 'vpn', 'unknown', 'tor') THEN prefix
                 ELSE concat('AS', CAST(asn AS VARCHAR)) END AS network

@@ -4,7 +4,7 @@
 -- min_score = 60; whole lake. ua_is_scripted / ua_family come from ua_info through
 -- network_events (columns ua_scripted and client).
 WITH ev AS (
-    SELECT source, time, user, session_id, ip, asn, country, app, network, category, user_agent, log_type,
+    SELECT source, time, user, session_id, ip, asn, country, app, network, log_type,
            coalesce(ua_scripted, false) AS scripted,
            client
     FROM network_events

@@ -1,6 +1,6 @@
-//! How the lake's Parquet files are written: zstd, page statistics on the lookup columns, bloom filters on
-//! the lookup columns, rows sorted by user (then time) with the order recorded in the
-//! footer.
+//! How the lake's Parquet files are written: zstd, bloom filters and page statistics
+//! on the lookup columns, rows sorted by user (then time) with the order recorded in
+//! the footer.
 //!
 //! Why by user first: a day of a tenant has every active user in every stretch of
 //! time, so in a time-sorted file each row group holds nearly every user and neither
@@ -26,8 +26,8 @@ use datafusion::parquet::schema::types::ColumnPath;
 use crate::error::Result;
 use crate::schema::{Table, file_schema, signin_columns};
 
-/// Rows per row group: with rows clustered by user, a group holds a few hundred users'
-/// day, so a lookup of one user skips nearly all groups of a file by their statistics;
+/// Rows per row group: with rows clustered by user, a group holds about a hundred
+/// users' day, so a lookup of one user skips nearly all groups of a file by their statistics;
 /// large enough to keep the footer and per-group overhead small.
 pub const ROW_GROUP_ROWS: usize = 8 * 1024;
 
@@ -35,13 +35,14 @@ pub const ROW_GROUP_ROWS: usize = 8 * 1024;
 /// the page index then narrows a lookup inside the row groups it could not skip.
 const PAGE_ROWS: usize = 1024;
 
-fn writer_properties(table: Table, rows: usize) -> Result<WriterProperties> {
+/// `cluster` is the index of [`Table::cluster_column`] in the file schema.
+fn writer_properties(table: Table, rows: usize, cluster: usize) -> Result<WriterProperties> {
     let mut builder = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::try_new(1)?))
         .set_statistics_enabled(EnabledStatistics::Chunk)
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
         .set_data_page_row_count_limit(PAGE_ROWS)
-        .set_sorting_columns(Some(sorting_columns(table)))
+        .set_sorting_columns(Some(sorting_columns(cluster)))
         .set_created_by(format!("tokenhunt {}", env!("CARGO_PKG_VERSION")))
         // The original record is unique per row: a dictionary only costs time.
         .set_column_dictionary_enabled(ColumnPath::from("raw"), false)
@@ -70,12 +71,9 @@ fn writer_properties(table: Table, rows: usize) -> Result<WriterProperties> {
     Ok(builder.build())
 }
 
-/// The file order as footer metadata: the cluster column (nulls last), then time.
-fn sorting_columns(table: Table) -> Vec<SortingColumn> {
-    let schema = file_schema(table);
-    let cluster = schema
-        .index_of(table.cluster_column())
-        .expect("the cluster column is in the file schema");
+/// The file order as footer metadata: the cluster column (nulls last), then time
+/// (column 0).
+fn sorting_columns(cluster: usize) -> Vec<SortingColumn> {
     [cluster, 0]
         .into_iter()
         .map(|column| SortingColumn {
@@ -125,7 +123,7 @@ pub fn encode_sorted(table: Table, batches: Vec<RecordBatch>) -> Result<(Vec<u8>
     let mut writer = ArrowWriter::try_new(
         &mut buffer,
         Arc::clone(&schema),
-        Some(writer_properties(table, rows)?),
+        Some(writer_properties(table, rows, cluster)?),
     )?;
     for start in (0..rows).step_by(ROW_GROUP_ROWS) {
         writer.write(&sorted.slice(start, ROW_GROUP_ROWS.min(rows - start)))?;

@@ -35,7 +35,7 @@ use serde::Deserialize;
 
 use super::events::{Event, computed_columns};
 use super::query::{ScanStats, fetch, run, typed_rows};
-use super::window::{in_list, quote, window_predicate};
+use super::window::{date_of, in_list, quote, window_predicate};
 use crate::config::Config;
 use crate::error::Result;
 use crate::hunt::{Finding, load_hunts, run_hunts, select};
@@ -43,7 +43,7 @@ use crate::lake::Lake;
 use crate::lake::catalog::{register_views, table_schema};
 use crate::schema::{Source, Table};
 use crate::session::{SessionOptions, open_session};
-use crate::timerange::{TimeRange, rfc3339};
+use crate::timerange::TimeRange;
 
 /// Other users kept per prefix: above every `shared_users` threshold the hunts use.
 pub const NEIGHBOURS: usize = 32;
@@ -173,25 +173,22 @@ async fn shared_prefixes(ctx: &SessionContext, prefixes: &[String]) -> Result<Ha
 /// address is searched over the whole window, where the bloom filters find its few
 /// row groups.
 fn neighbour_searches(events: &[Event], ips: &[String], shared: &HashSet<String>) -> Vec<String> {
-    let mut last_day: HashMap<&str, String> = HashMap::new();
+    let mut last_seen: HashMap<&str, i64> = HashMap::new();
     for event in events {
         if let (Some(ip), Some(prefix)) = (&event.ip, &event.prefix)
             && shared.contains(prefix)
         {
-            let day = rfc3339(event.t)[..10].to_string();
-            let entry = last_day.entry(ip.as_str()).or_default();
-            if *entry < day {
-                *entry = day;
-            }
+            let last = last_seen.entry(ip.as_str()).or_insert(event.t);
+            *last = (*last).max(event.t);
         }
     }
     let rare: Vec<&String> = ips
         .iter()
-        .filter(|ip| !last_day.contains_key(ip.as_str()))
+        .filter(|ip| !last_seen.contains_key(ip.as_str()))
         .collect();
-    let mut by_day: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for (ip, day) in &last_day {
-        by_day.entry(day.as_str()).or_default().push(ip);
+    let mut by_day: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for (ip, last) in &last_seen {
+        by_day.entry(date_of(*last)).or_default().push(ip);
     }
     let mut searches = Vec::new();
     if !rare.is_empty() {
@@ -215,8 +212,8 @@ async fn last_date(lake: &Lake, source: Source, range: &TimeRange) -> Result<Opt
         Err(object_store::Error::NotFound { .. }) => return Ok(None),
         Err(error) => return Err(error.into()),
     };
-    let first = range.since.map(|t| rfc3339(t)[..10].to_string());
-    let last = range.until.map(|t| rfc3339(t - 1)[..10].to_string());
+    let first = range.since.map(date_of);
+    let last = range.until.map(|t| date_of(t - 1));
     Ok(listing
         .common_prefixes
         .iter()
@@ -394,7 +391,8 @@ pub async fn run_for_scope(
     prefixes.dedup();
 
     let (signin_schema, mut signins) = table_batches(&rows.signin_schema, &rows.signin_batches)?;
-    let shared = if crate::baseline::stored_manifest(lake).await?.is_some() {
+    let manifest = crate::baseline::stored_manifest(lake).await?;
+    let shared = if manifest.is_some() {
         shared_prefixes(ctx, &prefixes).await?
     } else {
         HashSet::new()
@@ -441,7 +439,7 @@ pub async fn run_for_scope(
             .cmp(&b.first_seen)
             .then_with(|| a.hunt.cmp(&b.hunt))
     });
-    let baseline = match crate::baseline::stored_manifest(lake).await? {
+    let baseline = match manifest {
         Some(manifest) => format!("stored by `tokenhunt baseline` at {}", manifest.built_at),
         None => {
             "computed over the scope's rows (run `tokenhunt baseline` for tenant-wide baselines)"

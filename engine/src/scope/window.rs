@@ -22,7 +22,7 @@ pub fn in_list<S: AsRef<str>>(expr: &str, items: &[S]) -> String {
 }
 
 /// The UTC calendar date (`YYYY-MM-DD`) of a microsecond timestamp.
-fn date_of(micros: i64) -> String {
+pub(crate) fn date_of(micros: i64) -> String {
     rfc3339(micros)[..10].to_string()
 }
 

@@ -26,6 +26,8 @@ pub enum NetKind {
     Microsoft,
     /// Apple iCloud Private Relay egress.
     IcloudRelay,
+    /// Satellite operator carrying in-flight Wi-Fi (the aircraft's public exit).
+    Satellite,
 }
 
 impl NetKind {
@@ -38,6 +40,7 @@ impl NetKind {
             "vpn" => NetKind::Vpn,
             "microsoft" => NetKind::Microsoft,
             "icloud_relay" => NetKind::IcloudRelay,
+            "satellite" => NetKind::Satellite,
             _ => return None,
         })
     }
@@ -131,6 +134,12 @@ pub fn country_name(code: &str) -> &'static str {
         "FI" => "Finland",
         "AT" => "Austria",
         "ZA" => "South Africa",
+        "CY" => "Cyprus",
+        "HT" => "Haiti",
+        "HU" => "Hungary",
+        "IR" => "Iran",
+        "PH" => "Philippines",
+        "SN" => "Senegal",
         _ => "Unknown",
     }
 }
@@ -257,6 +266,7 @@ mod tests {
             NetKind::Vpn,
             NetKind::Microsoft,
             NetKind::IcloudRelay,
+            NetKind::Satellite,
         ] {
             assert!(!t.select(|n| n.kind == k).is_empty(), "{k:?}");
         }

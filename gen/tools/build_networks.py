@@ -91,6 +91,20 @@ SPECS = [
     (36183, "icloud_relay", {"US", "GB", "DE", "FR"}, "akamai.com", 6, 1, 1, "172.2"),
     (13335, "icloud_relay", None, "cloudflare.com", 3, 0, 1, "104.28."),
     (54113, "icloud_relay", None, "fastly.com", 3, 0, 1, "146.75."),
+    # Added for issue 12 (appended so the rows above are unchanged).
+    # In-flight Wi-Fi: satellite operators whose ground stations are the aircraft's public exit.
+    (7155, "satellite", None, "viasat.com", 4, 0, 1, None),
+    (22351, "satellite", None, "intelsat.com", 3, 0, 1, None),
+    (64294, "satellite", None, "panasonic.aero", 3, 0, 1, None),
+    (400110, "satellite", None, "anuvu.com", 2, 0, 1, None),
+    (14593, "satellite", None, "starlink.com", 4, 0, 1, None),
+    (25222, "satellite", None, "inmarsat.com", 2, 0, 1, None),
+    # More consumer VPN exits: Mullvad's own AS, Proton's, PacketHub's second AS, M247 UK.
+    (216025, "vpn", None, "mullvad.net", 2, 0, 1, None),
+    (62371, "vpn", None, "proton.me", 3, 0, 1, None),
+    (147049, "vpn", None, "packethub.net", 3, 0, 1, None),
+    (16247, "vpn", None, "m247.com", 4, 0, 1, None),
+    (212238, "vpn", None, "datacamp.co.uk", 4, 0, 1, None),
 ]
 
 V6_PREFIX_FILTER = {}

@@ -143,6 +143,18 @@ pub struct HuntCounts {
     pub true_positives: usize,
 }
 
+/// False positives raised by one hunt alone, per hunt: where tuning starts. Incidents
+/// from `--group incidents` name their hunts joined by commas; an incident that several
+/// hunts raised together is not counted against any one of them here.
+pub fn false_positives_raised_alone(by_hunt: &BTreeMap<String, HuntCounts>) -> BTreeMap<String, usize> {
+    by_hunt
+        .iter()
+        .filter(|(hunt, _)| !hunt.is_empty() && !hunt.contains(','))
+        .map(|(hunt, counts)| (hunt.clone(), counts.findings - counts.true_positives))
+        .filter(|(_, false_positives)| *false_positives > 0)
+        .collect()
+}
+
 /// The grade.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct EvalReport {
@@ -174,6 +186,9 @@ pub struct EvalReport {
     pub missed: Vec<String>,
     /// Counts per hunt.
     pub by_hunt: BTreeMap<String, HuntCounts>,
+    /// False positives raised by each hunt alone (see [`false_positives_raised_alone`]).
+    #[serde(default)]
+    pub false_positives_raised_alone: BTreeMap<String, usize>,
 }
 
 struct Window {
@@ -299,6 +314,7 @@ pub fn evaluate(labels: &Labels, findings: &[Finding], users: u64, days: f64) ->
             .filter(|(_, d)| !**d)
             .map(|(i, _)| i.id.clone())
             .collect(),
+        false_positives_raised_alone: false_positives_raised_alone(&by_hunt),
         by_hunt,
     }
 }
@@ -361,6 +377,15 @@ impl fmt::Display for EvalReport {
                     hunt.as_str()
                 };
                 writeln!(f, "{name:<40} {:>9} {:>9}", h.findings, h.true_positives)?;
+            }
+        }
+        if !self.false_positives_raised_alone.is_empty() {
+            writeln!(f)?;
+            writeln!(f, "{:<40} {:>9}", "false positives raised alone by", "findings")?;
+            let mut ranked: Vec<_> = self.false_positives_raised_alone.iter().collect();
+            ranked.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+            for (hunt, n) in ranked {
+                writeln!(f, "{hunt:<40} {n:>9}")?;
             }
         }
         if !self.missed.is_empty() {
@@ -609,6 +634,38 @@ mod tests {
         }
         let text = r.to_string();
         assert!(text.contains("recall") && text.contains("unexplained"));
+    }
+
+    #[test]
+    fn false_positives_are_tabled_by_the_hunt_that_raised_them_alone() {
+        let l = labels();
+        let raised = |hunt: &str, user: &str, first: &str, last: &str| {
+            let mut f = finding(user, None, first, last);
+            f.hunt = hunt.to_string();
+            f
+        };
+        let findings = vec![
+            // A true positive of hunt a: not counted.
+            raised("a", "alice.smith@contoso.com", "2026-09-03T10:30:00Z", "2026-09-03T10:40:00Z"),
+            raised("a", "dave@contoso.com", "2026-09-08T05:00:00Z", "2026-09-08T06:00:00Z"),
+            raised("b", "dave@contoso.com", "2026-09-09T05:00:00Z", "2026-09-09T06:00:00Z"),
+            raised("b", "erin@contoso.com", "2026-09-09T05:00:00Z", "2026-09-09T06:00:00Z"),
+            // Raised by two hunts together: no single hunt is to blame.
+            raised("a,b", "frank@contoso.com", "2026-09-09T05:00:00Z", "2026-09-09T06:00:00Z"),
+        ];
+        let r = evaluate(&l, &findings, 100, 10.0);
+        assert_eq!(r.false_positives, 4);
+        let alone: Vec<(&str, usize)> = r
+            .false_positives_raised_alone
+            .iter()
+            .map(|(h, n)| (h.as_str(), *n))
+            .collect();
+        assert_eq!(alone, vec![("a", 1), ("b", 2)]);
+        let text = r.to_string();
+        let table = text.split("false positives raised alone by").nth(1).expect("table");
+        assert!(table.find("b ").unwrap() < table.find("a ").unwrap(), "{table}");
+        let json = serde_json::to_value(&r).expect("serialize");
+        assert_eq!(json["false_positives_raised_alone"]["b"], 2);
     }
 
     #[test]

@@ -980,6 +980,7 @@ impl Ctx<'_, '_> {
                         activity: act,
                         target_sp: Some(sp),
                         target_user: None,
+                        target_device: None,
                     }));
                 }
                 let ips: Vec<(u16, IpAddr)> =
@@ -1011,6 +1012,9 @@ impl Ctx<'_, '_> {
                     None,
                     self.tenant.service_principals[sp as usize].name.clone(),
                 )
+            }
+            IncidentKind::DeviceCodePhishing | IncidentKind::DeviceRegistrationPrt => {
+                (None, String::new())
             }
             IncidentKind::CredentialPersistence => {
                 let sp = p.sp.unwrap_or(0);
@@ -1044,6 +1048,7 @@ impl Ctx<'_, '_> {
                     activity,
                     target_sp: Some(sp),
                     target_user: None,
+                    target_device: None,
                 }));
                 let mut t = t0.plus(self.r.range(10, 60) * MINUTE);
                 for _ in 0..self.r.range(2, 6) {

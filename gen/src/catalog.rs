@@ -135,6 +135,8 @@ pub enum NativeAgent {
     Empty,
     /// Azure CLI (python).
     AzureCli,
+    /// A fixed string (third-party services calling from their cloud; "" for none).
+    Fixed(&'static str),
 }
 
 /// Microsoft applications, referred to by index.
@@ -289,6 +291,88 @@ pub const ENTRA_APPS: &[EntraApp] = &[
         technical: true,
         native_agent: NativeAgent::AzureCli,
     },
+    EntraApp {
+        id: "1950a258-227b-4e31-a9cf-717495945fc2",
+        name: "Microsoft Azure PowerShell",
+        client: ClientKind::Native,
+        resources: &[(res::AZURE_MGMT, 4), (res::GRAPH, 1), (res::KEY_VAULT, 1)],
+        laptop_weight: 0,
+        phone_weight: 0,
+        technical: true,
+        native_agent: NativeAgent::Browser,
+    },
+    // Third-party SaaS integrations that redeem a user's delegated refresh token from the vendor's
+    // cloud. The app ids are FICTIONAL (stable per vendor, not the vendors' real registrations).
+    EntraApp {
+        id: "5e3ce6c0-2b1f-4285-8d4b-75ee78787346",
+        name: "Zoom for Outlook",
+        client: ClientKind::Native,
+        resources: &[(res::EXCHANGE, 3), (res::GRAPH, 2)],
+        laptop_weight: 0,
+        phone_weight: 0,
+        technical: false,
+        native_agent: NativeAgent::Fixed("okhttp/4.12.0"),
+    },
+    EntraApp {
+        id: "a2b6f2a4-1f0c-4f35-9f4e-3c6f1c3d8b21",
+        name: "Salesforce Inbox Sync",
+        client: ClientKind::Native,
+        resources: &[(res::EXCHANGE, 4), (res::GRAPH, 1)],
+        laptop_weight: 0,
+        phone_weight: 0,
+        technical: false,
+        native_agent: NativeAgent::Fixed("Apache-HttpClient/4.5.14 (Java/17.0.12)"),
+    },
+    EntraApp {
+        id: "7c1e0d2b-94a3-4b8e-a6d1-0f2e8c5b9a13",
+        name: "Slack Calendar for Outlook",
+        client: ClientKind::Native,
+        resources: &[(res::GRAPH, 3), (res::EXCHANGE, 1)],
+        laptop_weight: 0,
+        phone_weight: 0,
+        technical: false,
+        native_agent: NativeAgent::Fixed("Go-http-client/2.0"),
+    },
+    EntraApp {
+        id: "c8d4a1e7-36b2-4f0a-8e5c-91d7b2f4a6e0",
+        name: "DocuSign for Microsoft 365",
+        client: ClientKind::Native,
+        resources: &[(res::GRAPH, 2), (res::SHAREPOINT, 2), (res::EXCHANGE, 1)],
+        laptop_weight: 0,
+        phone_weight: 0,
+        technical: false,
+        native_agent: NativeAgent::Fixed(""),
+    },
+    EntraApp {
+        id: "3f9b7e21-d4c6-4a8f-b1e3-6a2d0c9e5f47",
+        name: "HubSpot Email Integration",
+        client: ClientKind::Native,
+        resources: &[(res::EXCHANGE, 4), (res::GRAPH, 1)],
+        laptop_weight: 0,
+        phone_weight: 0,
+        technical: false,
+        native_agent: NativeAgent::Fixed("node-fetch/1.0"),
+    },
+    EntraApp {
+        id: "9a6e4c0d-7b3f-4e21-8c5a-d2f1b0e6a937",
+        name: "Asana for Outlook",
+        client: ClientKind::Native,
+        resources: &[(res::GRAPH, 3), (res::EXCHANGE, 1)],
+        laptop_weight: 0,
+        phone_weight: 0,
+        technical: false,
+        native_agent: NativeAgent::Fixed("python-requests/2.32.3"),
+    },
+];
+
+/// Third-party SaaS integrations (indexes into [`ENTRA_APPS`]) and the clouds they run in (ASNs).
+pub const SAAS_VENDORS: &[(u16, &[u32])] = &[
+    (15, &[16509, 8075]),
+    (16, &[16509, 14618]),
+    (17, &[16509]),
+    (18, &[8075, 396982]),
+    (19, &[16509, 396982]),
+    (20, &[16509, 14618, 8075]),
 ];
 
 /// Index constants into [`ENTRA_APPS`].
@@ -309,6 +393,10 @@ pub mod app {
     pub const WINDOWS_SIGN_IN: u16 = 8;
     /// Outlook on the web.
     pub const OUTLOOK_WEB: u16 = 11;
+    /// Azure CLI.
+    pub const AZURE_CLI: u16 = 13;
+    /// Azure PowerShell.
+    pub const AZURE_POWERSHELL: u16 = 14;
 }
 
 /// An Okta application integration.
@@ -579,8 +667,23 @@ pub fn native_agent(agent: NativeAgent, os: Os, browser_ua: &str) -> Option<Stri
         (NativeAgent::AzureCli, _) => {
             "python/3.12.10 (Windows-10-10.0.26100-SP0) msal/1.31.2 azure-cli/2.77.0".to_string()
         }
+        (NativeAgent::Fixed(""), _) => return None,
+        (NativeAgent::Fixed(s), _) => s.to_string(),
     })
 }
+
+/// User agents of scripts and command-line tools (Cloud Shell, automation, attacker tooling).
+pub const SCRIPT_AGENTS: &[&str] = &[
+    "python/3.12.10 (Linux-6.8.0-1030-azure-x86_64-with-glibc2.39) AZURECLI/2.77.0 (DEB) azsdk-python-core/1.35.0 cloud-shell/1.0",
+    "python/3.12.10 (Linux-6.8.0-1030-azure-x86_64-with-glibc2.39) msal/1.31.2 azure-cli/2.77.0",
+    "Mozilla/5.0 (Linux; Ubuntu 24.04.2 LTS; en-US) PowerShell/7.5.2",
+    "Mozilla/5.0 (Windows NT 10.0; Microsoft Windows 10.0.26100; en-US) PowerShell/7.5.2",
+    "python-requests/2.32.3",
+    "python-requests/2.31.0",
+    "Go-http-client/2.0",
+    "Go-http-client/1.1",
+    "azsdk-python-identity/1.19.0 Python/3.11.9 (Linux-6.8.0-1030-aws-x86_64-with-glibc2.39)",
+];
 
 /// Fictional company domains the tenant is given (one per seed).
 pub const TENANT_DOMAINS: &[&str] = &[

@@ -12,7 +12,9 @@ use crate::event::{Audit, AuditActivity, Auth, Event, EventKind, NO_DEVICE, Okta
 use crate::labels::{ConfounderCategory as C, ConfounderLog};
 use crate::network::{NetKind, distance_km};
 use crate::prng::Rng;
-use crate::tenant::{Role, ServicePrincipal, Tenant, attacker_device, new_laptop};
+use crate::tenant::{
+    Role, ServicePrincipal, Tenant, attacker_device, browser_major, new_laptop, scripted_device,
+};
 use crate::time::{DAY, HOUR, MINUTE, SECOND, Ticks};
 use crate::timeline::{Trip, UserState, make_event, poisson};
 
@@ -47,6 +49,64 @@ pub struct PlannedChange {
     pub consent: bool,
 }
 
+/// A third-party SaaS integration holding a user's delegated refresh token.
+#[derive(Clone, Debug)]
+pub struct SaasGrant {
+    /// The user.
+    pub user: u32,
+    /// The vendor's app (index into `ENTRA_APPS`).
+    pub app: u16,
+    /// Service principal of the vendor app in the tenant (audit target of an in-window consent).
+    pub sp: u32,
+    /// The vendor's cloud blocks (shared by every user of the vendor).
+    pub nets: Vec<u16>,
+    /// Consent time (before the window for grants that already existed).
+    pub consent: Ticks,
+    /// Whether the consent happens inside the window (interactive sign-in and consent records).
+    pub in_window: bool,
+    /// The session the user consented in (set at the consent for in-window grants).
+    pub session: u128,
+    /// Mean minutes between the vendor's redemptions.
+    pub period_min: f64,
+    /// Syncs only in the user's daytime (else around the clock).
+    pub daytime: bool,
+    /// Last day of syncing (the user disconnects, or the window ends).
+    pub until: Ticks,
+}
+
+/// How a Cloud Shell / automation episode authenticates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShellMode {
+    /// Cloud Shell opened in the portal: tokens for the browser's session, redeemed from Azure.
+    BrowserSession,
+    /// `az login --use-device-code` / `Connect-AzAccount -UseDeviceAuthentication`: the user completes the
+    /// device code in their browser, the shell redeems from the cloud in that new session.
+    DeviceCode,
+    /// Interactive sign-in on a cloud VM / jump box itself (its own session from the cloud address).
+    CloudVm,
+}
+
+/// An admin's or developer's scripted session from a cloud range.
+#[derive(Clone, Debug)]
+pub struct ShellEpisode {
+    /// Who.
+    pub user: u32,
+    /// Start.
+    pub t: Ticks,
+    /// Scripted client device.
+    pub device: u32,
+    /// Cloud block.
+    pub net: u16,
+    /// Mode.
+    pub mode: ShellMode,
+    /// Redemptions.
+    pub count: u32,
+    /// Mean minutes between them.
+    pub spacing_min: f64,
+    /// App (Azure CLI or Azure PowerShell).
+    pub app: u16,
+}
+
 /// Everything planned.
 #[derive(Debug, Default)]
 pub struct Plan {
@@ -56,7 +116,14 @@ pub struct Plan {
     pub changes: Vec<PlannedChange>,
     /// Admins (for routine directory changes).
     pub admins: Vec<u32>,
+    /// SaaS integrations.
+    pub saas: Vec<SaasGrant>,
+    /// Cloud Shell / automation episodes.
+    pub shells: Vec<ShellEpisode>,
 }
+
+/// Satellite operators of in-flight Wi-Fi (ASNs in `gen_networks.csv`).
+const INFLIGHT_ASNS: &[u32] = &[7155, 22351, 64294, 400110, 14593, 25222];
 
 const SAAS_APPS: &[&str] = &[
     "Calendly",
@@ -127,6 +194,17 @@ pub fn plan(
         let back_depart = arrive.plus(r.range(1, 4) * DAY + r.range(0, 6) * HOUR);
         let back_arrive = back_depart.plus(flight);
         let dest_ip = dn.host(&mut r);
+        let new_session = r.chance(0.5);
+        // Wi-Fi in the air on some flights: one operator per airline, exits anywhere it has them.
+        let wifi = if r.chance(0.5) {
+            let asn = *r.pick(INFLIGHT_ASNS);
+            tenant
+                .nets
+                .select(|n| n.asn == asn && n.kind == NetKind::Satellite)
+        } else {
+            Vec::new()
+        };
+        let roaming = dn.country != u.country && r.chance(0.7);
         states[uid as usize].trip = Some(Trip {
             depart,
             arrive,
@@ -134,7 +212,9 @@ pub fn plan(
             back_arrive,
             dest_net: dest,
             dest_ip,
-            new_session: r.chance(0.5),
+            new_session,
+            wifi,
+            roaming,
         });
         busy[uid as usize] = true;
     }
@@ -157,6 +237,37 @@ pub fn plan(
         tenant.devices.push(dev);
         let t = some_day_time(&mut r, start, days, off, (8.0, 11.0));
         states[uid as usize].new_laptop = Some((t, tenant.devices.len() as u32 - 1));
+        busy[uid as usize] = true;
+    }
+    // The user's own device changes under an Okta session: a browser / OS update (same device, new
+    // user agent), or a new device of theirs (new device id and dtHash).
+    let n_dev = (user_days / 400).max(3) as usize;
+    for k in 0..n_dev {
+        let uid = r.below(users as u64) as u32;
+        if busy[uid as usize] {
+            continue;
+        }
+        let u = &tenant.users[uid as usize];
+        let (off, role, laptop) = (u.utc_offset_min, u.role, u.laptop);
+        let first = u
+            .display_name
+            .split(' ')
+            .next()
+            .unwrap_or("User")
+            .to_string();
+        let new_device = k % 3 == 2;
+        let dev = if new_device {
+            new_laptop(&mut r, &first, role)
+        } else {
+            let mut d = tenant.devices[laptop as usize].clone();
+            d.browser_major = (browser_major(&mut r, d.browser) + 1).max(d.browser_major + 1);
+            d.user_agent =
+                crate::catalog::browser_agent(d.os, d.browser, d.browser_major, r.below(4) as u32);
+            d
+        };
+        tenant.devices.push(dev);
+        let t = some_day_time(&mut r, start, days, off, (9.0, 16.0));
+        states[uid as usize].device_change = Some((t, tenant.devices.len() as u32 - 1, new_device));
         busy[uid as usize] = true;
     }
     // Password sprays.
@@ -242,11 +353,140 @@ pub fn plan(
             });
         }
     }
+    // SaaS integrations: a few vendors, each in its own cloud blocks, each used by several users.
+    let mut saas = Vec::new();
+    let mut vendor_nets: Vec<Vec<u16>> = Vec::new();
+    let mut vendor_sps: Vec<u32> = Vec::new();
+    for &(app, asns) in catalog::SAAS_VENDORS {
+        let all = tenant
+            .nets
+            .select(|n| n.kind == NetKind::Hosting && asns.contains(&n.asn) && !n.is_v6());
+        let k = r.range(1, 3) as usize;
+        let mut nets = Vec::new();
+        for _ in 0..k.min(all.len()) {
+            nets.push(*r.pick(&all));
+        }
+        nets.dedup();
+        vendor_nets.push(nets.clone());
+        let a = &catalog::ENTRA_APPS[app as usize];
+        tenant.service_principals.push(ServicePrincipal {
+            name: a.name.to_string(),
+            app_id: u128::from_str_radix(&a.id.replace('-', ""), 16).unwrap_or(0),
+            sp_id: r.guid(),
+            key_id: r.guid(),
+            resource: catalog::res::GRAPH,
+            managed_identity: false,
+            certificate: false,
+            nets: Vec::new(),
+            period_min: 60.0,
+            scheduled: false,
+            active_from: Ticks(i64::MIN),
+        });
+        vendor_sps.push(tenant.service_principals.len() as u32 - 1);
+    }
+    let n_saas = (users as usize / 12).max(3);
+    let end = start.plus(days as i64 * DAY);
+    for k in 0..n_saas {
+        let uid = r.below(users as u64) as u32;
+        // Popular vendors are shared: the first vendors get more users.
+        let v = if k < catalog::SAAS_VENDORS.len() {
+            k
+        } else {
+            r.weighted(&[30, 20, 18, 10, 12, 10])
+        };
+        let off = tenant.users[uid as usize].utc_offset_min;
+        let in_window = r.chance(0.4);
+        let consent = if in_window {
+            some_day_time(
+                &mut r,
+                start,
+                days.saturating_sub(1).max(1),
+                off,
+                (8.5, 17.5),
+            )
+        } else {
+            start.plus(-r.range(1, 90) * DAY)
+        };
+        let until = if r.chance(0.2) {
+            consent.max(start).plus(r.range(1, 6) * DAY)
+        } else {
+            end
+        };
+        saas.push(SaasGrant {
+            user: uid,
+            app: catalog::SAAS_VENDORS[v].0,
+            sp: vendor_sps[v],
+            nets: vendor_nets[v].clone(),
+            consent,
+            in_window,
+            // Grants from before the window keep the session they were consented in.
+            session: if in_window { 0 } else { r.guid() },
+            period_min: [20.0, 45.0, 90.0, 180.0, 360.0][r.index(5)] * (0.7 + r.f64() * 0.6),
+            daytime: r.chance(0.4),
+            until,
+        });
+    }
+    // Cloud Shell and automation from cloud ranges by admins and developers.
+    let technical: Vec<u32> = (0..users)
+        .filter(|&i| tenant.users[i as usize].role != Role::Staff)
+        .collect();
+    let mut shells = Vec::new();
+    if !technical.is_empty() {
+        let azure = tenant
+            .nets
+            .select(|n| n.kind == NetKind::Hosting && n.asn == 8075 && !n.is_v6());
+        let aws = tenant.nets.select(|n| {
+            n.kind == NetKind::Hosting && (n.asn == 16509 || n.asn == 14618) && !n.is_v6()
+        });
+        // A minority of technical users do this, and they do it repeatedly.
+        let mut shell_users = technical.clone();
+        r.shuffle(&mut shell_users);
+        shell_users.truncate((technical.len() / 3).max(1));
+        let n_shell = (user_days / 120).max(4) as usize;
+        for k in 0..n_shell {
+            let uid = shell_users[k % shell_users.len()];
+            let off = tenant.users[uid as usize].utc_offset_min;
+            let mode = match r.below(10) {
+                0..=4 => ShellMode::BrowserSession,
+                5..=7 => ShellMode::DeviceCode,
+                _ => ShellMode::CloudVm,
+            };
+            let net = if r.chance(0.75) || aws.is_empty() {
+                *r.pick(&azure)
+            } else {
+                *r.pick(&aws)
+            };
+            let agent = match mode {
+                ShellMode::BrowserSession => catalog::SCRIPT_AGENTS[r.index(3)],
+                _ => *r.pick(catalog::SCRIPT_AGENTS),
+            };
+            let dev = scripted_device(&mut r, agent);
+            tenant.devices.push(dev);
+            let app = if agent.contains("PowerShell") {
+                catalog::app::AZURE_POWERSHELL
+            } else {
+                catalog::app::AZURE_CLI
+            };
+            let t = some_day_time(&mut r, start, days, off, (7.0, 22.0));
+            shells.push(ShellEpisode {
+                user: uid,
+                t,
+                device: tenant.devices.len() as u32 - 1,
+                net,
+                mode,
+                count: (2.0 * (30.0f64).powf(r.f64())) as u32 + r.below(3) as u32,
+                spacing_min: 0.5 + r.f64() * r.f64() * 40.0,
+                app,
+            });
+        }
+    }
     (
         Plan {
             sprays,
             changes,
             admins,
+            saas,
+            shells,
         },
         busy,
     )
@@ -267,7 +507,7 @@ fn user_location(tenant: &Tenant, st: &UserState, uid: u32) -> (u16, IpAddr) {
 #[allow(clippy::too_many_arguments)]
 pub fn hour(
     seed: u64,
-    plan: &Plan,
+    plan: &mut Plan,
     tenant: &Tenant,
     states: &[UserState],
     h: Ticks,
@@ -349,6 +589,7 @@ pub fn hour(
                 activity,
                 target_sp: None,
                 target_user: Some(target),
+                target_device: None,
             }));
             out.push(e);
         }
@@ -379,6 +620,7 @@ pub fn hour(
                 activity,
                 target_sp: None,
                 target_user: Some(uid),
+                target_device: None,
             }));
             out.push(e);
         }
@@ -494,6 +736,7 @@ pub fn hour(
                 activity,
                 target_sp: Some(c.sp),
                 target_user: None,
+                target_device: None,
             }));
             out.push(e);
         }
@@ -508,5 +751,251 @@ pub fn hour(
             c.t,
             c.t.plus(if c.consent { DAY } else { HOUR }),
         );
+    }
+    saas_hour(&mut r, plan, tenant, states, h, out, log);
+    shell_hour(seed, plan, tenant, states, h, out, log);
+}
+
+/// Local hour of the day of a user at `t`.
+fn local_hour(tenant: &Tenant, uid: u32, t: Ticks) -> i64 {
+    let off = tenant.users[uid as usize].utc_offset_min as i64 * MINUTE;
+    (t.0 + off).rem_euclid(DAY) / HOUR
+}
+
+/// SaaS integrations: the consent (in-window grants) in the user's laptop session, then the vendor's
+/// redemptions of the delegated refresh token from its cloud, in that session, for days.
+fn saas_hour(
+    r: &mut Rng,
+    plan: &mut Plan,
+    tenant: &Tenant,
+    states: &[UserState],
+    h: Ticks,
+    out: &mut Vec<Event>,
+    log: &mut ConfounderLog,
+) {
+    let end = h.plus(HOUR);
+    for g in plan.saas.iter_mut() {
+        if g.in_window && g.consent >= h && g.consent < end {
+            let st = &states[g.user as usize];
+            let loc = user_location(tenant, st, g.user);
+            let device = st.laptop_device;
+            g.session = if st.laptop.id != 0 {
+                st.laptop.id
+            } else {
+                r.guid()
+            };
+            let corr = r.guid();
+            let res = catalog::ENTRA_APPS[g.app as usize].resources[0].0;
+            let mut e = make_event(
+                r,
+                g.consent,
+                EventKind::EntraInteractive,
+                g.user,
+                device,
+                loc.1,
+                loc.0,
+                g.app,
+                res,
+                g.session,
+                corr,
+            );
+            e.auth = Auth::Claim { mfa: st.laptop.mfa };
+            out.push(e);
+            let corr = r.guid();
+            for (k, activity) in [
+                AuditActivity::AddServicePrincipal,
+                AuditActivity::AddDelegatedPermissionGrant,
+                AuditActivity::ConsentToApplication,
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                let mut e = make_event(
+                    r,
+                    g.consent.plus(20 * SECOND + k as i64 * SECOND / 3),
+                    EventKind::EntraAudit,
+                    g.user,
+                    device,
+                    loc.1,
+                    loc.0,
+                    g.app,
+                    0,
+                    0,
+                    corr,
+                );
+                e.audit = Some(Box::new(Audit {
+                    activity,
+                    target_sp: Some(g.sp),
+                    target_user: None,
+                    target_device: None,
+                }));
+                out.push(e);
+            }
+            log.note(
+                g.user,
+                C::SaasIntegrationCloud,
+                g.consent,
+                g.consent.plus(MINUTE),
+            );
+        }
+        if g.consent >= h || g.until < h || g.nets.is_empty() || g.session == 0 {
+            continue;
+        }
+        if g.daytime && !(7..21).contains(&local_hour(tenant, g.user, h)) {
+            continue;
+        }
+        let from = g.consent.max(h);
+        let span = (end.0 - from.0) as f64 / HOUR as f64;
+        let n = poisson(r, 60.0 / g.period_min * span);
+        for _ in 0..n {
+            let t = Ticks(from.0 + r.below((end.0 - from.0).max(1) as u64) as i64);
+            let net = *r.pick(&g.nets);
+            let ip = tenant.nets.get(net).host(r);
+            let res = crate::timeline::pick_resource(r, g.app);
+            let corr = r.guid();
+            let mut e = make_event(
+                r,
+                t,
+                EventKind::EntraNonInteractive,
+                g.user,
+                NO_DEVICE,
+                ip,
+                net,
+                g.app,
+                res,
+                g.session,
+                corr,
+            );
+            e.token_type = TokenType::RefreshToken;
+            e.auth = Auth::Token { mfa: true };
+            out.push(e);
+            log.note(g.user, C::SaasIntegrationCloud, t, t);
+        }
+    }
+}
+
+/// Cloud Shell / automation episodes starting in this hour (later records wait in the generator's queue).
+fn shell_hour(
+    seed: u64,
+    plan: &Plan,
+    tenant: &Tenant,
+    states: &[UserState],
+    h: Ticks,
+    out: &mut Vec<Event>,
+    log: &mut ConfounderLog,
+) {
+    let end = h.plus(HOUR);
+    for (k, ep) in plan.shells.iter().enumerate() {
+        if ep.t < h || ep.t >= end {
+            continue;
+        }
+        let mut r = Rng::derive(seed, 23, k as u64);
+        let st = &states[ep.user as usize];
+        let uloc = user_location(tenant, st, ep.user);
+        let cloud_ip = tenant.nets.get(ep.net).host(&mut r);
+        let mut t = ep.t;
+        let (session, flags_, mfa) = match ep.mode {
+            ShellMode::BrowserSession => {
+                // The portal opened in the browser's session, then Cloud Shell's tokens from Azure.
+                let sess = if st.laptop.id != 0 {
+                    st.laptop.id
+                } else {
+                    r.guid()
+                };
+                let corr = r.guid();
+                let mut e = make_event(
+                    &mut r,
+                    t,
+                    EventKind::EntraInteractive,
+                    ep.user,
+                    st.laptop_device,
+                    uloc.1,
+                    uloc.0,
+                    catalog::app::AZURE_PORTAL,
+                    catalog::res::AZURE_MGMT,
+                    sess,
+                    corr,
+                );
+                e.auth = Auth::Claim { mfa: st.laptop.mfa };
+                out.push(e);
+                (sess, 0u8, st.laptop.mfa)
+            }
+            ShellMode::DeviceCode => {
+                // The user enters the code in their own browser: the interactive record carries the
+                // user's address and browser, the client app is the shell's.
+                let sess = r.guid();
+                let corr = r.guid();
+                let mut e = make_event(
+                    &mut r,
+                    t,
+                    EventKind::EntraInteractive,
+                    ep.user,
+                    st.laptop_device,
+                    uloc.1,
+                    uloc.0,
+                    ep.app,
+                    catalog::res::AZURE_MGMT,
+                    sess,
+                    corr,
+                );
+                e.flags = crate::event::flags::DEVICE_CODE;
+                e.auth = if r.chance(0.6) {
+                    Auth::Claim { mfa: true }
+                } else {
+                    Auth::PasswordMfa {
+                        method: r.weighted(&[70, 15, 5, 10]) as u8,
+                    }
+                };
+                out.push(e);
+                (sess, crate::event::flags::DEVICE_CODE, true)
+            }
+            ShellMode::CloudVm => {
+                let sess = r.guid();
+                let corr = r.guid();
+                let mut e = make_event(
+                    &mut r,
+                    t,
+                    EventKind::EntraInteractive,
+                    ep.user,
+                    ep.device,
+                    cloud_ip,
+                    ep.net,
+                    ep.app,
+                    catalog::res::AZURE_MGMT,
+                    sess,
+                    corr,
+                );
+                e.auth = Auth::PasswordMfa {
+                    method: r.weighted(&[70, 15, 5, 10]) as u8,
+                };
+                out.push(e);
+                (sess, 0u8, true)
+            }
+        };
+        let first = t;
+        t = t.plus(r.range(5, 90) * SECOND);
+        for _ in 0..ep.count {
+            let res = crate::timeline::pick_resource(&mut r, ep.app);
+            let corr = r.guid();
+            let mut e = make_event(
+                &mut r,
+                t,
+                EventKind::EntraNonInteractive,
+                ep.user,
+                ep.device,
+                cloud_ip,
+                ep.net,
+                ep.app,
+                res,
+                session,
+                corr,
+            );
+            e.token_type = TokenType::RefreshToken;
+            e.auth = Auth::Token { mfa };
+            e.flags = flags_;
+            out.push(e);
+            t = t.plus(((r.exp(ep.spacing_min) + 0.2) * MINUTE as f64) as i64);
+        }
+        log.note(ep.user, C::CloudShellAdmin, first, t);
     }
 }

@@ -51,6 +51,10 @@ pub enum OktaType {
     DetectReuseOrg,
     /// `user.session.end`.
     SessionEnd,
+    /// `user.session.context.change` (the session's network or device context changed).
+    SessionContextChange,
+    /// `security.session.detect_client_roaming` (the session cookie moved to another client context).
+    DetectClientRoaming,
 }
 
 impl OktaType {
@@ -66,6 +70,8 @@ impl OktaType {
             OktaType::DetectReuseAs => "app.oauth2.as.token.detect_reuse",
             OktaType::DetectReuseOrg => "app.oauth2.token.detect_reuse",
             OktaType::SessionEnd => "user.session.end",
+            OktaType::SessionContextChange => "user.session.context.change",
+            OktaType::DetectClientRoaming => "security.session.detect_client_roaming",
         }
     }
 }
@@ -154,6 +160,14 @@ pub enum AuditActivity {
     UserRegisteredSecurityInfo,
     /// "Reset password (self-service)".
     ResetPasswordSelfService,
+    /// "Register device" (Device Registration Service).
+    RegisterDevice,
+    /// "Add device".
+    AddDevice,
+    /// "Add registered owner to device".
+    AddRegisteredOwnerToDevice,
+    /// "Add registered users to device".
+    AddRegisteredUsersToDevice,
 }
 
 impl AuditActivity {
@@ -172,6 +186,10 @@ impl AuditActivity {
             AuditActivity::AddMemberToGroup => "Add member to group",
             AuditActivity::UserRegisteredSecurityInfo => "User registered security info",
             AuditActivity::ResetPasswordSelfService => "Reset password (self-service)",
+            AuditActivity::RegisterDevice => "Register device",
+            AuditActivity::AddDevice => "Add device",
+            AuditActivity::AddRegisteredOwnerToDevice => "Add registered owner to device",
+            AuditActivity::AddRegisteredUsersToDevice => "Add registered users to device",
         }
     }
 
@@ -188,6 +206,10 @@ impl AuditActivity {
             AuditActivity::UserRegisteredSecurityInfo | AuditActivity::ResetPasswordSelfService => {
                 "UserManagement"
             }
+            AuditActivity::RegisterDevice
+            | AuditActivity::AddDevice
+            | AuditActivity::AddRegisteredOwnerToDevice
+            | AuditActivity::AddRegisteredUsersToDevice => "Device",
         }
     }
 
@@ -197,8 +219,12 @@ impl AuditActivity {
             AuditActivity::ConsentToApplication
             | AuditActivity::AddServicePrincipal
             | AuditActivity::AddDelegatedPermissionGrant
-            | AuditActivity::AddMemberToGroup => "Assign",
-            AuditActivity::UserRegisteredSecurityInfo => "Add",
+            | AuditActivity::AddMemberToGroup
+            | AuditActivity::AddRegisteredOwnerToDevice
+            | AuditActivity::AddRegisteredUsersToDevice => "Assign",
+            AuditActivity::UserRegisteredSecurityInfo
+            | AuditActivity::RegisterDevice
+            | AuditActivity::AddDevice => "Add",
             _ => "Update",
         }
     }
@@ -208,6 +234,7 @@ impl AuditActivity {
         match self {
             AuditActivity::UserRegisteredSecurityInfo => "Authentication Methods",
             AuditActivity::ResetPasswordSelfService => "Self-service Password Management",
+            AuditActivity::RegisterDevice => "Device Registration Service",
             _ => "Core Directory",
         }
     }
@@ -222,6 +249,8 @@ pub struct Audit {
     pub target_sp: Option<u32>,
     /// Target user, for user and group changes.
     pub target_user: Option<u32>,
+    /// Target device (index into `Tenant::devices`), for device registrations.
+    pub target_device: Option<u32>,
 }
 
 /// Okta behaviour flags (`debugData.behaviors`), and other per-event switches.
@@ -240,6 +269,11 @@ pub mod flags {
     pub const PRE_AUTH: u8 = 32;
     /// No session id in the record (Okta token events outside a browser session).
     pub const NO_SESSION: u8 = 64;
+    /// Entra: the session began with the device code flow (`originalTransferMethod` `deviceCodeFlow`;
+    /// on the interactive record that completed the flow also `authenticationProtocol` `deviceCode`).
+    pub const DEVICE_CODE: u8 = 128;
+    /// Okta (same bit, other source): Okta Verify FastPass (signed nonce) authentication.
+    pub const FASTPASS: u8 = 128;
 }
 
 /// No device.

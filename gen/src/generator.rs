@@ -86,7 +86,7 @@ pub fn run(
     let mut states: Vec<UserState> = (0..users)
         .map(|i| UserState::new(opts.seed, i, &tenant, start))
         .collect();
-    let (conf_plan, busy) = confounders::plan(opts.seed, &mut tenant, &mut states, start, days);
+    let (mut conf_plan, busy) = confounders::plan(opts.seed, &mut tenant, &mut states, start, days);
     let mut attack_plan = attacks::plan(opts.seed, &mut tenant, &mut states, start, days, &busy);
     let tenant = &tenant;
     let world = World::new(tenant);
@@ -120,7 +120,13 @@ pub fn run(
             st.hour(&world, i as u32, h, &mut buf, &mut log);
         }
         confounders::hour(
-            opts.seed, &conf_plan, tenant, &states, h, &mut buf, &mut log,
+            opts.seed,
+            &mut conf_plan,
+            tenant,
+            &states,
+            h,
+            &mut buf,
+            &mut log,
         );
         for realised in attacks::hour(
             opts.seed,

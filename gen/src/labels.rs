@@ -26,6 +26,11 @@ pub enum IncidentKind {
     IllicitConsent,
     /// Credentials added to an application after a replay.
     CredentialPersistence,
+    /// Device code phishing: the victim completes the attacker's device code sign-in, the attacker
+    /// redeems the tokens.
+    DeviceCodePhishing,
+    /// A device registered by the attacker with the victim's tokens, then its Primary Refresh Token used.
+    DeviceRegistrationPrt,
 }
 
 impl IncidentKind {
@@ -54,6 +59,8 @@ impl IncidentKind {
             IncidentKind::OktaTokenReuse => "okta_token_reuse",
             IncidentKind::IllicitConsent => "illicit_consent",
             IncidentKind::CredentialPersistence => "credential_persistence",
+            IncidentKind::DeviceCodePhishing => "device_code_phishing",
+            IncidentKind::DeviceRegistrationPrt => "device_registration_prt",
         }
     }
 
@@ -61,7 +68,8 @@ impl IncidentKind {
     pub fn technique(self) -> &'static str {
         match self {
             IncidentKind::AitmCookieReplay | IncidentKind::OktaSessionHijack => "T1539",
-            IncidentKind::IllicitConsent => "T1528",
+            IncidentKind::IllicitConsent | IncidentKind::DeviceCodePhishing => "T1528",
+            IncidentKind::DeviceRegistrationPrt => "T1098.005",
             IncidentKind::CredentialPersistence => "T1098.001",
             _ => "T1550.001",
         }
@@ -109,11 +117,30 @@ pub enum ConfounderCategory {
     BenignAppConsent,
     /// IT rotates an application's secret / certificate.
     AdminCredentialRotation,
+    /// A third-party SaaS integration redeems the user's delegated refresh token from the vendor's cloud,
+    /// in the session the user consented in, while the user works elsewhere.
+    SaasIntegrationCloud,
+    /// Admins / developers in Azure Cloud Shell or automation: scripted clients from cloud ranges, in
+    /// their browser's session or their own (sometimes a device code sign-in).
+    CloudShellAdmin,
+    /// A personal / commercial VPN switched on and off within a session, exits in other countries.
+    PersonalVpn,
+    /// In-flight Wi-Fi: satellite exits far from the aircraft, changing during the flight.
+    InflightWifi,
+    /// A phone abroad whose traffic exits through the home carrier (geolocated at home), mixed with
+    /// hotel Wi-Fi.
+    MobileRoamingHomeCarrier,
+    /// Okta FastPass sign-ins and benign `user.session.context.change` /
+    /// `security.session.detect_client_roaming` when the user's own device changes network or browser
+    /// version, or a new device of the user joins.
+    OktaFastpassDeviceChange,
+    /// Laptop and phone share one Entra SessionId (broker) in the same hour, on different networks.
+    LaptopAndPhoneSharedSession,
 }
 
 impl ConfounderCategory {
     /// All categories.
-    pub const ALL: [ConfounderCategory; 15] = [
+    pub const ALL: [ConfounderCategory; 22] = [
         ConfounderCategory::CorporateVpnEgress,
         ConfounderCategory::MobileCarrierRotation,
         ConfounderCategory::DualStackIpv6,
@@ -129,6 +156,13 @@ impl ConfounderCategory {
         ConfounderCategory::HomeOfficeSwitch,
         ConfounderCategory::BenignAppConsent,
         ConfounderCategory::AdminCredentialRotation,
+        ConfounderCategory::SaasIntegrationCloud,
+        ConfounderCategory::CloudShellAdmin,
+        ConfounderCategory::PersonalVpn,
+        ConfounderCategory::InflightWifi,
+        ConfounderCategory::MobileRoamingHomeCarrier,
+        ConfounderCategory::OktaFastpassDeviceChange,
+        ConfounderCategory::LaptopAndPhoneSharedSession,
     ];
 
     /// Label name.
@@ -149,15 +183,22 @@ impl ConfounderCategory {
             ConfounderCategory::HomeOfficeSwitch => "home_office_switch",
             ConfounderCategory::BenignAppConsent => "benign_app_consent",
             ConfounderCategory::AdminCredentialRotation => "admin_credential_rotation",
+            ConfounderCategory::SaasIntegrationCloud => "saas_integration_cloud",
+            ConfounderCategory::CloudShellAdmin => "cloud_shell_admin",
+            ConfounderCategory::PersonalVpn => "personal_vpn",
+            ConfounderCategory::InflightWifi => "inflight_wifi",
+            ConfounderCategory::MobileRoamingHomeCarrier => "mobile_roaming_home_carrier",
+            ConfounderCategory::OktaFastpassDeviceChange => "okta_fastpass_device_change",
+            ConfounderCategory::LaptopAndPhoneSharedSession => "laptop_and_phone_shared_session",
         }
     }
 
     /// Whether it is Okta-only.
     pub fn source(self) -> &'static str {
         match self {
-            ConfounderCategory::OktaSessionIdChange | ConfounderCategory::OktaOauthTwoDthash => {
-                "okta"
-            }
+            ConfounderCategory::OktaSessionIdChange
+            | ConfounderCategory::OktaOauthTwoDthash
+            | ConfounderCategory::OktaFastpassDeviceChange => "okta",
             _ => "entra",
         }
     }
@@ -170,7 +211,10 @@ impl ConfounderCategory {
             | ConfounderCategory::PasswordSpray
             | ConfounderCategory::NewDeviceSameNetwork
             | ConfounderCategory::BenignAppConsent
-            | ConfounderCategory::AdminCredentialRotation => crate::time::HOUR,
+            | ConfounderCategory::AdminCredentialRotation
+            | ConfounderCategory::CloudShellAdmin
+            | ConfounderCategory::InflightWifi
+            | ConfounderCategory::MobileRoamingHomeCarrier => crate::time::HOUR,
             _ => 3 * crate::time::DAY,
         }
     }

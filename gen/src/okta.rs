@@ -33,6 +33,8 @@ fn display_message(t: OktaType) -> &'static str {
         OktaType::TokenGrantRefresh => "OAuth2 refresh token is granted",
         OktaType::DetectReuseAs | OktaType::DetectReuseOrg => "Refresh token reuse detected",
         OktaType::SessionEnd => "User logout from Okta",
+        OktaType::SessionContextChange => "User session context changed",
+        OktaType::DetectClientRoaming => "Roaming session detected",
     }
 }
 
@@ -46,7 +48,9 @@ fn legacy_type(t: OktaType, failed: bool) -> Option<&'static str> {
         OktaType::TokenGrantRefresh => Some("app.oauth2.as.token.grant.refresh_token_success"),
         OktaType::SessionEnd => Some("core.user_auth.logout_success"),
         OktaType::DetectReuseAs | OktaType::DetectReuseOrg => Some("app.oauth2.token.detect_reuse"),
-        OktaType::PolicyEvaluateSignOn => None,
+        OktaType::PolicyEvaluateSignOn
+        | OktaType::SessionContextChange
+        | OktaType::DetectClientRoaming => None,
     }
 }
 
@@ -81,7 +85,14 @@ pub fn write_event(out: &mut Vec<u8>, tenant: &Tenant, ev: &Event) {
             Some(d) => {
                 u.s("rawUserAgent", &d.user_agent)
                     .s("os", d.os.okta_name())
-                    .s("browser", d.browser.okta_name());
+                    .s(
+                        "browser",
+                        if d.scripted {
+                            "UNKNOWN"
+                        } else {
+                            d.browser.okta_name()
+                        },
+                    );
             }
             None => {
                 u.s("rawUserAgent", "unknown")
@@ -156,7 +167,14 @@ pub fn write_event(out: &mut Vec<u8>, tenant: &Tenant, ev: &Event) {
             )
             .opt_s(
                 "credentialType",
-                (ty == OktaType::SessionStart).then_some("PASSWORD"),
+                match ty {
+                    OktaType::SessionStart if ev.flags & flags::FASTPASS != 0 => {
+                        Some("SIGNED_NONCE")
+                    }
+                    OktaType::SessionStart => Some("PASSWORD"),
+                    OktaType::AuthViaMfa if ev.flags & flags::FASTPASS != 0 => Some("SIGNED_NONCE"),
+                    _ => None,
+                },
             )
             .null("issuer")
             .n("authenticationStep", 0);
@@ -371,6 +389,7 @@ fn write_debug_data(
         OktaType::TokenGrantAccess | OktaType::TokenGrantRefresh => "/oauth2/v1/token",
         OktaType::DetectReuseAs | OktaType::DetectReuseOrg => "/oauth2/v1/token",
         OktaType::SessionEnd => "/login/signout",
+        OktaType::SessionContextChange | OktaType::DetectClientRoaming => "/api/v1/sessions/me",
     };
     d.s("requestUri", uri).with("url", |v| {
         v.push(b'"');
@@ -391,7 +410,14 @@ fn write_debug_data(
                 },
             );
             if ty == OktaType::AuthViaMfa {
-                d.s("factor", "OKTA_VERIFY_PUSH");
+                d.s(
+                    "factor",
+                    if ev.flags & flags::FASTPASS != 0 {
+                        "SIGNED_NONCE"
+                    } else {
+                        "OKTA_VERIFY_PUSH"
+                    },
+                );
             }
         }
         OktaType::TokenGrantAccess
@@ -413,6 +439,17 @@ fn write_debug_data(
                 crate::ids::push_okta_id(v, "0oa", tenant.tenant_id ^ ev.app as u128);
                 v.push(b'"');
             });
+        }
+        OktaType::SessionContextChange | OktaType::DetectClientRoaming => {
+            d.s("behaviors", &behaviors(ev));
+            d.s(
+                "risk",
+                if ev.flags & flags::NEW_COUNTRY != 0 {
+                    "{reasons=Anomalous Location, level=MEDIUM}"
+                } else {
+                    "{level=LOW}"
+                },
+            );
         }
         _ => {}
     }

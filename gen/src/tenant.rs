@@ -71,6 +71,8 @@ pub struct Device {
     pub dt_hash: (u128, u128),
     /// Okta `deviceFingerprint` bits.
     pub fingerprint: u128,
+    /// A script or command-line tool (`user_agent` is its own string, not a browser's).
+    pub scripted: bool,
 }
 
 impl Device {
@@ -126,6 +128,14 @@ pub struct User {
     pub private_relay: bool,
     /// Has a desktop OAuth client with its own Okta device token (two dtHash values in one session).
     pub okta_native_client: bool,
+    /// Runs a personal / commercial VPN (index into the VPN products) on some days.
+    pub personal_vpn: Option<u8>,
+    /// Signs in to Okta with Okta Verify FastPass, under a policy that logs session context changes.
+    pub okta_fastpass: bool,
+    /// The phone's broker shares the laptop's Entra session on some days (one SessionId, two devices).
+    pub shared_session: bool,
+    /// Share of the home's laptop traffic over IPv6 (dual-stack homes).
+    pub v6_share: f64,
 }
 
 /// A service principal or managed identity that signs in on its own.
@@ -356,6 +366,10 @@ impl Tenant {
                 vpn_user: r.chance(0.35),
                 private_relay: apple && r.chance(0.3),
                 okta_native_client: r.chance(0.2),
+                personal_vpn: r.chance(0.06).then(|| r.below(5) as u8),
+                okta_fastpass: r.chance(0.35),
+                shared_session: phone.is_some() && r.chance(0.15),
+                v6_share: 0.15 + r.f64() * 0.8,
             });
         }
 
@@ -472,6 +486,7 @@ pub fn new_laptop(r: &mut Rng, first: &str, role: Role) -> Device {
         compliant: trust != Trust::None,
         dt_hash,
         fingerprint,
+        scripted: false,
     }
 }
 
@@ -500,6 +515,7 @@ pub fn new_phone(r: &mut Rng, first: &str) -> Device {
         compliant: r.chance(0.8),
         dt_hash,
         fingerprint,
+        scripted: false,
     }
 }
 
@@ -509,6 +525,30 @@ pub fn browser_major(r: &mut Rng, browser: Browser) -> u32 {
         Browser::Safari => 26,
         Browser::Firefox => 142 + r.below(4) as u32,
         _ => 150 + r.below(4) as u32,
+    }
+}
+
+/// A script or command-line client (Cloud Shell, automation, attacker tooling): no device id, its own
+/// user agent.
+pub fn scripted_device(r: &mut Rng, agent: &str) -> Device {
+    let os = if agent.contains("Windows") {
+        Os::Windows
+    } else {
+        Os::Linux
+    };
+    let (id, dt_hash, fingerprint) = new_device_ids(r);
+    Device {
+        id,
+        display_name: String::new(),
+        os,
+        browser: Browser::Chrome,
+        browser_major: 0,
+        user_agent: agent.to_string(),
+        trust: Trust::None,
+        compliant: false,
+        dt_hash,
+        fingerprint,
+        scripted: true,
     }
 }
 
@@ -537,5 +577,6 @@ pub fn attacker_device(r: &mut Rng) -> Device {
         compliant: false,
         dt_hash,
         fingerprint,
+        scripted: false,
     }
 }

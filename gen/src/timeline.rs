@@ -34,7 +34,22 @@ pub struct Trip {
     pub dest_ip: IpAddr,
     /// Whether the user signs in anew on arrival (else the laptop session carries on).
     pub new_session: bool,
+    /// In-flight Wi-Fi: the satellite operator's blocks (empty: the laptop stays offline in the air).
+    pub wifi: Vec<u16>,
+    /// Abroad, the phone's data roams through the home carrier (exits at home) besides hotel Wi-Fi.
+    pub roaming: bool,
 }
+
+/// Consumer VPN products and the networks their exits are in (ASNs of `gen_networks.csv`): NordVPN
+/// (PacketHub, M247), Mullvad (31173 Services, its own AS, M247), Proton VPN (Proton, Datacamp),
+/// Private Internet Access (Datacamp, M247), Surfshark (M247, Datacamp).
+pub const VPN_PRODUCTS: &[(&str, &[u32])] = &[
+    ("NordVPN", &[136787, 147049, 9009, 16247]),
+    ("Mullvad", &[39351, 216025, 9009]),
+    ("Proton VPN", &[209103, 62371, 212238, 60068]),
+    ("Private Internet Access", &[212238, 60068, 9009]),
+    ("Surfshark", &[16247, 9009, 212238]),
+];
 
 /// An Entra sign-in session on one device.
 #[derive(Clone, Copy, Debug, Default)]
@@ -86,6 +101,8 @@ pub struct DayPlan {
     pub phone: (Ticks, Ticks),
     /// Okta session started today.
     pub okta_started: bool,
+    /// Personal VPN toggled on and off in this interval today.
+    pub pvpn: Option<(Ticks, Ticks)>,
 }
 
 /// Everything the generator remembers about one user.
@@ -119,6 +136,15 @@ pub struct UserState {
     pub always_works: bool,
     /// Recently seen Okta addresses (for `debugData.behaviors`).
     pub okta_ips: [Option<IpAddr>; 6],
+    /// Personal VPN: on, until when, exit block and address.
+    pub pvpn: (bool, Ticks, u16, IpAddr),
+    /// In-flight satellite exit: block, address, until.
+    pub sat: (u16, IpAddr, Ticks),
+    /// Network block and device of the last event in the current Okta session.
+    pub okta_ctx: Option<(u16, u32)>,
+    /// Planned device change: when, the device, and whether it is a new device (else the same device
+    /// with an updated browser).
+    pub device_change: Option<(Ticks, u32, bool)>,
 }
 
 /// Context shared by every user's hour.
@@ -232,6 +258,7 @@ impl UserState {
                 vpn_from: None,
                 phone: (Ticks(0), Ticks(0)),
                 okta_started: false,
+                pvpn: None,
             },
             laptop,
             phone,
@@ -245,6 +272,10 @@ impl UserState {
             trip: None,
             always_works: false,
             okta_ips: [Some(home), None, None, None, None, None],
+            pvpn: (false, Ticks(0), u.home_net, home),
+            sat: (u.home_net, home, Ticks(0)),
+            okta_ctx: None,
+            device_change: None,
         }
     }
 
@@ -253,6 +284,11 @@ impl UserState {
         self.trip.as_ref().is_some_and(|tr| {
             (t >= tr.depart && t < tr.arrive) || (t >= tr.back_depart && t < tr.back_arrive)
         })
+    }
+
+    /// Whether the laptop is unreachable at `t` (in the air without Wi-Fi).
+    pub fn offline(&self, t: Ticks) -> bool {
+        self.flying(t) && self.trip.as_ref().is_some_and(|tr| tr.wifi.is_empty())
     }
 
     /// The hotel, when the user is away at `t`.
@@ -311,7 +347,29 @@ impl UserState {
             if let Some(n6) = u.home_net6 {
                 self.home_ip6 = Some(tenant.nets.get(n6).host(r));
             }
+        } else if let (Some(n6), Some(IpAddr::V6(old))) = (u.home_net6, self.home_ip6) {
+            // IPv6 privacy extensions: a new temporary interface id every day in the same /64, and
+            // now and then a new delegated prefix.
+            self.home_ip6 = Some(if r.chance(0.12) {
+                tenant.nets.get(n6).host(r)
+            } else {
+                let prefix = u128::from(old) & !((1u128 << 64) - 1);
+                IpAddr::V6(std::net::Ipv6Addr::from(
+                    prefix | (r.next_u64() as u128 | 1),
+                ))
+            });
         }
+        // A personal VPN on some days, switched on and off for hours (not at the office).
+        let pvpn = match (u.personal_vpn, work) {
+            (Some(_), Some((ws, we))) if mode != DayMode::Office && r.chance(0.45) => {
+                let a = ws.plus(r.range(0, 5 * 60) * MINUTE);
+                Some((
+                    a,
+                    a.plus(r.range(60, 7 * 60) * MINUTE).min(we.plus(2 * HOUR)),
+                ))
+            }
+            _ => None,
+        };
         self.relay = None;
         self.plan = DayPlan {
             local_day: day,
@@ -321,6 +379,7 @@ impl UserState {
             vpn_from,
             phone,
             okta_started: false,
+            pvpn,
         };
     }
 
@@ -333,6 +392,54 @@ impl UserState {
         log: &mut ConfounderLog,
         idx: u32,
     ) -> (u16, IpAddr) {
+        if self.flying(t) {
+            // In-flight Wi-Fi: the satellite operator's exit, which moves during the flight.
+            let wifi = self
+                .trip
+                .as_ref()
+                .map(|tr| tr.wifi.clone())
+                .unwrap_or_default();
+            if !wifi.is_empty() {
+                if t >= self.sat.2 || !wifi.contains(&self.sat.0) {
+                    let n = *self.rng.pick(&wifi);
+                    let ip = tenant.nets.get(n).host(&mut self.rng);
+                    self.sat = (n, ip, t.plus(self.rng.range(12, 80) * MINUTE));
+                }
+                // One window per flight.
+                if let Some(tr) = self.trip.as_ref() {
+                    let (d, a) = if t < tr.arrive {
+                        (tr.depart, tr.arrive)
+                    } else {
+                        (tr.back_depart, tr.back_arrive)
+                    };
+                    log.note(idx, C::InflightWifi, d, a);
+                }
+                return (self.sat.0, self.sat.1);
+            }
+        }
+        if let (Some(product), Some((vs, ve))) = (u.personal_vpn, self.plan.pvpn)
+            && t >= vs
+            && t < ve
+        {
+            if t >= self.pvpn.1 {
+                let on = !self.pvpn.0;
+                let until = t.plus(self.rng.range(8, if on { 150 } else { 60 }) * MINUTE);
+                let (mut net, mut ip) = (self.pvpn.2, self.pvpn.3);
+                if on {
+                    let asns = VPN_PRODUCTS[product as usize % VPN_PRODUCTS.len()].1;
+                    let exits = tenant.nets.select(|n| asns.contains(&n.asn) && !n.is_v6());
+                    if !exits.is_empty() {
+                        net = *self.rng.pick(&exits);
+                        ip = tenant.nets.get(net).host(&mut self.rng);
+                    }
+                }
+                self.pvpn = (on, until, net, ip);
+            }
+            if self.pvpn.0 {
+                log.note(idx, C::PersonalVpn, vs, t);
+                return (self.pvpn.2, self.pvpn.3);
+            }
+        }
         if let Some(a) = self.away(t) {
             return a;
         }
@@ -355,7 +462,7 @@ impl UserState {
             return tenant.vpn_egress;
         }
         if let (Some(n6), Some(ip6)) = (u.home_net6, self.home_ip6)
-            && self.rng.chance(0.5)
+            && self.rng.chance(u.v6_share)
         {
             log.note(idx, C::DualStackIpv6, t, t);
             return (n6, ip6);
@@ -372,11 +479,19 @@ impl UserState {
         log: &mut ConfounderLog,
         idx: u32,
     ) -> (u16, IpAddr) {
+        let mut roaming = false;
         if let Some(a) = self.away(t) {
-            return a;
+            // Abroad on the home carrier's roaming: data is tunnelled home and exits there.
+            let roams = self.trip.as_ref().is_some_and(|tr| tr.roaming);
+            if !(roams && !u.mobile_nets.is_empty() && self.rng.chance(0.55)) {
+                return a;
+            }
+            roaming = true;
         }
         let working = self.plan.work.is_some_and(|(s, e)| t >= s && t < e);
-        let wifi = if working {
+        let wifi = if roaming {
+            false
+        } else if working {
             self.rng.chance(0.5)
         } else {
             self.rng.chance(0.45)
@@ -399,6 +514,10 @@ impl UserState {
                 log.note(idx, C::MobileCarrierRotation, t.plus(-HOUR), t);
             }
             self.mobile = (n, ip, until);
+        }
+        if roaming && let Some(tr) = self.trip.as_ref() {
+            // One window per stay abroad.
+            log.note(idx, C::MobileRoamingHomeCarrier, tr.arrive, tr.back_depart);
         }
         (self.mobile.0, self.mobile.1)
     }
@@ -579,6 +698,17 @@ impl UserState {
             self.new_laptop = None;
             log.note(idx, C::NewDeviceSameNetwork, when, when.plus(4 * HOUR));
         }
+        if let Some((when, dev, new_device)) = self.device_change
+            && when < end
+        {
+            // The user's own device changes: a browser / OS update (same device, new user agent) or a
+            // new device of theirs (new device id and dtHash) that carries on the Okta session.
+            self.laptop_device = dev;
+            if new_device {
+                self.laptop = EntraSession::default();
+            }
+            self.device_change = None;
+        }
         if let Some(tr) = self.trip.as_ref()
             && tr.new_session
             && tr.arrive >= h
@@ -606,7 +736,11 @@ impl UserState {
             }
         }
         if laptop_active && phone_active {
-            log.note(idx, C::LaptopAndPhone, h, end);
+            if u.shared_session && self.phone.id == self.laptop.id {
+                log.note(idx, C::LaptopAndPhoneSharedSession, h, end);
+            } else {
+                log.note(idx, C::LaptopAndPhone, h, end);
+            }
         }
     }
 
@@ -631,7 +765,7 @@ impl UserState {
         times.sort();
         // The first activity of a day where the session has lapsed signs in again.
         let first_t = times.first().copied().unwrap_or(a);
-        if self.flying(first_t) {
+        if self.offline(first_t) {
             return;
         }
         if self.laptop.id == 0 || self.laptop.expires <= first_t {
@@ -656,7 +790,7 @@ impl UserState {
             })
             .collect();
         for t in times {
-            if self.flying(t) {
+            if self.offline(t) {
                 continue;
             }
             let loc = self.laptop_location(u, tenant, t, log, idx);
@@ -667,7 +801,7 @@ impl UserState {
         // Browser sign-ins to web apps ride the session cookie: interactive records, no new session.
         for _ in 0..poisson(&mut self.rng, 1.3 * span * u.activity.sqrt()) {
             let t = Ticks(a.0 + self.rng.below((b.0 - a.0) as u64) as i64);
-            if !self.flying(t) {
+            if !self.offline(t) {
                 let mut loc = self.laptop_location(u, tenant, t, log, idx);
                 let d = &tenant.devices[device as usize];
                 if u.private_relay && d.browser == catalog::Browser::Safari {
@@ -763,6 +897,10 @@ impl UserState {
             }
             any = true;
             let loc = self.phone_location(u, tenant, t, log, idx);
+            // The broker on the phone rides the laptop's session (one SessionId on two devices).
+            if u.shared_session && self.laptop.id != 0 && self.laptop.expires > t {
+                self.phone = self.laptop;
+            }
             if self.phone.id == 0 || self.phone.expires <= t {
                 self.phone = self.sign_in(w, idx, device, true, t, loc, out);
             }
@@ -818,6 +956,11 @@ impl UserState {
         let session = r.next_u128();
         let corr = r.next_u128();
         let fl = okta_flags(&mut self.okta_ips, w.tenant, idx, loc);
+        let fastpass = if w.tenant.users[idx as usize].okta_fastpass {
+            flags::FASTPASS
+        } else {
+            0
+        };
         let mut tt = t;
         let r = &mut self.rng;
         let mut ok = |r: &mut Rng,
@@ -841,6 +984,9 @@ impl UserState {
                 corr,
             );
             e.flags = fl | if pre_auth { flags::PRE_AUTH } else { 0 };
+            if ty == OktaType::AuthViaMfa || ty == OktaType::SessionStart && result == 0 {
+                e.flags |= fastpass;
+            }
             e.result = result;
             out.push(e);
         };
@@ -889,10 +1035,14 @@ impl UserState {
         let app = okta_app(r);
         ok(r, OktaType::Sso, tt, session, false, app, 0);
         log.note(idx, C::OktaSessionIdChange, t, tt);
+        if fastpass != 0 {
+            log.note(idx, C::OktaFastpassDeviceChange, t, tt);
+        }
         self.okta = OktaSession {
             id: session,
             expires: t.plus(14 * HOUR),
         };
+        self.okta_ctx = Some((loc.0, device));
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -935,12 +1085,53 @@ impl UserState {
         {
             events.push((we, OktaType::SessionEnd, catalog::OKTA_DASHBOARD, 0));
         }
+        events.sort_by_key(|e| e.0);
         for (t, ty, app, extra) in events {
-            if self.flying(t) {
+            if self.offline(t) || self.okta.id == 0 {
                 continue;
             }
             let loc = self.laptop_location(u, w.tenant, t, log, idx);
             let fl = okta_flags(&mut self.okta_ips, w.tenant, idx, loc);
+            // Session context changes of the user's own device (network moved, browser updated, a new
+            // device of theirs), logged for users under a FastPass / continuous-access policy.
+            if let Some((lnet, ldev)) = self.okta_ctx {
+                let (a_net, b_net) = (w.tenant.nets.get(lnet), w.tenant.nets.get(loc.0));
+                let moved = a_net.asn != b_net.asn || a_net.city != b_net.city;
+                let dev_changed = ldev != device;
+                if dev_changed || (u.okta_fastpass && moved) {
+                    let tc = t.plus(-self.rng.range(1, 20) * SECOND).max(a);
+                    let d_old = &w.tenant.devices[ldev as usize];
+                    let d_new = &w.tenant.devices[device as usize];
+                    let mut cf = fl;
+                    if d_old.dt_hash != d_new.dt_hash {
+                        cf |= flags::NEW_DEVICE;
+                    }
+                    let mut kinds = vec![OktaType::SessionContextChange];
+                    if moved && self.rng.chance(0.35) {
+                        kinds.push(OktaType::DetectClientRoaming);
+                    }
+                    for ty in kinds {
+                        let corr = self.rng.next_u128();
+                        let mut e = make_event(
+                            &mut self.rng,
+                            tc,
+                            EventKind::Okta(ty),
+                            idx,
+                            device,
+                            loc.1,
+                            loc.0,
+                            catalog::OKTA_DASHBOARD,
+                            0,
+                            self.okta.id,
+                            corr,
+                        );
+                        e.flags = cf;
+                        out.push(e);
+                    }
+                    log.note(idx, C::OktaFastpassDeviceChange, tc, t);
+                }
+            }
+            self.okta_ctx = Some((loc.0, device));
             let corr = self.rng.next_u128();
             let mut e = make_event(
                 &mut self.rng,
@@ -959,6 +1150,7 @@ impl UserState {
             out.push(e);
             if ty == OktaType::SessionEnd {
                 self.okta = OktaSession::default();
+                self.okta_ctx = None;
             }
         }
         let _ = NO_DEVICE;

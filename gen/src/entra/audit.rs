@@ -80,7 +80,9 @@ pub fn write_target_resources(out: &mut Vec<u8>, ctx: &EntraContext<'_>, ev: &Ev
         return;
     };
     out.push(b'[');
-    if let Some(sp_index) = audit.target_sp {
+    if let Some(dev_index) = audit.target_device {
+        write_device_target(out, ctx, ev, audit.activity, dev_index);
+    } else if let Some(sp_index) = audit.target_sp {
         let sp = &ctx.tenant.service_principals[sp_index as usize];
         let app_id = crate::ids::guid(sp.app_id);
         let key_id = crate::ids::guid(sp.key_id ^ ev.id);
@@ -168,6 +170,110 @@ pub fn write_target_resources(out: &mut Vec<u8>, ctx: &EntraContext<'_>, ev: &Ev
         }
     }
     out.push(b']');
+}
+
+/// A device target (device registrations): the device object, and the owner / user when one is added.
+fn write_device_target(
+    out: &mut Vec<u8>,
+    ctx: &EntraContext<'_>,
+    ev: &Event,
+    activity: AuditActivity,
+    dev_index: u32,
+) {
+    let d = &ctx.tenant.devices[dev_index as usize];
+    let device_id = crate::ids::guid(d.id);
+    let mut o = Obj::begin(out);
+    // The directory object id of a device differs from its deviceId.
+    o.guid("id", d.id.rotate_left(23) ^ 0x5EED)
+        .s("displayName", &d.display_name)
+        .s("type", "Device");
+    o.with("modifiedProperties", |m| {
+        m.push(b'[');
+        let mut first = true;
+        match activity {
+            AuditActivity::RegisterDevice | AuditActivity::AddDevice => {
+                let os = match d.os {
+                    crate::catalog::Os::Windows => "Windows",
+                    crate::catalog::Os::MacOs => "MacOS",
+                    crate::catalog::Os::Ios => "IOS",
+                    crate::catalog::Os::Android => "Android",
+                    crate::catalog::Os::Linux => "Linux",
+                };
+                let trust = match d.trust {
+                    crate::tenant::Trust::Joined | crate::tenant::Trust::HybridJoined => "AzureAd",
+                    _ => "Workplace",
+                };
+                modified(m, &mut first, "AccountEnabled", Some("[]"), "[true]");
+                modified(
+                    m,
+                    &mut first,
+                    "DeviceId",
+                    Some("[]"),
+                    &format!("[\"{device_id}\"]"),
+                );
+                modified(
+                    m,
+                    &mut first,
+                    "DisplayName",
+                    Some("[]"),
+                    &format!("[\"{}\"]", d.display_name),
+                );
+                modified(
+                    m,
+                    &mut first,
+                    "DeviceOSType",
+                    Some("[]"),
+                    &format!("[\"{os}\"]"),
+                );
+                modified(
+                    m,
+                    &mut first,
+                    "DeviceTrustType",
+                    Some("[]"),
+                    &format!("[\"{trust}\"]"),
+                );
+                modified(
+                    m,
+                    &mut first,
+                    "Included Updated Properties",
+                    None,
+                    "\"AccountEnabled, DeviceId, DisplayName, DeviceOSType, DeviceTrustType\"",
+                );
+            }
+            _ => {
+                modified(
+                    m,
+                    &mut first,
+                    "Device.ObjectID",
+                    Some(""),
+                    &format!("\"{}\"", crate::ids::guid(d.id.rotate_left(23) ^ 0x5EED)),
+                );
+                modified(
+                    m,
+                    &mut first,
+                    "Device.DisplayName",
+                    Some(""),
+                    &format!("\"{}\"", d.display_name),
+                );
+            }
+        }
+        m.push(b']');
+    });
+    o.end();
+    if matches!(
+        activity,
+        AuditActivity::AddRegisteredOwnerToDevice | AuditActivity::AddRegisteredUsersToDevice
+    ) {
+        let u = &ctx.tenant.users[ev.actor as usize];
+        out.push(b',');
+        let mut t = Obj::begin(out);
+        t.guid("id", u.object_id)
+            .s("displayName", &u.display_name)
+            .s("type", "User")
+            .s("userPrincipalName", &u.upn)
+            .raw("modifiedProperties", b"[]");
+        t.end();
+    }
 }
 
 /// `additionalDetails` array.

@@ -201,7 +201,14 @@ fn write_user_properties(p: &mut Obj<'_>, ctx: &EntraContext<'_>, ev: &Event, in
             v.push(b'"');
         })
         .s("incomingTokenType", ev.token_type.name())
-        .s("authenticationProtocol", "none")
+        .s(
+            "authenticationProtocol",
+            crate::entra::authentication_protocol(ev),
+        )
+        .s(
+            "originalTransferMethod",
+            crate::entra::original_transfer_method(ev),
+        )
         .with("sessionId", |v| crate::entra::push_session(v, ev.session))
         .raw(
             "signInEventTypes",

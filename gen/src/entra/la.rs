@@ -115,24 +115,27 @@ fn write_user_signin(out: &mut Vec<u8>, scratch: &mut Vec<u8>, ctx: &EntraContex
         true,
         |b| write_processing_details(b, ev),
     );
-    o.s("AuthenticationProtocol", "none")
-        .s(
-            "AuthenticationRequirement",
-            if ev.auth.multi_factor() {
-                "multiFactorAuthentication"
-            } else {
-                "singleFactorAuthentication"
-            },
-        )
-        .s("AuthenticationRequirementPolicies", "[]")
-        .n("AutonomousSystemNumber", net.asn as i64)
-        .s(
-            "ClientAppUsed",
-            match app.client {
-                crate::catalog::ClientKind::Browser => "Browser",
-                crate::catalog::ClientKind::Native => "Mobile Apps and Desktop clients",
-            },
-        );
+    o.s(
+        "AuthenticationProtocol",
+        crate::entra::authentication_protocol(ev),
+    )
+    .s(
+        "AuthenticationRequirement",
+        if ev.auth.multi_factor() {
+            "multiFactorAuthentication"
+        } else {
+            "singleFactorAuthentication"
+        },
+    )
+    .s("AuthenticationRequirementPolicies", "[]")
+    .n("AutonomousSystemNumber", net.asn as i64)
+    .s(
+        "ClientAppUsed",
+        match app.client {
+            crate::catalog::ClientKind::Browser => "Browser",
+            crate::catalog::ClientKind::Native => "Mobile Apps and Desktop clients",
+        },
+    );
     dynamic(&mut o, scratch, "ConditionalAccessPolicies", strings, |b| {
         write_ca_policies(b, ctx, ev, named.is_some())
     });
@@ -158,6 +161,10 @@ fn write_user_signin(out: &mut Vec<u8>, scratch: &mut Vec<u8>, ctx: &EntraContex
         write_network_locations(b, named)
     });
     o.guid("OriginalRequestId", ev.id)
+        .s(
+            "OriginalTransferMethod",
+            crate::entra::original_transfer_method(ev),
+        )
         .with("ProcessingTimeInMilliseconds", |v| {
             v.push(b'"');
             crate::jsonw::push_int(v, 20 + small_number(ev, 400));

@@ -86,11 +86,22 @@ impl<'a> EntraContext<'a> {
 
     /// The user agent an Entra user sign-in carries (native clients send their own).
     pub fn user_agent(&self, ev: &Event) -> Option<Cow<'a, str>> {
+        let app = &ENTRA_APPS[ev.app as usize % ENTRA_APPS.len()];
         if ev.device == NO_DEVICE {
-            return None;
+            // Services calling from their own cloud send their HTTP library's agent.
+            return match (ev.kind, app.native_agent) {
+                (crate::event::EventKind::EntraNonInteractive, NativeAgent::Fixed(s))
+                    if !s.is_empty() =>
+                {
+                    Some(Cow::Borrowed(s))
+                }
+                _ => None,
+            };
         }
         let d = &self.tenant.devices[ev.device as usize];
-        let app = &ENTRA_APPS[ev.app as usize % ENTRA_APPS.len()];
+        if d.scripted {
+            return Some(Cow::Borrowed(d.user_agent.as_str()));
+        }
         if ev.kind != crate::event::EventKind::EntraNonInteractive {
             return Some(Cow::Borrowed(d.user_agent.as_str()));
         }
@@ -140,8 +151,9 @@ pub fn write_device_detail(out: &mut Vec<u8>, ctx: &EntraContext<'_>, ev: &Event
     }
     o.s("operatingSystem", d.os.entra_name());
     let app = &ENTRA_APPS[ev.app as usize % ENTRA_APPS.len()];
-    if ev.kind == crate::event::EventKind::EntraNonInteractive
-        && app.native_agent != NativeAgent::Browser
+    if d.scripted
+        || ev.kind == crate::event::EventKind::EntraNonInteractive
+            && app.native_agent != NativeAgent::Browser
     {
         o.s("browser", "Rich Client 5.2.0.0");
     } else {
@@ -404,6 +416,28 @@ pub fn small_number(ev: &Event, modulo: u64) -> i64 {
 /// Resource of an event.
 pub fn resource(ev: &Event) -> &'static crate::catalog::Resource {
     &RESOURCES[ev.resource as usize % RESOURCES.len()]
+}
+
+/// `authenticationProtocol` of a user sign-in: `deviceCode` on the interactive record that completed a
+/// device code flow, else `none` (as Entra writes for browser and broker sign-ins).
+pub fn authentication_protocol(ev: &Event) -> &'static str {
+    if ev.kind == crate::event::EventKind::EntraInteractive
+        && ev.flags & crate::event::flags::DEVICE_CODE != 0
+    {
+        "deviceCode"
+    } else {
+        "none"
+    }
+}
+
+/// `originalTransferMethod`: `deviceCodeFlow` on every record of a session that began with the device
+/// code flow (the interactive sign-in and the token redemptions after it), else `none`.
+pub fn original_transfer_method(ev: &Event) -> &'static str {
+    if ev.flags & crate::event::flags::DEVICE_CODE != 0 {
+        "deviceCodeFlow"
+    } else {
+        "none"
+    }
 }
 
 /// `SessionId` value: the GUID, or an empty string for sign-ins that established no session (failed

@@ -6,5 +6,6 @@ mod hunts;
 mod ingest;
 mod pull;
 mod repl;
+mod robustness;
 mod scope;
 mod support;

@@ -1,11 +1,21 @@
 //! Deduplication across the whole lake, with memory bounded by the partitions an
 //! ingest touches.
 //!
-//! A row's key is a hash of (source, event kind, event id, time). The same record
-//! always lands in the same (table, source, date) partition, so only the keys of the
-//! partitions an input touches are ever loaded — read from the partition's own
-//! Parquet files, which makes the key set exactly as durable as the rows: there is no
-//! separate index to fall out of step after a crash.
+//! A row's key is a hash of (source, event kind, event id): what every export of an
+//! event shares. The time is not part of it, because exports disagree on it — Log
+//! Analytics' `AADServicePrincipalSignInLogs` carries only `TimeGenerated`, minutes
+//! after the diagnostic export's `createdDateTime`, and the portal's CSV keeps
+//! milliseconds where the JSON exports keep 7 fractional digits. Ids that are
+//! placeholders rather than identifiers (`uuid`, `XXXXXXXX`, all zeros, a few
+//! characters) keep the time in their key, so distinct events sharing one are not
+//! merged.
+//!
+//! The partition (table, source, date) follows the time, so two exports of one event
+//! can fall on the two sides of midnight: a key is checked against its own day and the
+//! days either side ([`NEIGHBOUR_DAYS`]). Only the keys of the partitions an input
+//! touches (and their neighbours) are ever loaded — read from the partitions' own
+//! Parquet files, which makes the key set exactly as durable as the rows: there is
+//! no separate index to fall out of step after a crash.
 
 use std::collections::HashSet;
 
@@ -15,7 +25,35 @@ use xxhash_rust::xxh3::Xxh3;
 
 use crate::error::{EngineError, Result};
 
-/// The dedup key of one event.
+/// How many days either side of an event's own date partition are searched for an
+/// earlier copy: exports of one event differ in time by minutes, far less than a day.
+pub const NEIGHBOUR_DAYS: i64 = 1;
+
+/// True for event ids that do not identify an event: literal placeholders from
+/// redacted samples (`uuid`, `XXXXXXXXXXXXXXXX`, `00000000-0000-...`) and ids too
+/// short to be unique. Every source's real ids are GUIDs or similar (36 characters),
+/// and ids we make up are `xxh3:` plus 16 hex digits.
+pub fn is_placeholder_id(event_id: &str) -> bool {
+    let id = event_id.trim();
+    if id.len() < 8 {
+        return true;
+    }
+    let lowered = id.to_ascii_lowercase();
+    if matches!(
+        lowered.as_str(),
+        "redacted" | "<redacted>" | "[redacted]" | "unknown" | "eventid" | "event_id"
+    ) {
+        return true;
+    }
+    let mut significant = id.bytes().filter(|b| !matches!(b, b'-' | b'{' | b'}'));
+    match significant.next() {
+        Some(first) => significant.all(|b| b.eq_ignore_ascii_case(&first)),
+        None => true,
+    }
+}
+
+/// The dedup key of one event: (source, kind, id), plus the time only when the id is
+/// a placeholder.
 pub fn event_key(source: &str, kind: &str, event_id: &str, time_micros: i64) -> u64 {
     let mut hasher = Xxh3::new();
     hasher.update(source.as_bytes());
@@ -23,8 +61,10 @@ pub fn event_key(source: &str, kind: &str, event_id: &str, time_micros: i64) -> 
     hasher.update(kind.as_bytes());
     hasher.update(&[0]);
     hasher.update(event_id.as_bytes());
-    hasher.update(&[0]);
-    hasher.update(&time_micros.to_le_bytes());
+    if is_placeholder_id(event_id) {
+        hasher.update(&[0]);
+        hasher.update(&time_micros.to_le_bytes());
+    }
     hasher.digest()
 }
 
@@ -85,6 +125,11 @@ impl PartitionKeys {
         self.in_lake.binary_search(&key).is_err() && self.this_run.insert(key)
     }
 
+    /// True when the key is known, in the lake or from this run.
+    pub fn contains(&self, key: u64) -> bool {
+        self.this_run.contains(&key) || self.in_lake.binary_search(&key).is_ok()
+    }
+
     pub fn len(&self) -> usize {
         self.in_lake.len() + self.this_run.len()
     }
@@ -94,14 +139,49 @@ impl PartitionKeys {
 mod tests {
     use super::*;
 
+    const ID: &str = "36658c78-02d9-4d8f-84ee-5ca4a3fdefef";
+
     #[test]
-    fn keys_separate_every_component() {
-        let base = event_key("entra", "SigninLogs", "id-1", 10);
-        assert_ne!(base, event_key("okta", "SigninLogs", "id-1", 10));
-        assert_ne!(base, event_key("entra", "AuditLogs", "id-1", 10));
-        assert_ne!(base, event_key("entra", "SigninLogs", "id-2", 10));
-        assert_ne!(base, event_key("entra", "SigninLogs", "id-1", 11));
-        assert_eq!(base, event_key("entra", "SigninLogs", "id-1", 10));
+    fn keys_separate_source_kind_and_id_but_not_time() {
+        let base = event_key("entra", "SigninLogs", ID, 10);
+        assert_ne!(base, event_key("okta", "SigninLogs", ID, 10));
+        assert_ne!(base, event_key("entra", "AuditLogs", ID, 10));
+        assert_ne!(
+            base,
+            event_key("entra", "SigninLogs", "55270060-d8fe-435e-9bf2-219a1d456b60", 10)
+        );
+        // Exports of one event disagree on its time (TimeGenerated minutes later,
+        // milliseconds against 7 fractional digits): still one event.
+        assert_eq!(base, event_key("entra", "SigninLogs", ID, 10 + 240_000_000));
+        assert_eq!(base, event_key("entra", "SigninLogs", ID, 10));
+        // Made-up ids (a hash of the record) are ids like any other.
+        let synthetic = "xxh3:0123456789abcdef";
+        assert_eq!(
+            event_key("entra", "SigninLogs", synthetic, 1),
+            event_key("entra", "SigninLogs", synthetic, 2)
+        );
+    }
+
+    #[test]
+    fn placeholder_ids_keep_the_time_in_the_key() {
+        for placeholder in [
+            "uuid",
+            "XXXXXXXXXXXXXXXX",
+            "00000000-0000-0000-0000-000000000000",
+            "{00000000-0000-0000-0000-000000000000}",
+            "1",
+            "REDACTED",
+        ] {
+            assert!(is_placeholder_id(placeholder), "{placeholder}");
+            assert_ne!(
+                event_key("okta", "user.session.start", placeholder, 1),
+                event_key("okta", "user.session.start", placeholder, 2),
+                "{placeholder}"
+            );
+        }
+        for real in [ID, "xxh3:0123456789abcdef", "Directory_12351123"] {
+            assert!(!is_placeholder_id(real), "{real}");
+        }
     }
 
     #[test]
@@ -110,6 +190,7 @@ mod tests {
         assert!(!keys.insert(2));
         assert!(keys.insert(4));
         assert!(!keys.insert(4));
+        assert!(keys.contains(1) && keys.contains(4) && !keys.contains(5));
         assert_eq!(keys.len(), 4);
     }
 }

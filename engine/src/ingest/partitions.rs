@@ -1,7 +1,7 @@
 //! Rows waiting to be written, per (table, source, date) partition, with the
-//! partition's dedup keys. Memory is bounded: past the budget the least recently
-//! written partition is written out, and key sets of idle partitions are dropped past
-//! their cap.
+//! partition's dedup keys (checked against the neighbouring days' keys too). Memory
+//! is bounded: past the budget the least recently written partition is written out,
+//! and key sets of idle partitions are dropped past their cap.
 
 use datafusion::arrow::array::{AsArray, RecordBatch, UInt32Array};
 use datafusion::arrow::compute::take_record_batch;
@@ -14,7 +14,7 @@ use futures::TryStreamExt;
 use object_store::{ObjectStoreExt, PutPayload};
 use std::collections::HashMap;
 
-use super::dedup::{PartitionKeys, batch_keys};
+use super::dedup::{NEIGHBOUR_DAYS, PartitionKeys, batch_keys};
 use super::parquet_file::encode_sorted;
 use crate::error::{EngineError, Result};
 use crate::lake::Lake;
@@ -123,17 +123,35 @@ impl PartitionWriter {
             let keys = batch_keys(&group, id.source.name(), kind_column, id_column)?;
             self.clock += 1;
             let clock = self.clock;
-            if self.partitions.get(&id).is_none_or(|p| p.keys.is_none()) {
-                let loaded = self.load_keys(id).await?;
-                self.partitions.entry(id).or_default().keys = Some(loaded);
+            // The event's own day and the days either side: two exports of one event
+            // can carry times on the two sides of midnight.
+            let days = (id.day - NEIGHBOUR_DAYS)..=(id.day + NEIGHBOUR_DAYS);
+            for day in days.clone() {
+                let near = PartitionId { day, ..id };
+                if self.partitions.get(&near).is_none_or(|p| p.keys.is_none()) {
+                    let loaded = self.load_keys(near).await?;
+                    let partition = self.partitions.entry(near).or_default();
+                    partition.keys = Some(loaded);
+                    partition.last_used = clock;
+                }
             }
+            let neighbours: Vec<&PartitionKeys> = days
+                .filter(|day| *day != id.day)
+                .filter_map(|day| self.partitions.get(&PartitionId { day, ..id }))
+                .filter_map(|p| p.keys.as_ref())
+                .collect();
+            let unseen: Vec<bool> = keys
+                .iter()
+                .map(|key| !neighbours.iter().any(|near| near.contains(*key)))
+                .collect();
             let partition = self.partitions.get_mut(&id).expect("inserted above");
             partition.last_used = clock;
             let partition_keys = partition.keys.as_mut().expect("loaded above");
             let keep: Vec<u32> = keys
                 .iter()
+                .zip(unseen)
                 .enumerate()
-                .filter(|(_, key)| partition_keys.insert(**key))
+                .filter(|(_, (key, unseen))| *unseen && partition_keys.insert(**key))
                 .map(|(row, _)| row as u32)
                 .collect();
             accepted.duplicates += (keys.len() - keep.len()) as u64;

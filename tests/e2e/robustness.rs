@@ -1,0 +1,254 @@
+//! Hostile and awkward input: nothing lost or doubled (issue 16). One event exported
+//! two ways lands once whatever the two exports say its time is, even across
+//! midnight.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+
+use crate::support::*;
+
+const SERVICE_PRINCIPAL_SAMPLE: &str =
+    "real/entra-diagnostic/elastic-integrations/test-service-principal-signinlogs-sample.log";
+
+/// (read, written, duplicates, quarantined) of a summary.
+fn counts(summary: &Value) -> (u64, u64, u64, u64) {
+    let n = |key: &str| summary[key].as_u64().unwrap();
+    (n("read"), n("written"), n("duplicates"), n("quarantined"))
+}
+
+fn write_lines(dir: &Path, name: &str, records: &[Value]) -> PathBuf {
+    let path = dir.join(name);
+    let lines: Vec<String> = records.iter().map(Value::to_string).collect();
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    path
+}
+
+/// The first record of the real diagnostic-settings service-principal sample, with
+/// its id and creation time replaced.
+fn diagnostic_service_principal(id: &str, created: &str) -> Value {
+    let text = std::fs::read_to_string(fixture(SERVICE_PRINCIPAL_SAMPLE)).unwrap();
+    let mut record: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    record["time"] = json!(created);
+    record["properties"]["id"] = json!(id);
+    record["properties"]["createdDateTime"] = json!(created);
+    record
+}
+
+/// The same sign-in as a Log Analytics `AADServicePrincipalSignInLogs` row: PascalCase
+/// columns, no `CreatedDateTime`, and `TimeGenerated` when the workspace received it.
+fn log_analytics_service_principal(diagnostic: &Value, time_generated: &str) -> Value {
+    let p = &diagnostic["properties"];
+    json!({
+        "TenantId": "63613592-b6f7-4c3d-a390-22ba13102111",
+        "SourceSystem": "Azure AD",
+        "TimeGenerated": time_generated,
+        "OperationName": "Sign-in activity",
+        "Category": "ServicePrincipalSignInLogs",
+        "ResultType": "0",
+        "CorrelationId": p["correlationId"],
+        "Location": "IN",
+        "AppId": p["appId"],
+        "ConditionalAccessStatus": "notApplied",
+        "Id": p["id"],
+        "IPAddress": p["ipAddress"],
+        "LocationDetails": p["location"],
+        "ResourceDisplayName": p["resourceDisplayName"],
+        "ResourceIdentity": p["resourceId"],
+        "ServicePrincipalCredentialKeyId": p["servicePrincipalCredentialKeyId"],
+        "ServicePrincipalId": p["servicePrincipalId"],
+        "ServicePrincipalName": p["servicePrincipalName"],
+        "UniqueTokenIdentifier": p["uniqueTokenIdentifier"],
+        "AADTenantId": diagnostic["tenantId"],
+        "Type": "AADServicePrincipalSignInLogs",
+    })
+}
+
+/// Two service-principal sign-ins in both exports: one whose Log Analytics row came
+/// 4.5 minutes after it, one at 23:58:30 that Log Analytics received after midnight.
+fn service_principal_pair(dir: &Path) -> (PathBuf, PathBuf) {
+    let same_day = diagnostic_service_principal(
+        "d5935dca-86f2-4ac9-a42c-3593b00af801",
+        "2022-02-08T06:22:28.3518405+00:00",
+    );
+    let before_midnight = diagnostic_service_principal(
+        "0f2c8e51-3b7a-4d0e-9d6c-7a41e2b9c802",
+        "2022-02-08T23:58:30.1204417+00:00",
+    );
+    let log_analytics = [
+        log_analytics_service_principal(&same_day, "2022-02-08T06:26:58.9031257Z"),
+        log_analytics_service_principal(&before_midnight, "2022-02-09T00:03:12.6640094Z"),
+    ];
+    (
+        write_lines(dir, "AADServicePrincipalSignInLogs.json", &log_analytics),
+        write_lines(dir, "PT1H.json", &[same_day, before_midnight]),
+    )
+}
+
+#[test]
+fn service_principal_sign_ins_from_log_analytics_and_diagnostic_settings_land_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log_analytics, diagnostic) = service_principal_pair(dir.path());
+    let (log_analytics, diagnostic) = (log_analytics.to_str().unwrap(), diagnostic.to_str().unwrap());
+
+    // Both exports in one run, either order.
+    for inputs in [[diagnostic, log_analytics], [log_analytics, diagnostic]] {
+        let lake = tempfile::tempdir().unwrap();
+        let summary = ingest_summary(lake.path(), &inputs);
+        assert_balanced(&summary);
+        assert_eq!(counts(&summary), (4, 2, 2, 0), "{inputs:?}: {summary}");
+        assert_eq!(count(lake.path(), "signins"), 2);
+    }
+
+    // One export after the other in separate runs, either order: the second run finds
+    // the first copy in the lake, in its own day's partition or the neighbouring one.
+    for (first, second) in [(diagnostic, log_analytics), (log_analytics, diagnostic)] {
+        let lake = tempfile::tempdir().unwrap();
+        assert_eq!(counts(&ingest_summary(lake.path(), &[first])), (2, 2, 0, 0));
+        let again = ingest_summary(lake.path(), &[second]);
+        assert_balanced(&again);
+        assert_eq!(counts(&again), (2, 0, 2, 0), "{second} after {first}: {again}");
+        let rows = sql(
+            lake.path(),
+            "SELECT event_id, log_type, event_type FROM signins ORDER BY event_id",
+        );
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        assert!(
+            rows.iter().all(|r| r["log_type"] == "service_principal"
+                && r["event_type"] == "AADServicePrincipalSignInLogs"),
+            "{rows:?}"
+        );
+    }
+}
+
+/// The real portal CSV export, and the same seven sign-ins as a Log Analytics JSON
+/// export: built from the rows the CSV landed as, with `CreatedDateTime` at the 7
+/// fractional digits the JSON exports keep (the CSV shows milliseconds) and the
+/// dynamic columns as objects.
+fn log_analytics_json_of_the_portal_csv(dir: &Path) -> PathBuf {
+    let scratch = tempfile::tempdir().unwrap();
+    let csv = fixture("real/entra-loganalytics/azure-sentinel/sign-in_adelete.first7.csv");
+    ingest_summary(scratch.path(), &[csv.to_str().unwrap()]);
+    let rows = sql(
+        scratch.path(),
+        "SELECT raw, time FROM signins ORDER BY time, event_id",
+    );
+    assert_eq!(rows.len(), 7);
+    let records: Vec<Value> = rows
+        .iter()
+        .map(|row| {
+            let mut record: Value = serde_json::from_str(row["raw"].as_str().unwrap()).unwrap();
+            let time = row["time"].as_str().unwrap().trim_end_matches('Z');
+            let (seconds, fraction) = time.split_once('.').unwrap_or((time, ""));
+            let created = format!("{seconds}.{fraction:0<3}4391Z");
+            let object = record.as_object_mut().unwrap();
+            for value in object.values_mut() {
+                let parsed = value
+                    .as_str()
+                    .filter(|text| text.starts_with('{') || text.starts_with('['))
+                    .and_then(|text| serde_json::from_str::<Value>(text).ok());
+                if let Some(parsed) = parsed {
+                    *value = parsed;
+                }
+            }
+            object.insert("CreatedDateTime".into(), json!(created));
+            object.insert("TimeGenerated".into(), json!(created));
+            record
+        })
+        .collect();
+    write_lines(dir, "SigninLogs.json", &records)
+}
+
+#[test]
+fn portal_csv_and_log_analytics_json_of_the_same_sign_ins_land_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = fixture("real/entra-loganalytics/azure-sentinel/sign-in_adelete.first7.csv");
+    let csv = csv.to_str().unwrap();
+    let json = log_analytics_json_of_the_portal_csv(dir.path());
+    let json = json.to_str().unwrap();
+
+    let lake = tempfile::tempdir().unwrap();
+    let summary = ingest_summary(lake.path(), &[json, csv]);
+    assert_balanced(&summary);
+    assert_eq!(counts(&summary), (14, 7, 7, 0), "{summary}");
+    // The first copy wins: the JSON export's microseconds.
+    let times = sql(lake.path(), "SELECT time FROM signins ORDER BY time");
+    assert!(
+        times.iter().all(|r| r["time"].as_str().unwrap().ends_with("439Z")),
+        "{times:?}"
+    );
+
+    let lake = tempfile::tempdir().unwrap();
+    assert_eq!(counts(&ingest_summary(lake.path(), &[csv])), (7, 7, 0, 0));
+    assert_eq!(counts(&ingest_summary(lake.path(), &[json])), (7, 0, 7, 0));
+    assert_eq!(count(lake.path(), "signins"), 7);
+}
+
+#[test]
+fn graph_and_diagnostic_exports_of_the_same_sign_in_land_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let graph = fixture(
+        "real/entra-graph/microsoft-graph-docs-contrib/beta_signin-list_example1_response.json",
+    );
+    let page: Value = serde_json::from_str(&std::fs::read_to_string(&graph).unwrap()).unwrap();
+    let item = page["value"][0].clone();
+    assert_eq!(item["createdDateTime"], "2021-06-30T16:34:32Z");
+    // Diagnostic settings write the Graph sign-in as `properties`, with the creation
+    // time at 7 fractional digits where Graph shows whole seconds.
+    let mut properties = item.clone();
+    properties["createdDateTime"] = json!("2021-06-30T16:34:32.4817305+00:00");
+    let diagnostic = json!({
+        "time": "2021-06-30T16:34:32.4817305Z",
+        "resourceId": "/tenants/99081087-73c4-48d1-a112-f60ff75114f7/providers/Microsoft.aadiam",
+        "operationName": "Sign-in activity",
+        "operationVersion": "1.0",
+        "category": "SignInLogs",
+        "tenantId": "99081087-73c4-48d1-a112-f60ff75114f7",
+        "resultType": "50126",
+        "resultSignature": "None",
+        "durationMs": 0,
+        "callerIpAddress": item["ipAddress"],
+        "correlationId": item["correlationId"],
+        "identity": item["userDisplayName"],
+        "Level": 4,
+        "location": "US",
+        "properties": properties,
+    });
+    let diagnostic = write_lines(dir.path(), "PT1H.json", &[diagnostic]);
+    let (graph, diagnostic) = (graph.to_str().unwrap(), diagnostic.to_str().unwrap());
+
+    for inputs in [[graph, diagnostic], [diagnostic, graph]] {
+        let lake = tempfile::tempdir().unwrap();
+        let summary = ingest_summary(lake.path(), &inputs);
+        assert_balanced(&summary);
+        assert_eq!(counts(&summary), (2, 1, 1, 0), "{inputs:?}: {summary}");
+    }
+    let lake = tempfile::tempdir().unwrap();
+    ingest_summary(lake.path(), &[diagnostic]);
+    assert_eq!(counts(&ingest_summary(lake.path(), &[graph])), (1, 0, 1, 0));
+    assert_eq!(count(lake.path(), "signins"), 1);
+}
+
+#[test]
+fn records_without_an_id_deduplicate_by_their_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let without_id = |created: &str| {
+        let mut record = diagnostic_service_principal("x", created);
+        record["properties"].as_object_mut().unwrap().remove("id");
+        record
+    };
+    let first = without_id("2022-02-08T06:22:28.3518405+00:00");
+    // Another sign-in, a second later: not the same record.
+    let second = without_id("2022-02-08T06:22:29.3518405+00:00");
+    let input = write_lines(dir.path(), "no-ids.json", &[first.clone(), second, first]);
+    let input = input.to_str().unwrap();
+    let lake = tempfile::tempdir().unwrap();
+    assert_eq!(counts(&ingest_summary(lake.path(), &[input])), (3, 2, 1, 0));
+    assert_eq!(counts(&ingest_summary(lake.path(), &[input])), (3, 0, 3, 0));
+    let ids = sql(lake.path(), "SELECT DISTINCT event_id FROM signins");
+    assert_eq!(ids.len(), 2);
+    assert!(
+        ids.iter().all(|r| r["event_id"].as_str().unwrap().starts_with("xxh3:")),
+        "{ids:?}"
+    );
+}

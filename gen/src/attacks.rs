@@ -40,27 +40,92 @@ use crate::tenant::{Device, Role, ServicePrincipal, Tenant, Trust, attacker_devi
 use crate::time::{DAY, HOUR, MINUTE, SECOND, Ticks};
 use crate::timeline::{UserState, make_event, okta_app, pick_resource};
 
-/// How an incident is made harder to tell.
+/// Where the attacker's traffic comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Variant {
-    /// Attacker abroad, own user agent.
-    Plain,
-    /// Attacker in the victim's country, another city.
-    SameCountry,
-    /// Attacker sends the victim's user agent.
-    VictimUserAgent,
-    /// Attacker behind a commercial VPN exit.
-    VpnExit,
+pub enum AttackNet {
+    /// A VPS / cloud block.
+    Hosting,
+    /// Residential proxy exits (home broadband of some ISP).
+    ResidentialProxy,
+    /// A commercial VPN exit.
+    Vpn,
+    /// Another home address of the victim's own ISP (residential proxy on the same ISP).
+    SameIsp,
+    /// Mobile carrier (mobile proxy or the attacker's phone hotspot).
+    Mobile,
+}
+
+/// Which user agent the attacker sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AttackUa {
+    /// The attacker's own browser.
+    OwnBrowser,
+    /// The victim's browser user agent, copied.
+    Victim,
+    /// A script or command-line tool (python-requests, Go, azure-cli, PowerShell).
+    Scripted,
+    /// A phone browser.
+    Mobile,
+}
+
+/// When in the victim's week the attack starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timing {
+    /// Weekday, 08:00–18:00 victim time.
+    Business,
+    /// Weekday evening, 18:00–23:00.
+    Evening,
+    /// Night, 23:00–07:00.
+    Night,
+    /// Saturday or Sunday, any hour.
+    Weekend,
+}
+
+/// How an incident is made harder to tell: drawn per incident from wide ranges, and written to the label
+/// as comma-separated tags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Variant {
+    /// Attacker in the victim's country.
+    pub same_country: bool,
+    /// Attacker network.
+    pub net: AttackNet,
+    /// Attacker user agent.
+    pub ua: AttackUa,
+    /// Time of the attack.
+    pub timing: Timing,
 }
 
 impl Variant {
-    fn name(self) -> Option<&'static str> {
-        match self {
-            Variant::Plain => None,
-            Variant::SameCountry => Some("same_country"),
-            Variant::VictimUserAgent => Some("victim_user_agent"),
-            Variant::VpnExit => Some("vpn_exit"),
+    /// Label tags (`same_country`, `vpn_exit`, `victim_user_agent`, …), or `None` for a plain attack
+    /// (hosting abroad, own browser, office hours).
+    fn tags(self, victim_idle: Option<bool>) -> Option<String> {
+        let mut t: Vec<&str> = Vec::new();
+        if self.same_country {
+            t.push("same_country");
         }
+        match self.net {
+            AttackNet::Hosting => {}
+            AttackNet::ResidentialProxy => t.push("residential_proxy"),
+            AttackNet::Vpn => t.push("vpn_exit"),
+            AttackNet::SameIsp => t.push("same_isp"),
+            AttackNet::Mobile => t.push("mobile_network"),
+        }
+        match self.ua {
+            AttackUa::OwnBrowser => {}
+            AttackUa::Victim => t.push("victim_user_agent"),
+            AttackUa::Scripted => t.push("scripted_client"),
+            AttackUa::Mobile => t.push("mobile_user_agent"),
+        }
+        match self.timing {
+            Timing::Business => {}
+            Timing::Evening => t.push("evening"),
+            Timing::Night => t.push("night"),
+            Timing::Weekend => t.push("weekend"),
+        }
+        if victim_idle == Some(true) {
+            t.push("victim_idle");
+        }
+        (!t.is_empty()).then(|| t.join(","))
     }
 }
 
@@ -81,6 +146,11 @@ pub struct PlannedAttack {
     pub proxy_net: Option<u16>,
     /// Attacker's device (index into `Tenant::devices`).
     pub device: u32,
+    /// The AiTM proxy's relay of the victim's browser (victim's user agent, no device id), or the
+    /// victim's browser completing a device code (device code phishing).
+    pub relay_device: Option<u32>,
+    /// Device the attacker registers (device registration).
+    pub new_device: Option<u32>,
     /// Service principal involved (illicit app, or the one credentials are added to).
     pub sp: Option<u32>,
     /// For credential persistence: the replay incident it follows.
@@ -110,6 +180,11 @@ pub fn per_kind(users: u32, days: u32) -> usize {
     by_size.max(2).min((users as usize / 30).max(2))
 }
 
+/// A value drawn log-uniformly in `[lo, hi]` (wide ranges: minutes to days, one to dozens).
+pub fn log_uniform(r: &mut Rng, lo: f64, hi: f64) -> f64 {
+    (lo.ln() + r.f64() * (hi.ln() - lo.ln())).exp()
+}
+
 fn pick_net(
     r: &mut Rng,
     tenant: &Tenant,
@@ -127,17 +202,95 @@ fn pick_net(
             && n.city != home.city
             && distance_km(n.lat, n.lon, home.lat, home.lon) >= min_km
     });
-    if cands.is_empty() {
-        let any = tenant
-            .nets
-            .select(|n| n.kind == kind && !n.is_v6() && n.country != victim_country);
-        return *r.pick(&any);
+    if !cands.is_empty() {
+        return *r.pick(&cands);
     }
-    *r.pick(&cands)
+    // Nothing of that kind there: the same kind in the victim's country, then anywhere.
+    let near = tenant
+        .nets
+        .select(|n| n.kind == kind && !n.is_v6() && n.country == victim_country);
+    if same_country && !near.is_empty() {
+        return *r.pick(&near);
+    }
+    let any = tenant
+        .nets
+        .select(|n| n.kind == kind && !n.is_v6() && n.country != victim_country);
+    *r.pick(&any)
 }
 
-/// Plans every incident: victims (distinct, kept at work on the day), times and attacker infrastructure.
-/// Adds attacker devices and illicit apps to the tenant.
+/// The attacker's network for a variant.
+fn attacker_nets(
+    r: &mut Rng,
+    tenant: &Tenant,
+    victim: u32,
+    v: &Variant,
+    kind: IncidentKind,
+) -> Vec<u16> {
+    let u = &tenant.users[victim as usize];
+    let (country, home) = (u.country.as_str(), u.home_net);
+    let same = v.same_country;
+    match v.net {
+        AttackNet::SameIsp => {
+            let asn = tenant.nets.get(home).asn;
+            let mut isp = tenant
+                .nets
+                .select(|n| n.asn == asn && !n.is_v6() && n.kind == NetKind::Residential);
+            r.shuffle(&mut isp);
+            // Another block of the ISP when it has one (the victim's own block otherwise).
+            isp.sort_by_key(|&n| n == home);
+            isp.truncate(if kind == IncidentKind::ImpossibleTravelProxy {
+                3
+            } else {
+                1
+            });
+            isp
+        }
+        AttackNet::ResidentialProxy => {
+            let min_km = match (kind, same) {
+                (IncidentKind::ImpossibleTravelProxy, true) => 700.0,
+                (IncidentKind::ImpossibleTravelProxy, false) => 3000.0,
+                (_, true) => 100.0,
+                (_, false) => 0.0,
+            };
+            let first = pick_net(r, tenant, country, home, NetKind::Residential, same, min_km);
+            // Residential proxy pools rotate exits within one ISP.
+            let asn = tenant.nets.get(first).asn;
+            let mut same_isp = tenant.nets.select(|n| n.asn == asn && !n.is_v6());
+            r.shuffle(&mut same_isp);
+            let extra = r.below(3) as usize;
+            std::iter::once(first)
+                .chain(same_isp.into_iter().filter(|&x| x != first).take(extra))
+                .collect()
+        }
+        AttackNet::Vpn => {
+            let mut cands = tenant
+                .nets
+                .select(|n| n.kind == NetKind::Vpn && !n.is_v6() && (n.country == country) == same);
+            if cands.is_empty() {
+                cands = tenant.nets.select(|n| n.kind == NetKind::Vpn && !n.is_v6());
+            }
+            vec![*r.pick(&cands)]
+        }
+        AttackNet::Mobile => vec![pick_net(
+            r,
+            tenant,
+            country,
+            home,
+            NetKind::Mobile,
+            same,
+            0.0,
+        )],
+        AttackNet::Hosting => {
+            let n = if r.chance(0.3) { 2 } else { 1 };
+            (0..n)
+                .map(|_| pick_net(r, tenant, country, home, NetKind::Hosting, same, 0.0))
+                .collect()
+        }
+    }
+}
+
+/// Plans every incident: victims (distinct), times and attacker infrastructure, each drawn from wide
+/// ranges. Adds attacker devices and illicit apps to the tenant.
 pub fn plan(
     seed: u64,
     tenant: &mut Tenant,
@@ -161,8 +314,10 @@ pub fn plan(
         IncidentKind::OktaSessionHijack,
         IncidentKind::OktaTokenReuse,
         IncidentKind::IllicitConsent,
+        IncidentKind::DeviceCodePhishing,
+        IncidentKind::DeviceRegistrationPrt,
     ];
-    for (kind_no, kind) in order.into_iter().enumerate() {
+    for kind in order {
         for i in 0..n {
             let need_technical = matches!(
                 kind,
@@ -177,84 +332,91 @@ pub fn plan(
                 continue;
             };
             taken[victim as usize] = true;
-            states[victim as usize].always_works = true;
-            let variant = match (i + kind_no) % 4 {
-                0 => Variant::Plain,
-                1 => Variant::SameCountry,
-                2 => Variant::VictimUserAgent,
-                _ => Variant::VpnExit,
-            };
+            let mut variant = draw_variant(&mut r, kind);
+            match kind {
+                // Impossible travel through a residential proxy pool, by definition.
+                IncidentKind::ImpossibleTravelProxy => variant.net = AttackNet::ResidentialProxy,
+                // The illicit app signs in from hosting.
+                IncidentKind::IllicitConsent => variant.net = AttackNet::Hosting,
+                _ => {}
+            }
+            // Attacks in office hours find the victim at work (it is when phishing lands); the others
+            // come whenever, often while the victim is idle.
+            if variant.timing == Timing::Business && r.chance(0.8) {
+                states[victim as usize].always_works = true;
+            }
             let min_day = if kind == IncidentKind::RefreshTokenReplay {
                 2.min(days as i64 - 1)
             } else {
                 1.min(days as i64 - 1)
             };
-            let t0 = attack_time(&mut r, tenant, victim, start, days, min_day);
-            let u = &tenant.users[victim as usize];
-            let (country, home) = (u.country.clone(), u.home_net);
-            let same = variant == Variant::SameCountry;
+            let t0 = attack_time(&mut r, tenant, victim, start, days, min_day, variant.timing);
             let nets: Vec<u16> = match kind {
-                IncidentKind::ImpossibleTravelProxy => {
-                    let first = pick_net(
-                        &mut r,
-                        tenant,
-                        &country,
-                        home,
-                        NetKind::Residential,
-                        same,
-                        if same { 700.0 } else { 3000.0 },
-                    );
-                    let asn = tenant.nets.get(first).asn;
-                    let mut same_isp = tenant.nets.select(|n| n.asn == asn && !n.is_v6());
-                    r.shuffle(&mut same_isp);
-                    std::iter::once(first)
-                        .chain(same_isp.into_iter().filter(|&x| x != first).take(2))
+                IncidentKind::IllicitConsent => {
+                    let u = &tenant.users[victim as usize];
+                    let (country, home) = (u.country.clone(), u.home_net);
+                    (0..r.range(1, 3))
+                        .map(|_| {
+                            let same = r.chance(0.3);
+                            pick_net(&mut r, tenant, &country, home, NetKind::Hosting, same, 0.0)
+                        })
                         .collect()
                 }
-                IncidentKind::IllicitConsent => (0..2)
-                    .map(|_| pick_net(&mut r, tenant, &country, home, NetKind::Hosting, false, 0.0))
-                    .collect(),
-                _ if variant == Variant::VpnExit => {
-                    vec![pick_net(
-                        &mut r,
-                        tenant,
-                        &country,
-                        home,
-                        NetKind::Vpn,
-                        false,
-                        0.0,
-                    )]
-                }
-                IncidentKind::PrtTheft
-                | IncidentKind::ConcurrentSession
-                | IncidentKind::OktaSessionHijack
-                    if r.chance(0.35) =>
-                {
-                    vec![pick_net(
-                        &mut r,
-                        tenant,
-                        &country,
-                        home,
-                        NetKind::Residential,
-                        same,
-                        if same { 300.0 } else { 1500.0 },
-                    )]
-                }
-                _ => vec![pick_net(
-                    &mut r,
-                    tenant,
-                    &country,
-                    home,
-                    NetKind::Hosting,
-                    same,
-                    if same { 200.0 } else { 0.0 },
-                )],
+                _ => attacker_nets(&mut r, tenant, victim, &variant, kind),
             };
-            let proxy_net = (kind == IncidentKind::AitmCookieReplay).then(|| {
+            // The label says what the records show: the main network's country.
+            variant.same_country =
+                tenant.nets.get(nets[0]).country == tenant.users[victim as usize].country;
+            let proxy_net = matches!(
+                kind,
+                IncidentKind::AitmCookieReplay | IncidentKind::DeviceRegistrationPrt
+            )
+            .then(|| {
+                let u = &tenant.users[victim as usize];
+                let (country, home) = (u.country.clone(), u.home_net);
                 let same = r.chance(0.3);
                 pick_net(&mut r, tenant, &country, home, NetKind::Hosting, same, 0.0)
             });
             let device = add_attacker_device(&mut r, tenant, victim, kind, variant);
+            let relay_device = matches!(
+                kind,
+                IncidentKind::AitmCookieReplay
+                    | IncidentKind::DeviceCodePhishing
+                    | IncidentKind::DeviceRegistrationPrt
+            )
+            .then(|| {
+                // The victim's own browser, as a phishing proxy relays it or as it completes a device
+                // code: the victim's user agent, no device id.
+                let laptop = tenant.devices[tenant.users[victim as usize].laptop as usize].clone();
+                let mut d = attacker_device(&mut r);
+                d.os = laptop.os;
+                d.browser = laptop.browser;
+                d.browser_major = laptop.browser_major;
+                d.user_agent = laptop.user_agent.clone();
+                d.trust = Trust::None;
+                tenant.devices.push(d);
+                tenant.devices.len() as u32 - 1
+            });
+            let new_device = (kind == IncidentKind::DeviceRegistrationPrt).then(|| {
+                let mut d = attacker_device(&mut r);
+                d.os = crate::catalog::Os::Windows;
+                d.browser = crate::catalog::Browser::Edge;
+                d.browser_major = crate::tenant::browser_major(&mut r, d.browser);
+                d.user_agent = crate::catalog::browser_agent(d.os, d.browser, d.browser_major, 1);
+                d.display_name = match r.below(3) {
+                    0 => format!("DESKTOP-{:07X}", r.below(1 << 28)),
+                    1 => format!("LT-{:07}", r.below(10_000_000)),
+                    _ => format!("WIN-{:011X}", r.below(1 << 44)),
+                };
+                d.trust = if r.chance(0.5) {
+                    Trust::Joined
+                } else {
+                    Trust::Registered
+                };
+                d.compliant = false;
+                tenant.devices.push(d);
+                tenant.devices.len() as u32 - 1
+            });
             let sp = (kind == IncidentKind::IllicitConsent).then(|| {
                 let name = ILLICIT_APP_NAMES[r.index(ILLICIT_APP_NAMES.len())];
                 tenant.service_principals.push(ServicePrincipal {
@@ -280,6 +442,8 @@ pub fn plan(
                 nets,
                 proxy_net,
                 device,
+                relay_device,
+                new_device,
                 sp,
                 base: None,
                 main_ip: None,
@@ -307,7 +471,13 @@ pub fn plan(
         .collect();
     for &b in bases.iter().take(n) {
         let base = planned[b].clone();
-        let t0 = base.t0.plus(r.range(40, 180) * MINUTE);
+        // Minutes to a day after the replay.
+        let delay = log_uniform(&mut r, 5.0, 24.0 * 60.0) as i64;
+        let t0 = base
+            .t0
+            .plus(delay * MINUTE)
+            .min(start.plus(days as i64 * DAY - 3 * HOUR))
+            .max(base.t0.plus(5 * MINUTE));
         planned.push(PlannedAttack {
             kind: IncidentKind::CredentialPersistence,
             victim: base.victim,
@@ -316,6 +486,8 @@ pub fn plan(
             nets: base.nets.clone(),
             proxy_net: None,
             device: base.device,
+            relay_device: None,
+            new_device: None,
             sp: Some(*r.pick(&scheduled_sps)),
             base: Some(b),
             main_ip: None,
@@ -323,6 +495,45 @@ pub fn plan(
         });
     }
     planned
+}
+
+fn draw_variant(r: &mut Rng, kind: IncidentKind) -> Variant {
+    let net = match r.weighted(&[35, 22, 20, 11, 12]) {
+        0 => AttackNet::Hosting,
+        1 => AttackNet::ResidentialProxy,
+        2 => AttackNet::Vpn,
+        3 => AttackNet::SameIsp,
+        _ => AttackNet::Mobile,
+    };
+    let mut ua = match r.weighted(&[45, 25, 20, 10]) {
+        0 => AttackUa::OwnBrowser,
+        1 => AttackUa::Victim,
+        2 => AttackUa::Scripted,
+        _ => AttackUa::Mobile,
+    };
+    // A stolen PRT is used from Windows (its browser or a tool); Okta sessions from a browser.
+    if kind == IncidentKind::PrtTheft && ua == AttackUa::Mobile {
+        ua = AttackUa::OwnBrowser;
+    }
+    if matches!(
+        kind,
+        IncidentKind::OktaSessionHijack | IncidentKind::IllicitConsent
+    ) && ua == AttackUa::Scripted
+    {
+        ua = AttackUa::Victim;
+    }
+    let timing = match r.weighted(&[50, 18, 16, 16]) {
+        0 => Timing::Business,
+        1 => Timing::Evening,
+        2 => Timing::Night,
+        _ => Timing::Weekend,
+    };
+    Variant {
+        same_country: net == AttackNet::SameIsp || r.chance(0.35),
+        net,
+        ua,
+        timing,
+    }
 }
 
 fn pick_victim(
@@ -341,7 +552,8 @@ fn pick_victim(
     (0..users as u32).find(|&v| !taken[v as usize] && ok(&tenant.users[v as usize], tenant))
 }
 
-/// A weekday at 11:00–15:00 of the victim's local time, at least `min_day` days in.
+/// A time of the victim's week for the timing, at least `min_day` days in (falls back to any day
+/// when the window has no such day).
 fn attack_time(
     r: &mut Rng,
     tenant: &Tenant,
@@ -349,20 +561,38 @@ fn attack_time(
     start: Ticks,
     days: u32,
     min_day: i64,
+    timing: Timing,
 ) -> Ticks {
     let u = &tenant.users[victim as usize];
     let offset = u.utc_offset_min as i64 * MINUTE;
-    for _ in 0..50 {
-        let d = r.range(min_day.max(0), (days as i64 - 1).max(0));
+    let (lo_h, hi_h) = match timing {
+        Timing::Business => (8, 18),
+        Timing::Evening => (18, 23),
+        Timing::Night => (23, 31),
+        Timing::Weekend => (0, 24),
+    };
+    let within = |r: &mut Rng, local_midnight: Ticks| {
+        local_midnight.plus(
+            lo_h * HOUR
+                + r.below(((hi_h - lo_h) * 60) as u64) as i64 * MINUTE
+                + r.below(60) as i64 * SECOND,
+        )
+    };
+    let last = (days as i64 - 1).max(0);
+    for _ in 0..60 {
+        let d = r.range(min_day.max(0), last);
         let local_midnight = Ticks(start.0 + d * DAY - offset);
         // Local day number of that midnight decides the weekday (1970-01-01 was a Thursday).
         let local_day = (local_midnight.0 + offset).div_euclid(DAY);
-        if (local_day + 3).rem_euclid(7) < 5 || days < 3 {
-            return local_midnight
-                .plus(11 * HOUR + r.below(4 * 60) as i64 * MINUTE + r.below(60) as i64 * SECOND);
+        let weekend = (local_day + 3).rem_euclid(7) >= 5;
+        let t = within(r, local_midnight);
+        if (weekend == (timing == Timing::Weekend) || days < 3) && t < start.plus(days as i64 * DAY)
+        {
+            return t;
         }
     }
-    Ticks(start.0 + min_day.max(0) * DAY + 12 * HOUR - offset)
+    let d = r.range(min_day.max(0), last);
+    within(r, Ticks(start.0 + d * DAY - offset)).min(start.plus(days as i64 * DAY - HOUR))
 }
 
 fn add_attacker_device(
@@ -374,10 +604,21 @@ fn add_attacker_device(
 ) -> u32 {
     let u = &tenant.users[victim as usize];
     let laptop = tenant.devices[u.laptop as usize].clone();
-    let mut d: Device = attacker_device(r);
-    if variant == Variant::VictimUserAgent
-        || kind == IncidentKind::AitmCookieReplay && variant != Variant::Plain
-    {
+    let mut d: Device = match variant.ua {
+        AttackUa::Scripted => {
+            let agent = *r.pick(crate::catalog::SCRIPT_AGENTS);
+            crate::tenant::scripted_device(r, agent)
+        }
+        AttackUa::Mobile => {
+            let mut d = crate::tenant::new_phone(r, "x");
+            d.display_name = String::new();
+            d.trust = Trust::None;
+            d.compliant = false;
+            d
+        }
+        _ => attacker_device(r),
+    };
+    if variant.ua == AttackUa::Victim {
         d.os = laptop.os;
         d.browser = laptop.browser;
         d.browser_major = laptop.browser_major;
@@ -389,7 +630,7 @@ fn add_attacker_device(
         d.display_name = laptop.display_name.clone();
         d.trust = laptop.trust;
         d.compliant = laptop.compliant;
-        if variant != Variant::VictimUserAgent {
+        if variant.ua == AttackUa::OwnBrowser {
             d.os = crate::catalog::Os::Windows;
             d.user_agent = crate::catalog::browser_agent(d.os, d.browser, d.browser_major, 1);
         }
@@ -425,6 +666,10 @@ pub fn hour(
         }
         let base_ip = plans[i].base.and_then(|b| plans[b].main_ip);
         let p = plans[i].clone();
+        let vst = &states[p.victim as usize];
+        let victim_idle = !vst.plan.work.is_some_and(|(s, e)| p.t0 >= s && p.t0 < e);
+        let mut avoid = vec![vst.home_ip.0, vst.mobile.1];
+        avoid.extend(vst.home_ip6);
         let mut r = Rng::derive(seed, 11, i as u64);
         let mut ctx = Ctx {
             r: &mut r,
@@ -433,6 +678,7 @@ pub fn hour(
             events: Vec::new(),
             attacker_ips: Vec::new(),
             end_of_data,
+            avoid,
         };
         let (session, app) = ctx.realise(&mut states[p.victim as usize], base_ip);
         let Ctx {
@@ -472,7 +718,7 @@ pub fn hour(
                 start: rfc3339(first),
                 end: rfc3339_ceil(last),
                 attacker_ips: attacker_ips.iter().map(|ip| ip.to_string()).collect(),
-                variant: p.variant.name().map(str::to_string),
+                variant: p.variant.tags(Some(victim_idle)),
             },
             events,
         });
@@ -486,10 +732,14 @@ fn rfc3339_ceil(t: Ticks) -> String {
 }
 
 fn is_attacker(e: &Event, ips: &[IpAddr], p: &PlannedAttack) -> bool {
-    // The consent itself is the victim's click, from the victim's own address, but it is the attack.
+    // The consent itself is the victim's click, from the victim's own address, but it is the attack;
+    // so is the victim completing the attacker's device code.
     (p.kind == IncidentKind::IllicitConsent && e.kind == EventKind::EntraAudit)
+        || (p.kind == IncidentKind::DeviceCodePhishing && Some(e.device) == p.relay_device)
         || ips.contains(&e.ip)
             && (e.device == p.device
+                || Some(e.device) == p.relay_device
+                || Some(e.device) == p.new_device
                 || e.kind == EventKind::EntraServicePrincipal
                 || e.kind == EventKind::EntraAudit
                 || matches!(e.kind, EventKind::Okta(_)))
@@ -502,11 +752,16 @@ struct Ctx<'a, 'b> {
     events: Vec<Event>,
     attacker_ips: Vec<IpAddr>,
     end_of_data: Ticks,
+    /// The victim's own current addresses (an attacker on the same ISP never gets exactly those).
+    avoid: Vec<IpAddr>,
 }
 
 impl Ctx<'_, '_> {
     fn attacker_ip(&mut self, net: u16) -> IpAddr {
-        let ip = self.tenant.nets.get(net).host(self.r);
+        let mut ip = self.tenant.nets.get(net).host(self.r);
+        while self.avoid.contains(&ip) {
+            ip = self.tenant.nets.get(net).host(self.r);
+        }
         self.attacker_ips.push(ip);
         ip
     }
@@ -537,6 +792,11 @@ impl Ctx<'_, '_> {
         self.events.push(e);
         let n = self.events.len() - 1;
         &mut self.events[n]
+    }
+
+    /// A count drawn log-uniformly in `[lo, hi]`.
+    fn count(&mut self, lo: f64, hi: f64) -> usize {
+        log_uniform(self.r, lo, hi + 0.999).floor() as usize
     }
 
     /// A burst of refresh-token redemptions by the attacker.
@@ -571,7 +831,13 @@ impl Ctx<'_, '_> {
                 token_type,
                 Auth::Token { mfa: true },
             );
-            t = t.plus(self.r.range(spacing_min.0 * 60, spacing_min.1 * 60) * SECOND);
+            // Gaps drawn log-uniformly between the bounds: bursts and long pauses alike.
+            let gap = log_uniform(
+                self.r,
+                spacing_min.0 as f64 * 60.0,
+                spacing_min.1 as f64 * 60.0,
+            );
+            t = t.plus((gap * SECOND as f64) as i64);
         }
         t
     }
@@ -599,10 +865,11 @@ impl Ctx<'_, '_> {
                 let proxy = p.proxy_net.unwrap_or(main);
                 let proxy_ip = self.attacker_ip(proxy);
                 let session = self.r.guid();
-                let method = 0u8;
+                let method = self.r.weighted(&[70, 15, 5, 10]) as u8;
                 let corr = self.r.guid();
                 let app = catalog::app::OFFICE_HOME;
-                let dev = p.device;
+                // The proxy relays the victim's browser.
+                let dev = p.relay_device.unwrap_or(p.device);
                 if self.r.chance(0.5) {
                     let e = self.push(
                         t0,
@@ -636,7 +903,10 @@ impl Ctx<'_, '_> {
                 );
                 e.correlation = corr;
                 let replay_ip = self.attacker_ip(main);
-                let t2 = t1.plus(self.r.range(3, 40) * MINUTE);
+                // The cookie is replayed a minute to three days later.
+                let delay = log_uniform(self.r, 1.0, 3.0 * 24.0 * 60.0);
+                let t2 = t1.plus((delay * MINUTE as f64) as i64);
+                let dev = p.device;
                 self.push(
                     t2,
                     EventKind::EntraInteractive,
@@ -650,12 +920,12 @@ impl Ctx<'_, '_> {
                     TokenType::None,
                     Auth::Claim { mfa: true },
                 );
-                let n = self.r.range(6, 20) as usize;
+                let n = self.count(0.0, 60.0);
                 let t3 = t2.plus(self.r.range(20, 200) * SECOND);
                 self.redemptions(
                     t3,
                     n,
-                    (3, 15),
+                    (1, 240),
                     &[(main, replay_ip)],
                     session,
                     TokenType::RefreshToken,
@@ -683,11 +953,11 @@ impl Ctx<'_, '_> {
                 };
                 let mut ips = vec![(main, ip)];
                 ips.extend(second);
-                let n = self.r.range(5, 25) as usize;
+                let n = self.count(1.0, 60.0);
                 self.redemptions(
                     t0,
                     n,
-                    (2, 20),
+                    (1, 360),
                     &ips,
                     sess_id,
                     TokenType::RefreshToken,
@@ -719,12 +989,12 @@ impl Ctx<'_, '_> {
                     TokenType::PrimaryRefreshToken,
                     Auth::Claim { mfa: true },
                 );
-                let n = self.r.range(8, 30) as usize;
+                let n = self.count(1.0, 60.0);
                 let t1 = t0.plus(self.r.range(30, 300) * SECOND);
                 self.redemptions(
                     t1,
                     n,
-                    (2, 10),
+                    (1, 180),
                     &[(main, ip)],
                     sess_id,
                     TokenType::PrimaryRefreshToken,
@@ -746,7 +1016,7 @@ impl Ctx<'_, '_> {
                 // The victim's own activity just before, from home.
                 let vloc = self.victim_location(st);
                 let laptop = st.laptop_device;
-                let tv = t0.plus(-self.r.range(5, 25) * MINUTE);
+                let tv = t0.plus(-(log_uniform(self.r, 1.0, 90.0) * MINUTE as f64) as i64);
                 self.push(
                     tv,
                     EventKind::EntraNonInteractive,
@@ -762,11 +1032,11 @@ impl Ctx<'_, '_> {
                 );
                 let ips: Vec<(u16, IpAddr)> =
                     p.nets.iter().map(|&n| (n, self.attacker_ip(n))).collect();
-                let n = self.r.range(4, 14) as usize;
+                let n = self.count(2.0, 40.0);
                 self.redemptions(
                     t0,
                     n,
-                    (3, 12),
+                    (1, 90),
                     &ips,
                     sess_id,
                     TokenType::RefreshToken,
@@ -783,7 +1053,7 @@ impl Ctx<'_, '_> {
                 let ip = self.attacker_ip(main);
                 let vloc = self.victim_location(st);
                 let laptop = st.laptop_device;
-                let rounds = self.r.range(4, 8);
+                let rounds = self.count(2.0, 12.0);
                 let mut t = t0;
                 for _ in 0..rounds {
                     let dev = p.device;
@@ -800,7 +1070,7 @@ impl Ctx<'_, '_> {
                         TokenType::RefreshToken,
                         Auth::Token { mfa: sess.mfa },
                     );
-                    t = t.plus(self.r.range(4, 15) * MINUTE);
+                    t = t.plus((log_uniform(self.r, 1.0, 60.0) * MINUTE as f64) as i64);
                     self.push(
                         t,
                         EventKind::EntraNonInteractive,
@@ -814,7 +1084,7 @@ impl Ctx<'_, '_> {
                         token_for(self.tenant, laptop),
                         Auth::Token { mfa: sess.mfa },
                     );
-                    t = t.plus(self.r.range(4, 15) * MINUTE);
+                    t = t.plus((log_uniform(self.r, 1.0, 60.0) * MINUTE as f64) as i64);
                 }
                 (
                     Some(crate::ids::guid(sess_id)),
@@ -837,7 +1107,7 @@ impl Ctx<'_, '_> {
                     fl |= flags::NEW_COUNTRY;
                 }
                 let mut t = t0;
-                let n = self.r.range(3, 7);
+                let n = self.count(1.0, 20.0);
                 let mut first_app = None;
                 for _ in 0..n {
                     let app = okta_app(self.r);
@@ -857,7 +1127,7 @@ impl Ctx<'_, '_> {
                         Auth::Token { mfa: true },
                     );
                     e.flags = fl;
-                    t = t.plus(self.r.range(2, 25) * MINUTE);
+                    t = t.plus((log_uniform(self.r, 1.0, 120.0) * MINUTE as f64) as i64);
                 }
                 (
                     Some(crate::ids::okta_session(sess_id, false)),

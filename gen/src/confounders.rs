@@ -188,10 +188,10 @@ pub fn plan(
             start,
             days.saturating_sub(1).max(1),
             u.utc_offset_min,
-            (7.0, 15.0),
+            (5.0, 22.0),
         );
         let arrive = depart.plus(flight);
-        let back_depart = arrive.plus(r.range(1, 4) * DAY + r.range(0, 6) * HOUR);
+        let back_depart = arrive.plus(r.range(1, 8) * DAY + r.range(0, 12) * HOUR);
         let back_arrive = back_depart.plus(flight);
         let dest_ip = dn.host(&mut r);
         let new_session = r.chance(0.5);
@@ -235,7 +235,7 @@ pub fn plan(
         let off = tenant.users[uid as usize].utc_offset_min;
         let dev = new_laptop(&mut r, &first, role);
         tenant.devices.push(dev);
-        let t = some_day_time(&mut r, start, days, off, (8.0, 11.0));
+        let t = some_day_time(&mut r, start, days, off, (7.0, 19.0));
         states[uid as usize].new_laptop = Some((t, tenant.devices.len() as u32 - 1));
         busy[uid as usize] = true;
     }
@@ -299,13 +299,16 @@ pub fn plan(
         .collect();
     let mut changes = Vec::new();
     let n_consents = (user_days / 3000).max(2) as usize;
-    let aws = tenant
-        .nets
-        .select(|n| n.kind == NetKind::Hosting && (n.asn == 16509 || n.asn == 14618) && !n.is_v6());
+    // Legitimate SaaS vendors run in the big clouds and on smaller hosts alike.
+    let aws = tenant.nets.select(|n| {
+        n.kind == NetKind::Hosting
+            && [16509, 14618, 396982, 8075, 14061, 63949].contains(&n.asn)
+            && !n.is_v6()
+    });
     for k in 0..n_consents {
         let uid = r.below(users as u64) as u32;
         let off = tenant.users[uid as usize].utc_offset_min;
-        let t = some_day_time(&mut r, start, days, off, (9.0, 17.0));
+        let t = some_day_time(&mut r, start, days, off, (7.0, 22.0));
         let base = SAAS_APPS[k % SAAS_APPS.len()];
         let name = if k < SAAS_APPS.len() {
             base.to_string()
@@ -344,7 +347,7 @@ pub fn plan(
         for _ in 0..n_rotations {
             let uid = *r.pick(&admins);
             let off = tenant.users[uid as usize].utc_offset_min;
-            let t = some_day_time(&mut r, start, days, off, (9.0, 18.0));
+            let t = some_day_time(&mut r, start, days, off, (6.0, 23.0));
             changes.push(PlannedChange {
                 t,
                 user: uid,

@@ -10,7 +10,8 @@
 //! pages pulled from an API ([`ingest_documents`]); everything after it is shared.
 //! Channels are bounded and the writer's buffer has a byte budget, so memory does not
 //! grow with the input. Guarantee, per run and per file: read = written + duplicates
-//! + quarantined.
+//! + quarantined. A run that fails (a reader, a parse worker or the writer) keeps
+//! nothing: data files it already wrote are deleted and no manifest is stored.
 
 mod dedup;
 mod documents;
@@ -172,12 +173,21 @@ fn new_run_id() -> String {
     format!("{}-{:08x}", now.format("%Y%m%dT%H%M%SZ"), nonce as u32)
 }
 
+/// Test-only: a record holding this text makes the parse worker panic, to prove a
+/// failing worker fails the run. Compiled out of every non-test build.
+#[cfg(test)]
+const INJECTED_PANIC: &[u8] = b"tokenhunt-test: panic in the parse worker";
+
 fn parse_chunk(parser: &mut RecordParser, chunk: Chunk) -> Result<ParsedChunk> {
     let mut signins = SigninBuilder::with_capacity(chunk.len());
     let mut audit = AuditBuilder::with_capacity(0);
     let mut quarantined = Vec::new();
     for span in &chunk.records {
         let bytes = chunk.bytes(span);
+        #[cfg(test)]
+        if memchr::memmem::find(bytes, INJECTED_PANIC).is_some() {
+            panic!("injected panic (record {})", span.record_no);
+        }
         let rejection = match &span.defect {
             Some(defect) => Some(("(record)".to_string(), defect.clone())),
             None => parser
@@ -241,6 +251,34 @@ async fn apply(
             .fetch_add(accepted.duplicates, Ordering::Relaxed);
     }
     Ok(())
+}
+
+/// The text of a panic payload.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|text| (*text).to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_string())
+}
+
+/// Parses one chunk on a worker; a panic becomes an error that fails the run, naming
+/// the file and the records the chunk held.
+fn parse_chunk_guarded(parser: &mut RecordParser, chunk: Chunk, names: &[String]) -> Result<ParsedChunk> {
+    let file = names
+        .get(chunk.file_index)
+        .cloned()
+        .unwrap_or_else(|| format!("input {}", chunk.file_index));
+    let first = chunk.records.first().map_or(0, |span| span.record_no);
+    let last = chunk.records.last().map_or(0, |span| span.record_no);
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parse_chunk(parser, chunk)))
+        .unwrap_or_else(|payload| {
+            Err(EngineError::Invalid(format!(
+                "a parse worker failed on {file} records {first}-{last} ({}); \
+                 the run was abandoned and nothing of it was written",
+                panic_message(payload.as_ref())
+            )))
+        })
 }
 
 /// Ingests the inputs into the lake.
@@ -333,10 +371,12 @@ where
             .map_err(|e| EngineError::io("starting reader thread", e))?
     };
     let hint: SourceHint = options.format.source_hint();
+    let names: Arc<Vec<String>> = Arc::new(inputs.iter().map(|(file, _)| file.clone()).collect());
     let workers: Vec<_> = (0..threads)
         .map(|index| {
             let receiver = chunk_receiver.clone();
             let sender = parsed_sender.clone();
+            let names = names.clone();
             std::thread::Builder::new()
                 .name(format!("ingest-parse-{index}"))
                 .spawn(move || {
@@ -344,10 +384,11 @@ where
                     loop {
                         let next = receiver.lock().map(|r| r.recv());
                         let Ok(Ok(chunk)) = next else { return };
-                        if sender
-                            .blocking_send(parse_chunk(&mut parser, chunk))
-                            .is_err()
-                        {
+                        let parsed = parse_chunk_guarded(&mut parser, chunk, &names);
+                        let failed = parsed.is_err();
+                        // After a panic the parser's state is unknown: stop. The error
+                        // fails the run, which stops the reader and the other workers.
+                        if sender.blocking_send(parsed).is_err() || failed {
                             return;
                         }
                     }
@@ -394,6 +435,16 @@ where
                 .await?;
             }
         }
+        // Every chunk sent was parsed and applied, in order: a gap means a chunk was
+        // lost (a worker that stopped without a word) and the counts would lie.
+        if let Some(sequence) = waiting.keys().next() {
+            return Err(EngineError::Invalid(format!(
+                "chunk {next_sequence} of the input was never parsed ({} later chunk(s) \
+                 waiting, from {sequence}): a parse worker stopped; \
+                 the run was abandoned and nothing of it was written",
+                waiting.len()
+            )));
+        }
         Ok(())
     }
     .await;
@@ -404,19 +455,44 @@ where
         .map_err(|_| EngineError::Invalid("the ingest reader thread panicked".into()));
     // The reader has ended, so the workers are ending too: these joins are short.
     let _ = reader.join();
+    let mut worker_failed = false;
     for worker in workers {
-        let _ = worker.join();
+        worker_failed |= worker.join().is_err();
     }
-    outcome?;
-    // Only a reader that reached the end of its input lets buffered rows be written.
-    let outcomes = outcomes??;
-    writer.finish().await?;
+    let committed: Result<()> = async {
+        outcome?;
+        if worker_failed {
+            return Err(EngineError::Invalid(
+                "a parse worker stopped unexpectedly; \
+                 the run was abandoned and nothing of it was written"
+                    .into(),
+            ));
+        }
+        // Only a reader that reached the end of its input lets buffered rows be written.
+        let outcomes = outcomes??;
+        writer.finish().await?;
+        Ok(outcomes)
+    }
+    .await
+    .map(|outcomes| {
+        for (file, outcome) in counts.iter_mut().zip(outcomes) {
+            file.format = outcome.format;
+            file.skipped = outcome.skipped;
+            file.error = outcome.error;
+        }
+    });
+    if let Err(error) = committed {
+        // Nothing of a failed run stays: the files it wrote before the failure (over
+        // its buffer budget) are deleted, and its quarantine is not completed.
+        quarantine.abort().await;
+        return Err(match writer.discard().await {
+            Ok(()) => error,
+            Err(cleanup) => EngineError::Invalid(format!(
+                "{error}; removing the files this run wrote also failed: {cleanup}"
+            )),
+        });
+    }
 
-    for (file, outcome) in counts.iter_mut().zip(outcomes) {
-        file.format = outcome.format;
-        file.skipped = outcome.skipped;
-        file.error = outcome.error;
-    }
     let quarantine_path = lake.display_path(quarantine.path());
     let quarantined = quarantine.finish().await?;
     let summary = IngestSummary {
@@ -442,4 +518,91 @@ where
         )
         .await?;
     Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use super::{INJECTED_PANIC, IngestOptions, IngestProgress, ingest};
+    use crate::input::InputFormat;
+    use crate::lake::Lake;
+
+    fn event(n: u32, message: &str) -> String {
+        format!(
+            r#"{{"uuid":"5e6f7a8b-0000-4000-8000-{n:012}","published":"2026-06-01T10:{:02}:{:02}.000Z","eventType":"user.session.start","displayMessage":"{message}","actor":{{"alternateId":"a{n}@example.com","type":"User"}},"client":{{"ipAddress":"192.0.2.{}"}},"outcome":{{"result":"SUCCESS"}}}}"#,
+            n / 60 % 60,
+            n % 60,
+            n % 250
+        )
+    }
+
+    /// Files under `folder` whose name ends with `suffix`.
+    fn files(folder: &Path, suffix: &str) -> Vec<String> {
+        let mut found = Vec::new();
+        let mut pending = vec![folder.to_path_buf()];
+        while let Some(next) = pending.pop() {
+            for entry in std::fs::read_dir(&next).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    pending.push(path);
+                } else if path.to_string_lossy().ends_with(suffix) {
+                    found.push(path.to_string_lossy().into_owned());
+                }
+            }
+        }
+        found
+    }
+
+    fn run_ingest(lake: &Path, input: &Path) -> super::Result<super::IngestSummary> {
+        let lake = Lake::open(lake.to_str().unwrap()).unwrap();
+        let options = IngestOptions {
+            inputs: vec![input.to_str().unwrap().to_string()],
+            format: InputFormat::Okta,
+            threads: 2,
+            // A byte of buffer: every chunk's rows are written at once, so files
+            // exist before the failing chunk is reached.
+            buffer_bytes: 1,
+            chunk_bytes: 1024,
+        };
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(ingest(&lake, &options, Arc::new(IngestProgress::default())))
+    }
+
+    #[test]
+    fn a_parse_worker_that_panics_fails_the_run_and_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("okta.jsonl");
+        let marker = std::str::from_utf8(INJECTED_PANIC).unwrap();
+        let mut lines: Vec<String> = (0..300).map(|n| event(n, "ok")).collect();
+        lines.insert(3, "not json".into());
+        lines[200] = event(199, marker);
+        std::fs::write(&input, lines.join("\n")).unwrap();
+        let lake = dir.path().join("lake");
+
+        let error = run_ingest(&lake, &input).unwrap_err().to_string();
+        assert!(
+            error.contains("a parse worker failed on")
+                && error.contains("okta.jsonl")
+                && error.contains("injected panic (record 201)")
+                && error.contains("nothing of it was written"),
+            "{error}"
+        );
+        assert_eq!(files(&lake, ".parquet"), Vec::<String>::new());
+        assert_eq!(files(&lake, ".json"), Vec::<String>::new(), "no manifest");
+        assert_eq!(files(&lake, ".jsonl"), Vec::<String>::new(), "no quarantine");
+
+        // Without the poisoned record the same input lands whole.
+        lines[200] = event(199, "ok");
+        std::fs::write(&input, lines.join("\n")).unwrap();
+        let summary = run_ingest(&lake, &input).unwrap();
+        assert!(summary.balanced(), "{summary:?}");
+        assert_eq!((summary.read, summary.written, summary.quarantined), (301, 300, 1));
+        assert!(summary.parquet_files > 1, "{summary:?}");
+    }
 }

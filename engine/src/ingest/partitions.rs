@@ -64,6 +64,8 @@ pub struct PartitionWriter {
     clock: u64,
     files_written: u64,
     rows_written: u64,
+    /// Every file this run has put, so a failed run can take them back.
+    written: Vec<object_store::path::Path>,
 }
 
 impl PartitionWriter {
@@ -79,6 +81,7 @@ impl PartitionWriter {
             clock: 0,
             files_written: 0,
             rows_written: 0,
+            written: Vec::new(),
         }
     }
 
@@ -280,9 +283,29 @@ impl PartitionWriter {
             .partition_path(id.table, id.source, &id.date())
             .clone()
             .join(name);
+        self.written.push(path.clone());
         self.lake.store.put(&path, PutPayload::from(bytes)).await?;
         self.rows_written += rows as u64;
         Ok(())
+    }
+
+    /// Abandons the run: drops what is pending and deletes every file the run has
+    /// written (a file whose put failed may not exist; that is fine).
+    pub async fn discard(&mut self) -> Result<()> {
+        self.partitions.clear();
+        self.pending_bytes = 0;
+        let mut first_error = None;
+        for path in std::mem::take(&mut self.written) {
+            match self.lake.store.delete(&path).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(error) => {
+                    first_error.get_or_insert(error);
+                }
+            }
+        }
+        self.files_written = 0;
+        self.rows_written = 0;
+        first_error.map_or(Ok(()), |error| Err(error.into()))
     }
 
     /// Writes everything still pending.

@@ -79,6 +79,13 @@ impl QuarantineWriter {
         Ok(())
     }
 
+    /// Abandons the upload: the quarantine file of a failed run never appears.
+    pub async fn abort(mut self) {
+        if let Some(mut writer) = self.writer.take() {
+            let _ = writer.abort().await;
+        }
+    }
+
     /// Completes the upload; returns the number of records written.
     pub async fn finish(mut self) -> Result<u64> {
         if let Some(mut writer) = self.writer.take() {

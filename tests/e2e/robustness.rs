@@ -1,6 +1,7 @@
 //! Hostile and awkward input: nothing lost or doubled (issue 16). One event exported
 //! two ways lands once whatever the two exports say its time is, even across
-//! midnight.
+//! midnight; records nested absurdly deep are quarantined without taking the process
+//! down.
 
 use std::path::{Path, PathBuf};
 
@@ -250,5 +251,86 @@ fn records_without_an_id_deduplicate_by_their_content() {
     assert!(
         ids.iter().all(|r| r["event_id"].as_str().unwrap().starts_with("xxh3:")),
         "{ids:?}"
+    );
+}
+
+/// The quarantine lines of a lake's only run.
+fn quarantine_lines(lake: &Path) -> Vec<Value> {
+    let folder = lake.join("_tokenhunt/quarantine");
+    let entry = std::fs::read_dir(folder).unwrap().next().unwrap().unwrap();
+    std::fs::read_to_string(entry.path())
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
+#[test]
+fn a_record_nested_100000_levels_deep_is_quarantined_and_the_run_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = std::fs::read_to_string(fixture(SERVICE_PRINCIPAL_SAMPLE)).unwrap();
+    let good: Vec<&str> = sample.lines().take(2).collect();
+    let arrays = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let objects = format!("{}1{}", r#"{"a":"#.repeat(100_000), "}".repeat(100_000));
+    for (name, deep) in [("arrays.json", arrays), ("objects.json", objects)] {
+        let input = dir.path().join(name);
+        std::fs::write(&input, format!("{}\n{deep}\n{}\n", good[0], good[1])).unwrap();
+        let lake = tempfile::tempdir().unwrap();
+        let output = tokenhunt()
+            .args([
+                "--lake",
+                lake.path().to_str().unwrap(),
+                "--format",
+                "jsonl",
+                "ingest",
+                input.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{name}: {:?}\n{stderr}", output.status);
+        let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(counts(&summary), (3, 2, 0, 1), "{name}: {summary}");
+        let lines = quarantine_lines(lake.path());
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0]["record"], 2);
+        let reason = lines[0]["reason"].as_str().unwrap();
+        assert!(
+            reason.contains("levels deep") && reason.contains("the limit is 512 levels"),
+            "{name}: {reason}"
+        );
+        assert_eq!(count(lake.path(), "signins"), 2);
+    }
+}
+
+#[test]
+fn json_nested_100000_levels_deep_inside_a_string_field_does_not_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let same_day = diagnostic_service_principal(
+        "d5935dca-86f2-4ac9-a42c-3593b00af801",
+        "2022-02-08T06:22:28.3518405+00:00",
+    );
+    let mut hostile = log_analytics_service_principal(&same_day, "2022-02-08T06:26:58.9031257Z");
+    // Log Analytics writes dynamic columns as JSON text at times: this one is deep.
+    let deep = format!("{}1{}", r#"{"a":"#.repeat(100_000), "}".repeat(100_000));
+    hostile["LocationDetails"] = json!(deep);
+    hostile["Id"] = json!("7b1e4c62-0d3a-4f5e-8a9b-1c2d3e4f5a6b");
+    let mut arrays = hostile.clone();
+    arrays["LocationDetails"] = json!(format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)));
+    arrays["Id"] = json!("8c2f5d73-1e4b-4a6f-9bac-2d3e4f5a6b7c");
+    let input = write_lines(dir.path(), "deep-strings.json", &[same_day, hostile, arrays]);
+    let lake = tempfile::tempdir().unwrap();
+    let summary = ingest_summary(lake.path(), &[input.to_str().unwrap()]);
+    assert_eq!(counts(&summary), (3, 3, 0, 0), "{summary}");
+    // The deep text is not parsed: the location is unknown, the record whole in `raw`.
+    let rows = sql(
+        lake.path(),
+        "SELECT country, length(raw) > 200000 AS whole FROM signins \
+         WHERE event_id IN ('7b1e4c62-0d3a-4f5e-8a9b-1c2d3e4f5a6b', '8c2f5d73-1e4b-4a6f-9bac-2d3e4f5a6b7c')",
+    );
+    assert_eq!(rows.len(), 2);
+    assert!(
+        rows.iter().all(|r| r["whole"] == true),
+        "{rows:?}"
     );
 }

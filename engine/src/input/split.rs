@@ -17,6 +17,12 @@ use super::chunk::Chunk;
 /// record); beyond it the input is reported as malformed rather than exhausting memory.
 pub const MAX_VALUE_BYTES: usize = 256 * 1024 * 1024;
 
+/// The deepest nesting of objects and arrays a record may have (counted from the
+/// record itself, not its wrapper). Parsing is recursive, so a deeper record would
+/// overflow the stack and abort the process; it is quarantined instead. Real records
+/// nest a handful of levels.
+pub const MAX_DEPTH: usize = crate::parse::json::MAX_DEPTH;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
     /// Between top-level values.
@@ -31,6 +37,8 @@ struct Capture {
     active: bool,
     start: usize,
     depth: u32,
+    /// The deepest nesting seen in the value.
+    max_depth: u32,
     in_string: bool,
     escaped: bool,
     /// A bare scalar (number, literal) ends at a delimiter rather than a bracket.
@@ -164,6 +172,7 @@ impl SplitState {
             active: true,
             start: chunk.data.len(),
             depth: u32::from(matches!(first, b'{' | b'[')),
+            max_depth: u32::from(matches!(first, b'{' | b'[')),
             in_string: first == b'"',
             escaped: false,
             scalar: !matches!(first, b'{' | b'[' | b'"'),
@@ -231,7 +240,10 @@ impl SplitState {
                         };
                     }
                 }
-                b'{' | b'[' => capture.depth += 1,
+                b'{' | b'[' => {
+                    capture.depth += 1;
+                    capture.max_depth = capture.max_depth.max(capture.depth);
+                }
                 b'}' | b']' => {
                     capture.depth = capture.depth.saturating_sub(1);
                     if capture.depth == 0 {
@@ -293,18 +305,23 @@ impl SplitState {
             chunk.push(self.record_no, &text, defect);
             return;
         }
+        let too_deep = capture.max_depth as usize > MAX_DEPTH;
         if capture.maybe_wrapper && chunk.data[start] == b'{' {
             if let Some(elements) = wrapper_elements(&chunk.data[start..]) {
                 let value = chunk.data.split_off(start);
                 for (element_start, element_end) in elements {
                     self.record_no += 1;
-                    chunk.push(self.record_no, &value[element_start..element_end], None);
+                    let element = &value[element_start..element_end];
+                    // Only a wrapper that went too deep has elements to measure.
+                    let defect = too_deep.then(|| depth_defect(element)).flatten();
+                    chunk.push(self.record_no, element, defect);
                 }
                 return;
             }
         }
         self.record_no += 1;
-        chunk.seal(self.record_no, start, None);
+        let defect = too_deep.then(|| too_deep_reason(capture.max_depth as usize));
+        chunk.seal(self.record_no, start, defect);
     }
 
     fn finish(&mut self, chunk: &mut Chunk) {
@@ -324,6 +341,17 @@ impl SplitState {
             Some("truncated JSON at end of input".to_string()),
         );
     }
+}
+
+/// The quarantine reason of a record nested `depth` levels deep.
+fn too_deep_reason(depth: usize) -> String {
+    format!("JSON nested {depth} levels deep; the limit is {MAX_DEPTH} levels")
+}
+
+/// The defect of a record (a wrapper's element) that nests deeper than the limit.
+fn depth_defect(record: &[u8]) -> Option<String> {
+    let depth = crate::parse::json::nesting_depth(record);
+    (depth > MAX_DEPTH).then(|| too_deep_reason(depth))
 }
 
 fn trim_line(line: &[u8]) -> &[u8] {
@@ -548,6 +576,42 @@ mod tests {
             records.iter().map(|r| r.0).collect::<Vec<_>>(),
             vec![1, 2, 3]
         );
+    }
+
+    #[test]
+    fn records_nested_too_deep_are_defects_and_the_split_stays_aligned() {
+        let deep_objects = format!("{}1{}", r#"{"a":"#.repeat(100_000), "}".repeat(100_000));
+        let deep_arrays = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let at_limit = format!("{}1{}", r#"{"a":"#.repeat(MAX_DEPTH), "}".repeat(MAX_DEPTH));
+        let input = format!(
+            "{{\"a\":1}}\n{deep_objects}\n{deep_arrays}\n{at_limit}\n{{\"records\":[{{\"b\":2}},{deep_objects}]}}\n{{\"c\":3}}\n"
+        );
+        for buffer_size in [7, 1 << 16] {
+            let records = split(input.as_bytes(), buffer_size);
+            let summary: Vec<(u64, Option<&str>)> = records
+                .iter()
+                .map(|r| (r.0, r.2.as_deref()))
+                .collect();
+            let too_deep = |depth: usize| {
+                Some(format!("JSON nested {depth} levels deep; the limit is 512 levels"))
+            };
+            assert_eq!(
+                summary,
+                vec![
+                    (1, None),
+                    (2, too_deep(100_000).as_deref()),
+                    // The first bracket opens the top-level array; its element is the record.
+                    (3, too_deep(99_999).as_deref()),
+                    (4, None),
+                    (5, None),
+                    (6, too_deep(100_000).as_deref()),
+                    (7, None),
+                ],
+                "buffer {buffer_size}"
+            );
+            assert_eq!(records[6].1, r#"{"c":3}"#);
+            assert_eq!(records[4].1, r#"{"b":2}"#);
+        }
     }
 
     #[test]

@@ -13,6 +13,43 @@ use simd_json::{BorrowedValue, StaticNode};
 /// A parsed JSON value borrowing from the record's bytes.
 pub type Json<'a> = BorrowedValue<'a>;
 
+/// The deepest nesting of objects and arrays we parse. The parser (and dropping its
+/// value) recurses once per level, so a hostile value nested 100,000 levels deep would
+/// overflow the stack and abort the process; real records nest a handful of levels.
+/// The record splitter quarantines deeper records, and [`nested`] leaves deeper
+/// JSON-in-a-string unparsed.
+pub const MAX_DEPTH: usize = 512;
+
+/// How deep objects and arrays nest in `bytes` (JSON text), brackets inside strings
+/// not counted. Iterative, so any depth is measured safely.
+pub fn nesting_depth(bytes: &[u8]) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let mut index = 0;
+    while index < bytes.len() {
+        match bytes[index] {
+            b'"' => {
+                // Skip the string, escapes included.
+                index += 1;
+                while index < bytes.len() {
+                    match bytes[index] {
+                        b'\\' => index += 2,
+                        b'"' => break,
+                        _ => index += 1,
+                    }
+                }
+            }
+            b'{' | b'[' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        index += 1;
+    }
+    deepest
+}
+
 /// The literal spellings real logs use for "no value" inside strings.
 fn is_null_text(text: &str) -> bool {
     text.is_empty() || text == "null" || text == "NULL" || text == "None"
@@ -195,13 +232,17 @@ impl<'v, 'a> Nested<'v, 'a> {
 }
 
 /// An object or array, or a string holding one. Unparseable strings are absent: the
-/// caller keeps the record (the raw text preserves it) rather than losing it.
+/// caller keeps the record (the raw text preserves it) rather than losing it. So are
+/// strings holding JSON nested deeper than [`MAX_DEPTH`], which are not parsed at all.
 pub fn nested<'v, 'a>(value: Option<&'v Json<'a>>) -> Option<Nested<'v, 'a>> {
     match value? {
         value @ (Json::Object(_) | Json::Array(_)) => Some(Nested::Borrowed(value)),
         Json::String(text) => {
             let trimmed = text.trim_start();
             if !(trimmed.starts_with('{') || trimmed.starts_with('[')) {
+                return None;
+            }
+            if nesting_depth(trimmed.as_bytes()) > MAX_DEPTH {
                 return None;
             }
             let mut bytes = trimmed.as_bytes().to_vec();
@@ -332,6 +373,26 @@ mod tests {
         assert_eq!(str_of(member(location.get(), "city")), Some("Berlin"));
         let device = nested(member(&value, "DeviceDetail")).unwrap();
         assert_eq!(str_of(member(device.get(), "browser")), Some("Edge"));
+    }
+
+    #[test]
+    fn json_in_strings_nested_too_deep_is_left_unparsed() {
+        assert_eq!(nesting_depth(br#"{"a":[1,{"b":"]]]{{{"}],"c":{}}"#), 3);
+        assert_eq!(nesting_depth(br#""\"[[""#), 0);
+        let deep = format!("{}1{}", r#"{"a":"#.repeat(100_000), "}".repeat(100_000));
+        let arrays = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let at_limit = format!("{}1{}", r#"{"a":"#.repeat(MAX_DEPTH), "}".repeat(MAX_DEPTH));
+        let record = serde_json::json!({
+            "LocationDetails": deep,
+            "DeviceDetail": arrays,
+            "Status": at_limit,
+        })
+        .to_string();
+        let value = parse(&record);
+        assert!(nested(member(&value, "LocationDetails")).is_none());
+        assert!(nested(member(&value, "DeviceDetail")).is_none());
+        let status = nested(member(&value, "Status")).expect("512 levels are parsed");
+        assert!(member(status.get(), "a").is_some());
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Hostile and awkward input: nothing lost or doubled (issue 16). One event exported
 //! two ways lands once whatever the two exports say its time is, even across
 //! midnight; records nested absurdly deep are quarantined without taking the process
-//! down.
+//! down; a CSV quote that never closes costs one record, not the rest of the file.
 
 use std::path::{Path, PathBuf};
 
@@ -90,7 +90,10 @@ fn service_principal_pair(dir: &Path) -> (PathBuf, PathBuf) {
 fn service_principal_sign_ins_from_log_analytics_and_diagnostic_settings_land_once() {
     let dir = tempfile::tempdir().unwrap();
     let (log_analytics, diagnostic) = service_principal_pair(dir.path());
-    let (log_analytics, diagnostic) = (log_analytics.to_str().unwrap(), diagnostic.to_str().unwrap());
+    let (log_analytics, diagnostic) = (
+        log_analytics.to_str().unwrap(),
+        diagnostic.to_str().unwrap(),
+    );
 
     // Both exports in one run, either order.
     for inputs in [[diagnostic, log_analytics], [log_analytics, diagnostic]] {
@@ -108,7 +111,11 @@ fn service_principal_sign_ins_from_log_analytics_and_diagnostic_settings_land_on
         assert_eq!(counts(&ingest_summary(lake.path(), &[first])), (2, 2, 0, 0));
         let again = ingest_summary(lake.path(), &[second]);
         assert_balanced(&again);
-        assert_eq!(counts(&again), (2, 0, 2, 0), "{second} after {first}: {again}");
+        assert_eq!(
+            counts(&again),
+            (2, 0, 2, 0),
+            "{second} after {first}: {again}"
+        );
         let rows = sql(
             lake.path(),
             "SELECT event_id, log_type, event_type FROM signins ORDER BY event_id",
@@ -175,7 +182,9 @@ fn portal_csv_and_log_analytics_json_of_the_same_sign_ins_land_once() {
     // The first copy wins: the JSON export's microseconds.
     let times = sql(lake.path(), "SELECT time FROM signins ORDER BY time");
     assert!(
-        times.iter().all(|r| r["time"].as_str().unwrap().ends_with("439Z")),
+        times
+            .iter()
+            .all(|r| r["time"].as_str().unwrap().ends_with("439Z")),
         "{times:?}"
     );
 
@@ -249,7 +258,8 @@ fn records_without_an_id_deduplicate_by_their_content() {
     let ids = sql(lake.path(), "SELECT DISTINCT event_id FROM signins");
     assert_eq!(ids.len(), 2);
     assert!(
-        ids.iter().all(|r| r["event_id"].as_str().unwrap().starts_with("xxh3:")),
+        ids.iter()
+            .all(|r| r["event_id"].as_str().unwrap().starts_with("xxh3:")),
         "{ids:?}"
     );
 }
@@ -288,7 +298,11 @@ fn a_record_nested_100000_levels_deep_is_quarantined_and_the_run_goes_on() {
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(output.status.success(), "{name}: {:?}\n{stderr}", output.status);
+        assert!(
+            output.status.success(),
+            "{name}: {:?}\n{stderr}",
+            output.status
+        );
         let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
         assert_eq!(counts(&summary), (3, 2, 0, 1), "{name}: {summary}");
         let lines = quarantine_lines(lake.path());
@@ -318,7 +332,11 @@ fn json_nested_100000_levels_deep_inside_a_string_field_does_not_crash() {
     let mut arrays = hostile.clone();
     arrays["LocationDetails"] = json!(format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)));
     arrays["Id"] = json!("8c2f5d73-1e4b-4a6f-9bac-2d3e4f5a6b7c");
-    let input = write_lines(dir.path(), "deep-strings.json", &[same_day, hostile, arrays]);
+    let input = write_lines(
+        dir.path(),
+        "deep-strings.json",
+        &[same_day, hostile, arrays],
+    );
     let lake = tempfile::tempdir().unwrap();
     let summary = ingest_summary(lake.path(), &[input.to_str().unwrap()]);
     assert_eq!(counts(&summary), (3, 3, 0, 0), "{summary}");
@@ -329,8 +347,63 @@ fn json_nested_100000_levels_deep_inside_a_string_field_does_not_crash() {
          WHERE event_id IN ('7b1e4c62-0d3a-4f5e-8a9b-1c2d3e4f5a6b', '8c2f5d73-1e4b-4a6f-9bac-2d3e4f5a6b7c')",
     );
     assert_eq!(rows.len(), 2);
-    assert!(
-        rows.iter().all(|r| r["whole"] == true),
-        "{rows:?}"
+    assert!(rows.iter().all(|r| r["whole"] == true), "{rows:?}");
+}
+
+#[test]
+fn a_csv_cell_whose_quote_never_closes_is_capped_and_the_rows_after_it_land() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("SigninLogs.csv");
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&input).unwrap());
+    writeln!(
+        out,
+        "TenantId,SourceSystem,TimeGenerated [UTC],OperationName,Category,ResultType,\
+         CorrelationId,Id,IPAddress,UserPrincipalName,AppDisplayName,ClientAppUsed,\
+         CreatedDateTime [UTC],Type"
+    )
+    .unwrap();
+    let row = |n: u32, app: &str| {
+        format!(
+            "7c759f10-811c-4db8-ad6d-f07d8ae3f8ea,Azure AD,2021-04-28T{:02}:{:02}:{:02}.101Z,\
+             Sign-in activity,SignInLogs,0,f9ff9ee8-d565-478b-bc95-{n:012},\
+             cfb68155-70f5-4e28-b046-{n:012},175.45.176.99,adelev@m365x816222.onmicrosoft.com,\
+             {app},Browser,2021-04-28T{:02}:{:02}:{:02}.221Z,SigninLogs",
+            n / 3600 % 24,
+            n / 60 % 60,
+            n % 60,
+            n / 3600 % 24,
+            n / 60 % 60,
+            n % 60
+        )
+    };
+    writeln!(out, "{}", row(0, "Azure Portal")).unwrap();
+    // A quote opened and never closed: every byte after it belongs to the cell.
+    writeln!(out, "{}", row(1, "\"Azure Portal")).unwrap();
+    // More than the 8 MiB cap of rows after it, none with a quote.
+    let after = 40_000;
+    for n in 2..2 + after {
+        writeln!(out, "{}", row(n, "Azure Portal")).unwrap();
+    }
+    drop(out);
+    assert!(std::fs::metadata(&input).unwrap().len() > 9 << 20);
+    let lake = tempfile::tempdir().unwrap();
+    let summary = ingest_summary(lake.path(), &[input.to_str().unwrap()]);
+    assert_balanced(&summary);
+    assert_eq!(
+        counts(&summary),
+        (2 + after as u64, 1 + after as u64, 0, 1),
+        "{summary}"
     );
+    let lines = quarantine_lines(lake.path());
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["record"], 2);
+    let reason = lines[0]["reason"].as_str().unwrap();
+    assert!(reason.contains("larger than 8 MiB"), "{reason}");
+    assert!(
+        lines[0]["raw"].as_str().unwrap().starts_with("7c759f10-"),
+        "the record's first line is kept: {}",
+        lines[0]
+    );
+    assert_eq!(count(lake.path(), "signins"), 1 + after as u64);
 }

@@ -131,7 +131,7 @@ fn read_file(
     let mut records = match container {
         Container::Json => Records::Json(JsonSplitter::new(input)),
         Container::Csv => match CsvRecords::new(input) {
-            Ok(records) => Records::Csv(records),
+            Ok(records) => Records::Csv(Box::new(records)),
             Err(error) => {
                 outcome.error = Some(format!("cannot read the CSV header: {error}"));
                 return Some(outcome);
@@ -188,7 +188,7 @@ type Input = Box<dyn BufRead + Send>;
 /// The record source of one file.
 enum Records {
     Json(JsonSplitter<Input>),
-    Csv(CsvRecords<Input>),
+    Csv(Box<CsvRecords<Input>>),
 }
 
 impl Records {

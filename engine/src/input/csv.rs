@@ -4,10 +4,144 @@
 //! The portal's CSV carries display suffixes in headers (`CreatedDateTime [UTC]`),
 //! writes dynamic columns twice (`DeviceDetail_dynamic` with the JSON, an empty
 //! `DeviceDetail_string`), and embeds pretty-printed multi-line JSON in quoted cells.
+//!
+//! A quoted cell may span lines, so a quote that is never closed would make the rest
+//! of the file one record, read whole into memory. A record is therefore capped at
+//! [`MAX_RECORD_BYTES`]: a longer one is quarantined (its first line kept as evidence)
+//! and reading resumes at the line after the one it started on.
 
-use std::io::Read;
+use std::io::{self, Read};
 
 use super::chunk::Chunk;
+
+/// The largest CSV record (one row, multi-line cells included) read into memory.
+/// Real rows are a few KiB, the largest (many conditional-access policies) a few
+/// hundred; past this a record is taken for an unterminated quote.
+pub const MAX_RECORD_BYTES: usize = 8 * 1024 * 1024;
+
+/// The input under the CSV reader: it keeps the bytes of the record being read (so
+/// an oversized one can be re-read from its second line) and refuses to read past
+/// `max_record_bytes` beyond the record's start.
+struct Tracked<R> {
+    inner: R,
+    /// Bytes to serve before `inner`: the rest of an abandoned record.
+    replay: Vec<u8>,
+    replay_at: usize,
+    /// Bytes read since offset `kept_from` of the stream (the current record's start).
+    kept: Vec<u8>,
+    kept_from: u64,
+    /// Bytes of the stream read so far.
+    total: u64,
+    /// Reads stop at this offset: the current record's start plus the cap.
+    limit: u64,
+    max_record_bytes: usize,
+    tripped: bool,
+}
+
+impl<R: Read> Tracked<R> {
+    fn new(inner: R, max_record_bytes: usize) -> Self {
+        Tracked {
+            inner,
+            replay: Vec::new(),
+            replay_at: 0,
+            kept: Vec::new(),
+            kept_from: 0,
+            total: 0,
+            limit: max_record_bytes as u64,
+            max_record_bytes,
+            tripped: false,
+        }
+    }
+
+    /// A record starts at `offset`: bytes before it are no longer needed.
+    fn record_starts_at(&mut self, offset: u64) {
+        let drop = (offset.saturating_sub(self.kept_from) as usize).min(self.kept.len());
+        self.kept.drain(..drop);
+        self.kept_from += drop as u64;
+        self.limit = offset + self.max_record_bytes as u64;
+    }
+
+    /// Abandons the record being read (it outgrew the cap): returns its first line,
+    /// and sets the input to start again, as a fresh stream, at the line after it.
+    fn abandon_record(&mut self) -> Vec<u8> {
+        let kept = std::mem::take(&mut self.kept);
+        let first_line_end = memchr::memchr(b'\n', &kept);
+        let evidence_end = first_line_end.unwrap_or(kept.len()).min(200);
+        let evidence = kept[..evidence_end].to_vec();
+        match first_line_end {
+            Some(end) => {
+                let mut replay = kept[end + 1..].to_vec();
+                replay.extend_from_slice(&self.replay[self.replay_at..]);
+                self.replay = replay;
+                self.replay_at = 0;
+            }
+            // One line longer than the cap: skip to its end.
+            None => self.skip_line(),
+        }
+        self.kept_from = 0;
+        self.total = 0;
+        self.limit = self.max_record_bytes as u64;
+        self.tripped = false;
+        evidence
+    }
+
+    /// Reads and drops input up to and including the next newline (or the end).
+    fn skip_line(&mut self) {
+        let mut buffer = [0u8; 64 * 1024];
+        loop {
+            let rest = &self.replay[self.replay_at..];
+            if !rest.is_empty() {
+                match memchr::memchr(b'\n', rest) {
+                    Some(at) => {
+                        self.replay_at += at + 1;
+                        return;
+                    }
+                    None => self.replay_at = self.replay.len(),
+                }
+                continue;
+            }
+            match self.inner.read(&mut buffer) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => {
+                    if let Some(at) = memchr::memchr(b'\n', &buffer[..n]) {
+                        self.replay = buffer[at + 1..n].to_vec();
+                        self.replay_at = 0;
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The error a [`Tracked`] input gives when a record outgrows the cap.
+const OVERSIZED: &str = "CSV record over the size cap";
+
+impl<R: Read> Read for Tracked<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        if self.total >= self.limit && !buffer.is_empty() {
+            self.tripped = true;
+            return Err(io::Error::other(OVERSIZED));
+        }
+        let room = buffer.len().min((self.limit - self.total) as usize);
+        let rest = &self.replay[self.replay_at..];
+        let read = if rest.is_empty() {
+            self.inner.read(&mut buffer[..room])?
+        } else {
+            let n = rest.len().min(room);
+            buffer[..n].copy_from_slice(&rest[..n]);
+            self.replay_at += n;
+            if self.replay_at == self.replay.len() {
+                self.replay = Vec::new();
+                self.replay_at = 0;
+            }
+            n
+        };
+        self.kept.extend_from_slice(&buffer[..read]);
+        self.total += read as u64;
+        Ok(read)
+    }
+}
 
 /// One CSV column under the name the JSON exports use.
 #[derive(Debug)]
@@ -65,21 +199,33 @@ pub fn looks_like_log_analytics_header(first_line: &str) -> bool {
 
 /// Reads CSV rows and appends them to chunks as JSON records.
 pub struct CsvRecords<R: Read> {
-    reader: csv::Reader<R>,
+    /// `None` only while an oversized record is being abandoned.
+    reader: Option<csv::Reader<Tracked<R>>>,
     columns: Vec<Column>,
     record: csv::StringRecord,
     record_no: u64,
 }
 
+fn csv_reader<R: Read>(input: Tracked<R>, has_headers: bool) -> csv::Reader<Tracked<R>> {
+    csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(has_headers)
+        .from_reader(input)
+}
+
 impl<R: Read> CsvRecords<R> {
     pub fn new(input: R) -> Result<Self, csv::Error> {
-        let mut reader = csv::ReaderBuilder::new()
-            .flexible(true)
-            .has_headers(true)
-            .from_reader(input);
+        Self::with_max_record_bytes(input, MAX_RECORD_BYTES)
+    }
+
+    /// As [`CsvRecords::new`], with another record size cap.
+    pub fn with_max_record_bytes(input: R, max_record_bytes: usize) -> Result<Self, csv::Error> {
+        let mut reader = csv_reader(Tracked::new(input, max_record_bytes), true);
         let columns = columns_of(reader.headers()?);
+        let start = reader.position().byte();
+        reader.get_mut().record_starts_at(start);
         Ok(CsvRecords {
-            reader,
+            reader: Some(reader),
             columns,
             record: csv::StringRecord::new(),
             record_no: 0,
@@ -89,7 +235,15 @@ impl<R: Read> CsvRecords<R> {
     /// Appends rows to `chunk` until it holds `target_bytes`; `false` at the end.
     pub fn fill(&mut self, chunk: &mut Chunk, target_bytes: usize) -> Result<bool, csv::Error> {
         while chunk.data.len() < target_bytes {
-            match self.reader.read_record(&mut self.record) {
+            let Some(reader) = self.reader.as_mut() else {
+                return Ok(false);
+            };
+            let read = reader.read_record(&mut self.record);
+            if read.is_ok() {
+                let start = reader.position().byte();
+                reader.get_mut().record_starts_at(start);
+            }
+            match read {
                 Ok(false) => return Ok(false),
                 Ok(true) => {
                     self.record_no += 1;
@@ -112,10 +266,37 @@ impl<R: Read> CsvRecords<R> {
                         Some(format!("row is not valid UTF-8: {error}")),
                     );
                 }
+                Err(_) if reader.get_ref().tripped => {
+                    let reader = self.reader.take().expect("checked above");
+                    let mut input = reader.into_inner();
+                    let max = input.max_record_bytes;
+                    let evidence = input.abandon_record();
+                    self.record_no += 1;
+                    chunk.push(
+                        self.record_no,
+                        &evidence,
+                        Some(format!(
+                            "CSV record larger than {} (an unterminated quote?); \
+                             reading resumed at the line after its first",
+                            size_name(max)
+                        )),
+                    );
+                    // The header was read once; the new reader starts at a row.
+                    self.reader = Some(csv_reader(input, false));
+                }
                 Err(error) => return Err(error),
             }
         }
         Ok(true)
+    }
+}
+
+/// A byte count as the cap is documented (`8 MiB`).
+fn size_name(bytes: usize) -> String {
+    if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {
+        format!("{} MiB", bytes >> 20)
+    } else {
+        format!("{bytes} bytes")
     }
 }
 
@@ -186,6 +367,63 @@ mod tests {
         assert_eq!(value["CreatedDateTime"], "4/28/2021, 2:08:45.221 PM");
         assert_eq!(value["DeviceDetail"], "{\n  \"browser\": \"Edge\"\n}");
         assert_eq!(value["Note"], "a\"b");
+    }
+
+    /// (record number, cells or defect) of every record.
+    fn read_all(csv: &str, cap: usize) -> Vec<(u64, Result<String, String>)> {
+        let mut records = CsvRecords::with_max_record_bytes(csv.as_bytes(), cap).unwrap();
+        let mut out = Vec::new();
+        loop {
+            let mut chunk = Chunk::new(0, 0);
+            let more = records.fill(&mut chunk, 64).unwrap();
+            for span in &chunk.records {
+                let text = String::from_utf8_lossy(chunk.bytes(span)).into_owned();
+                let record = match &span.defect {
+                    Some(defect) => Err(defect.clone()),
+                    None => Ok(text),
+                };
+                out.push((span.record_no, record));
+            }
+            if !more {
+                return out;
+            }
+        }
+    }
+
+    #[test]
+    fn an_unterminated_quote_is_capped_quarantined_and_reading_resumes() {
+        let mut csv = String::from("TenantId,TimeGenerated,Id,Note\nt,2024-05-01T10:00:00Z,a,x\n");
+        csv.push_str("t,2024-05-01T10:00:01Z,b,\"never closed\n");
+        for n in 0..200 {
+            csv.push_str(&format!("t,2024-05-01T10:00:02Z,row{n},plain\n"));
+        }
+        let cap = 1024;
+        let records = read_all(&csv, cap);
+        assert_eq!(records.len(), 202, "{records:?}");
+        assert_eq!(records[0].0, 1);
+        assert!(records[0].1.as_ref().unwrap().contains(r#""Id":"a""#));
+        assert_eq!(records[1].0, 2);
+        let reason = records[1].1.as_ref().unwrap_err();
+        assert!(reason.contains("larger than 1024 bytes"), "{reason}");
+        for (index, (record_no, record)) in records[2..].iter().enumerate() {
+            assert_eq!(*record_no, index as u64 + 3);
+            let text = record.as_ref().unwrap();
+            assert!(text.contains(&format!(r#""Id":"row{index}""#)), "{text}");
+        }
+        // One line longer than the cap, with no quote: skipped to its end.
+        let long = format!(
+            "TenantId,TimeGenerated,Id,Note\nt,2024-05-01T10:00:00Z,a,{}\nt,2024-05-01T10:00:01Z,b,y\n",
+            "z".repeat(5000)
+        );
+        let records = read_all(&long, cap);
+        assert_eq!(records.len(), 2, "{records:?}");
+        assert!(records[0].1.is_err());
+        assert!(records[1].1.as_ref().unwrap().contains(r#""Id":"b""#));
+        // Rows under the cap, multi-line cells included, are untouched by it.
+        let fine = "TenantId,TimeGenerated,Id,Note\nt,x,a,\"two\nlines\"\nt,y,b,c\n";
+        let records = read_all(fine, 64);
+        assert_eq!(records.len(), 2, "{records:?}");
+        assert!(records.iter().all(|r| r.1.is_ok()), "{records:?}");
     }
 
     #[test]

@@ -148,7 +148,12 @@ mod tests {
         assert_ne!(base, event_key("entra", "AuditLogs", ID, 10));
         assert_ne!(
             base,
-            event_key("entra", "SigninLogs", "55270060-d8fe-435e-9bf2-219a1d456b60", 10)
+            event_key(
+                "entra",
+                "SigninLogs",
+                "55270060-d8fe-435e-9bf2-219a1d456b60",
+                10
+            )
         );
         // Exports of one event disagree on its time (TimeGenerated minutes later,
         // milliseconds against 7 fractional digits): still one event.

@@ -9,9 +9,10 @@
 //! The reader reads files ([`ingest`]) or documents handed over in memory, such as
 //! pages pulled from an API ([`ingest_documents`]); everything after it is shared.
 //! Channels are bounded and the writer's buffer has a byte budget, so memory does not
-//! grow with the input. Guarantee, per run and per file: read = written + duplicates
-//! + quarantined. A run that fails (a reader, a parse worker or the writer) keeps
-//! nothing: data files it already wrote are deleted and no manifest is stored.
+//! grow with the input. Guarantee, per run and per file:
+//! `read = written + duplicates + quarantined`. A run that fails (a reader, a parse
+//! worker or the writer) keeps nothing: data files it already wrote are deleted and
+//! no manifest is stored.
 
 mod dedup;
 mod documents;
@@ -264,7 +265,11 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 
 /// Parses one chunk on a worker; a panic becomes an error that fails the run, naming
 /// the file and the records the chunk held.
-fn parse_chunk_guarded(parser: &mut RecordParser, chunk: Chunk, names: &[String]) -> Result<ParsedChunk> {
+fn parse_chunk_guarded(
+    parser: &mut RecordParser,
+    chunk: Chunk,
+    names: &[String],
+) -> Result<ParsedChunk> {
     let file = names
         .get(chunk.file_index)
         .cloned()
@@ -595,14 +600,21 @@ mod tests {
         );
         assert_eq!(files(&lake, ".parquet"), Vec::<String>::new());
         assert_eq!(files(&lake, ".json"), Vec::<String>::new(), "no manifest");
-        assert_eq!(files(&lake, ".jsonl"), Vec::<String>::new(), "no quarantine");
+        assert_eq!(
+            files(&lake, ".jsonl"),
+            Vec::<String>::new(),
+            "no quarantine"
+        );
 
         // Without the poisoned record the same input lands whole.
         lines[200] = event(199, "ok");
         std::fs::write(&input, lines.join("\n")).unwrap();
         let summary = run_ingest(&lake, &input).unwrap();
         assert!(summary.balanced(), "{summary:?}");
-        assert_eq!((summary.read, summary.written, summary.quarantined), (301, 300, 1));
+        assert_eq!(
+            (summary.read, summary.written, summary.quarantined),
+            (301, 300, 1)
+        );
         assert!(summary.parquet_files > 1, "{summary:?}");
     }
 }

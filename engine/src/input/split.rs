@@ -306,18 +306,19 @@ impl SplitState {
             return;
         }
         let too_deep = capture.max_depth as usize > MAX_DEPTH;
-        if capture.maybe_wrapper && chunk.data[start] == b'{' {
-            if let Some(elements) = wrapper_elements(&chunk.data[start..]) {
-                let value = chunk.data.split_off(start);
-                for (element_start, element_end) in elements {
-                    self.record_no += 1;
-                    let element = &value[element_start..element_end];
-                    // Only a wrapper that went too deep has elements to measure.
-                    let defect = too_deep.then(|| depth_defect(element)).flatten();
-                    chunk.push(self.record_no, element, defect);
-                }
-                return;
+        if capture.maybe_wrapper
+            && chunk.data[start] == b'{'
+            && let Some(elements) = wrapper_elements(&chunk.data[start..])
+        {
+            let value = chunk.data.split_off(start);
+            for (element_start, element_end) in elements {
+                self.record_no += 1;
+                let element = &value[element_start..element_end];
+                // Only a wrapper that went too deep has elements to measure.
+                let defect = too_deep.then(|| depth_defect(element)).flatten();
+                chunk.push(self.record_no, element, defect);
             }
+            return;
         }
         self.record_no += 1;
         let defect = too_deep.then(|| too_deep_reason(capture.max_depth as usize));
@@ -588,12 +589,12 @@ mod tests {
         );
         for buffer_size in [7, 1 << 16] {
             let records = split(input.as_bytes(), buffer_size);
-            let summary: Vec<(u64, Option<&str>)> = records
-                .iter()
-                .map(|r| (r.0, r.2.as_deref()))
-                .collect();
+            let summary: Vec<(u64, Option<&str>)> =
+                records.iter().map(|r| (r.0, r.2.as_deref())).collect();
             let too_deep = |depth: usize| {
-                Some(format!("JSON nested {depth} levels deep; the limit is 512 levels"))
+                Some(format!(
+                    "JSON nested {depth} levels deep; the limit is 512 levels"
+                ))
             };
             assert_eq!(
                 summary,

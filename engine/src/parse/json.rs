@@ -123,10 +123,10 @@ impl KeyTable {
         debug_assert_eq!(slots.len(), self.slot_count);
         if let Some(Json::Object(object)) = value {
             for (key, field) in object.iter() {
-                if let Some(slot) = self.slot(key) {
-                    if !is_null(field) || slots[slot].is_none() {
-                        slots[slot] = Some(field);
-                    }
+                if let Some(slot) = self.slot(key)
+                    && (!is_null(field) || slots[slot].is_none())
+                {
+                    slots[slot] = Some(field);
                 }
             }
         }

@@ -522,12 +522,24 @@ fn draw_variant(r: &mut Rng, kind: IncidentKind) -> Variant {
     {
         ua = AttackUa::Victim;
     }
-    let timing = match r.weighted(&[50, 18, 16, 16]) {
+    let mut timing = match r.weighted(&[50, 18, 16, 16]) {
         0 => Timing::Business,
         1 => Timing::Evening,
         2 => Timing::Night,
         _ => Timing::Weekend,
     };
+    // Phishing needs the victim awake: they sign in through the proxy, enter the code, or consent.
+    if timing == Timing::Night
+        && matches!(
+            kind,
+            IncidentKind::AitmCookieReplay
+                | IncidentKind::DeviceCodePhishing
+                | IncidentKind::DeviceRegistrationPrt
+                | IncidentKind::IllicitConsent
+        )
+    {
+        timing = Timing::Evening;
+    }
     Variant {
         same_country: net == AttackNet::SameIsp || r.chance(0.35),
         net,
@@ -735,7 +747,10 @@ fn is_attacker(e: &Event, ips: &[IpAddr], p: &PlannedAttack) -> bool {
     // The consent itself is the victim's click, from the victim's own address, but it is the attack;
     // so is the victim completing the attacker's device code.
     (p.kind == IncidentKind::IllicitConsent && e.kind == EventKind::EntraAudit)
-        || (p.kind == IncidentKind::DeviceCodePhishing && Some(e.device) == p.relay_device)
+        || (matches!(
+            p.kind,
+            IncidentKind::DeviceCodePhishing | IncidentKind::DeviceRegistrationPrt
+        ) && Some(e.device) == p.relay_device)
         || ips.contains(&e.ip)
             && (e.device == p.device
                 || Some(e.device) == p.relay_device
@@ -792,6 +807,68 @@ impl Ctx<'_, '_> {
         self.events.push(e);
         let n = self.events.len() - 1;
         &mut self.events[n]
+    }
+
+    /// The victim completes the attacker's device code in their own browser, from their own address: an
+    /// interactive sign-in of the attacker's chosen client that opens a new session. Returns the session.
+    fn device_code_completion(&mut self, st: &UserState, client: u16) -> u128 {
+        let p = self.p;
+        let vloc = self.victim_location(st);
+        let relay = p.relay_device.unwrap_or(p.device);
+        let session = self.r.guid();
+        let auth = if self.r.chance(0.55) {
+            Auth::Claim { mfa: true }
+        } else {
+            Auth::PasswordMfa {
+                method: self.r.weighted(&[70, 15, 5, 10]) as u8,
+            }
+        };
+        let res = pick_resource(self.r, client);
+        let e = self.push(
+            p.t0,
+            EventKind::EntraInteractive,
+            p.victim,
+            relay,
+            vloc.1,
+            vloc.0,
+            client,
+            res,
+            session,
+            TokenType::None,
+            auth,
+        );
+        e.flags = flags::DEVICE_CODE;
+        session
+    }
+
+    /// Marks every record of a session as coming from the device code flow (`originalTransferMethod`).
+    fn mark_device_code(&mut self, session: u128) {
+        for e in self.events.iter_mut() {
+            if e.session == session && e.kind.is_entra() {
+                e.flags |= flags::DEVICE_CODE;
+            }
+        }
+    }
+
+    /// Redemptions as another device of the attacker's (the registered one).
+    #[allow(clippy::too_many_arguments)]
+    fn redemptions_as(
+        &mut self,
+        device: u32,
+        from: Ticks,
+        count: usize,
+        spacing_min: (i64, i64),
+        ips: &[(u16, IpAddr)],
+        session: u128,
+        token_type: TokenType,
+        apps: &[u16],
+    ) -> Ticks {
+        let first = self.events.len();
+        let t = self.redemptions(from, count, spacing_min, ips, session, token_type, apps);
+        for e in &mut self.events[first..] {
+            e.device = device;
+        }
+        t
     }
 
     /// A count drawn log-uniformly in `[lo, hi]`.
@@ -1283,8 +1360,190 @@ impl Ctx<'_, '_> {
                     self.tenant.service_principals[sp as usize].name.clone(),
                 )
             }
-            IncidentKind::DeviceCodePhishing | IncidentKind::DeviceRegistrationPrt => {
-                (None, String::new())
+            IncidentKind::DeviceCodePhishing => {
+                // The attacker chose the client: a first-party app that may redeem broadly.
+                let client = [
+                    catalog::app::BROKER,
+                    catalog::app::AZURE_CLI,
+                    catalog::app::OFFICE,
+                    catalog::app::TEAMS,
+                    catalog::app::OUTLOOK_MOBILE,
+                ][self.r.weighted(&[30, 25, 20, 15, 10])];
+                let session = self.device_code_completion(st, client);
+                let ip = self.attacker_ip(main);
+                let mut ips = vec![(main, ip)];
+                if let Some(&second) = p.nets.get(1) {
+                    ips.push((second, self.attacker_ip(second)));
+                }
+                let delay = log_uniform(self.r, 1.0, 6.0 * 60.0);
+                let t1 = t0.plus((delay * MINUTE as f64) as i64);
+                let n = self.count(1.0, 50.0);
+                let apps: Vec<u16> = if client == catalog::app::AZURE_CLI {
+                    vec![client]
+                } else {
+                    vec![client, catalog::app::OFFICE, catalog::app::TEAMS]
+                };
+                self.redemptions(
+                    t1,
+                    n,
+                    (1, 240),
+                    &ips,
+                    session,
+                    TokenType::RefreshToken,
+                    &apps,
+                );
+                self.mark_device_code(session);
+                (
+                    Some(crate::ids::guid(session)),
+                    ENTRA_APPS[client as usize].name.to_string(),
+                )
+            }
+            IncidentKind::DeviceRegistrationPrt => {
+                let broker = catalog::app::BROKER;
+                let vloc = self.victim_location(st);
+                let laptop = st.laptop_device;
+                // Foothold: a device code completed by the victim for the broker, or an AiTM sign-in.
+                let device_code = self.r.chance(0.5);
+                let (session, t_foot) = if device_code {
+                    (self.device_code_completion(st, broker), t0)
+                } else {
+                    let proxy = p.proxy_net.unwrap_or(main);
+                    let proxy_ip = self.attacker_ip(proxy);
+                    let session = self.r.guid();
+                    let relay = p.relay_device.unwrap_or(p.device);
+                    let method = self.r.weighted(&[70, 15, 5, 10]) as u8;
+                    self.push(
+                        t0,
+                        EventKind::EntraInteractive,
+                        v,
+                        relay,
+                        proxy_ip,
+                        proxy,
+                        catalog::app::OFFICE_HOME,
+                        catalog::res::OFFICE_PORTAL,
+                        session,
+                        TokenType::None,
+                        Auth::PasswordMfa { method },
+                    );
+                    // The victim's browser holds the same session cookie and keeps using it from home.
+                    let mut tv = t0.plus(self.r.range(1, 10) * MINUTE);
+                    for k in 0..self.count(2.0, 10.0) {
+                        let (kind, app, res, tt, auth) = if k == 0 {
+                            (
+                                EventKind::EntraInteractive,
+                                catalog::app::OUTLOOK_WEB,
+                                catalog::res::EXCHANGE,
+                                TokenType::None,
+                                Auth::Claim { mfa: true },
+                            )
+                        } else {
+                            (
+                                EventKind::EntraNonInteractive,
+                                catalog::app::OUTLOOK_WEB,
+                                catalog::res::EXCHANGE,
+                                TokenType::RefreshToken,
+                                Auth::Token { mfa: true },
+                            )
+                        };
+                        self.push(
+                            tv, kind, v, laptop, vloc.1, vloc.0, app, res, session, tt, auth,
+                        );
+                        tv = tv.plus((log_uniform(self.r, 3.0, 90.0) * MINUTE as f64) as i64);
+                    }
+                    (session, t0)
+                };
+                let fl = if device_code { flags::DEVICE_CODE } else { 0 };
+                let ip = self.attacker_ip(main);
+                let dev = p.device;
+                let new_dev = p.new_device.unwrap_or(dev);
+                // Minutes later: a token for the Device Registration Service, the registration.
+                let mut t = t_foot.plus((log_uniform(self.r, 1.0, 90.0) * MINUTE as f64) as i64);
+                let e = self.push(
+                    t,
+                    EventKind::EntraNonInteractive,
+                    v,
+                    dev,
+                    ip,
+                    main,
+                    broker,
+                    catalog::res::DRS,
+                    session,
+                    TokenType::RefreshToken,
+                    Auth::Token { mfa: true },
+                );
+                e.flags = fl;
+                t = t.plus(self.r.range(5, 60) * SECOND);
+                let corr = self.r.guid();
+                let mut acts = vec![
+                    AuditActivity::RegisterDevice,
+                    AuditActivity::AddDevice,
+                    AuditActivity::AddRegisteredOwnerToDevice,
+                ];
+                if self.r.chance(0.7) {
+                    acts.push(AuditActivity::AddRegisteredUsersToDevice);
+                }
+                for act in acts {
+                    let e = self.push(
+                        t,
+                        EventKind::EntraAudit,
+                        v,
+                        dev,
+                        ip,
+                        main,
+                        broker,
+                        0,
+                        0,
+                        TokenType::None,
+                        Auth::Token { mfa: true },
+                    );
+                    e.correlation = corr;
+                    e.audit = Some(Box::new(Audit {
+                        activity: act,
+                        target_sp: None,
+                        target_user: None,
+                        target_device: Some(new_dev),
+                    }));
+                    t = t.plus(self.r.range(200, 3000) * SECOND / 1000);
+                }
+                // Then the new device's Primary Refresh Token, from the attacker's address.
+                t = t.plus((log_uniform(self.r, 1.0, 30.0) * MINUTE as f64) as i64);
+                self.push(
+                    t,
+                    EventKind::EntraInteractive,
+                    v,
+                    new_dev,
+                    ip,
+                    main,
+                    catalog::app::WINDOWS_SIGN_IN,
+                    catalog::res::AAD,
+                    session,
+                    TokenType::PrimaryRefreshToken,
+                    Auth::Claim { mfa: true },
+                );
+                let n = self.count(2.0, 60.0);
+                let t1 = t.plus(self.r.range(20, 300) * SECOND);
+                self.redemptions_as(
+                    new_dev,
+                    t1,
+                    n,
+                    (1, 180),
+                    &[(main, ip)],
+                    session,
+                    TokenType::PrimaryRefreshToken,
+                    &[
+                        catalog::app::OFFICE,
+                        catalog::app::TEAMS,
+                        catalog::app::BROKER,
+                        catalog::app::OUTLOOK_WEB,
+                    ],
+                );
+                if device_code {
+                    self.mark_device_code(session);
+                }
+                (
+                    Some(crate::ids::guid(session)),
+                    ENTRA_APPS[broker as usize].name.to_string(),
+                )
             }
             IncidentKind::CredentialPersistence => {
                 let sp = p.sp.unwrap_or(0);

@@ -60,6 +60,10 @@ pub const RESOURCES: &[Resource] = &[
         id: "e406a681-f3d4-42a8-90b6-c2b029497af1",
         name: "Azure Storage",
     },
+    Resource {
+        id: "01cb2876-7ebd-4aa4-9cc9-d28bd4d359a9",
+        name: "Device Registration Service",
+    },
 ];
 
 /// Index constants into [`RESOURCES`].
@@ -88,6 +92,8 @@ pub mod res {
     pub const KEY_VAULT: u16 = 10;
     /// Storage.
     pub const STORAGE: u16 = 11;
+    /// Device Registration Service.
+    pub const DRS: u16 = 12;
 }
 
 /// Where a client application runs.

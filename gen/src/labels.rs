@@ -35,7 +35,7 @@ pub enum IncidentKind {
 
 impl IncidentKind {
     /// All kinds.
-    pub const ALL: [IncidentKind; 9] = [
+    pub const ALL: [IncidentKind; 11] = [
         IncidentKind::AitmCookieReplay,
         IncidentKind::RefreshTokenReplay,
         IncidentKind::PrtTheft,
@@ -45,6 +45,8 @@ impl IncidentKind {
         IncidentKind::OktaTokenReuse,
         IncidentKind::IllicitConsent,
         IncidentKind::CredentialPersistence,
+        IncidentKind::DeviceCodePhishing,
+        IncidentKind::DeviceRegistrationPrt,
     ];
 
     /// Label name.

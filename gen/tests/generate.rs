@@ -366,3 +366,67 @@ fn only_selected_formats_are_written() {
     let labels = Labels::read(&dir.path().join("labels.json")).expect("labels");
     assert!(labels.incidents.iter().all(|i| i.source == "okta"));
 }
+
+#[test]
+fn device_code_flows_and_transfer_methods_are_written_in_both_entra_formats() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut o = small_options(5, dir.path());
+    o.users = Some(60);
+    o.days = Some(4);
+    o.formats = vec![
+        OutputFormat::EntraLogAnalytics,
+        OutputFormat::EntraDiagnostic,
+    ];
+    generate(&o, &mut |_| {}).expect("generate");
+    let labels = Labels::read(&dir.path().join("labels.json")).expect("labels");
+    let phished: BTreeSet<String> = labels
+        .incidents
+        .iter()
+        .filter(|i| i.kind == "device_code_phishing")
+        .filter_map(|i| i.session_id.clone())
+        .collect();
+    assert!(!phished.is_empty(), "no device code phishing planted");
+    let mut la_device_code_sessions = BTreeSet::new();
+    let mut diag_protocols = BTreeSet::new();
+    for (path, v) in records(dir.path()) {
+        let p = path.to_string_lossy();
+        if p.contains("/entra-la/") {
+            let ty = v["Type"].as_str().unwrap_or("");
+            if ty == "SigninLogs" || ty == "AADNonInteractiveUserSignInLogs" {
+                let proto = v["AuthenticationProtocol"].as_str().expect("protocol");
+                let transfer = v["OriginalTransferMethod"].as_str().expect("transfer");
+                assert!(proto == "none" || proto == "deviceCode", "{proto}");
+                assert!(
+                    transfer == "none" || transfer == "deviceCodeFlow",
+                    "{transfer}"
+                );
+                if proto == "deviceCode" {
+                    assert_eq!(ty, "SigninLogs");
+                    assert_eq!(transfer, "deviceCodeFlow");
+                    la_device_code_sessions
+                        .insert(v["SessionId"].as_str().unwrap_or("").to_string());
+                }
+            }
+        } else if p.contains("/entra-diagnostic/") {
+            let props = &v["properties"];
+            if let Some(t) = props["originalTransferMethod"].as_str() {
+                diag_protocols.insert((
+                    props["authenticationProtocol"]
+                        .as_str()
+                        .unwrap_or("")
+                        .to_string(),
+                    t.to_string(),
+                ));
+            }
+        }
+    }
+    for s in &phished {
+        assert!(
+            la_device_code_sessions.contains(s),
+            "phished session {s} has no deviceCode sign-in"
+        );
+    }
+    assert!(diag_protocols.contains(&("none".to_string(), "none".to_string())));
+    assert!(diag_protocols.contains(&("deviceCode".to_string(), "deviceCodeFlow".to_string())));
+    assert!(diag_protocols.contains(&("none".to_string(), "deviceCodeFlow".to_string())));
+}

@@ -421,8 +421,10 @@ pub fn resource(ev: &Event) -> &'static crate::catalog::Resource {
 /// `authenticationProtocol` of a user sign-in: `deviceCode` on the interactive record that completed a
 /// device code flow, else `none` (as Entra writes for browser and broker sign-ins).
 pub fn authentication_protocol(ev: &Event) -> &'static str {
+    // The record that completed the flow is the interactive one that redeemed no token.
     if ev.kind == crate::event::EventKind::EntraInteractive
         && ev.flags & crate::event::flags::DEVICE_CODE != 0
+        && ev.token_type == TokenType::None
     {
         "deviceCode"
     } else {

@@ -4,7 +4,8 @@
 #   benches/quality/eval.sh [profile] [seed] [workdir]
 #
 # Prints the scorer's report and leaves findings.jsonl and eval.json in the workdir.
-# Use a seed the tests do not use (tests use 11 and 12) for the figures you report.
+# Use a seed the tests do not use (tests use 11 and 12) for the figures you report; for the fixed
+# evaluation set that no test and no tuning uses, run benches/quality/eval_set.sh instead.
 set -euo pipefail
 profile=${1:-medium}
 seed=${2:-2027}

@@ -45,14 +45,14 @@ jumps AS (
       AND coalesce(c.days, 0) < ${regular_days}
 )
 SELECT user, session_id, 'entra' AS source, min(previous_time) AS first_seen, max(time) AS last_seen,
-       55 AS score, array_distinct(array_concat(make_set(previous_ip), make_set(ip))) AS ips, make_set(asn) AS asns,
+       55 AS score, make_set(ip) AS ips, make_set(asn) AS asns,
        array_distinct(array_concat(make_set(previous_country), make_set(country))) AS countries, make_set(app) AS apps,
        concat(user, ' signed in from ', array_to_string(make_set(previous_country), '/'), ' then ', country, ' ',
               CAST(round(min(date_part('epoch', time - previous_time)) / 60) AS BIGINT), ' min later (',
               CAST(CAST(least(max(kmh), 99999) AS BIGINT) AS VARCHAR), ' km/h); ', country,
               ' is not a country they sign in from on other days') AS reason,
        concat(country, '@', CAST(date_trunc('day', min(time)) AS VARCHAR)) AS finding_key,
-       named_struct('max_kmh', max(kmh), 'jumps', count(*), 'previous_sessions', make_set(previous_session)) AS evidence
+       named_struct('corroboration', '', 'previous_ips', make_set(previous_ip), 'max_kmh', max(kmh), 'jumps', count(*), 'previous_sessions', make_set(previous_session)) AS evidence
 FROM jumps
 WHERE kmh > ${travel_kmh} AND 55 >= ${min_score}
 GROUP BY user, session_id, country

@@ -49,7 +49,9 @@ SELECT actor AS user, CAST(NULL AS VARCHAR) AS session_id, 'entra' AS source,
               CASE WHEN first_used IS NULL THEN ', a network they had never signed in from'
                    ELSE concat(', a network first used ', CAST(first_used AS VARCHAR)) END) AS reason,
        event_id AS finding_key,
-       named_struct('operation', trim(operation), 'target', target, 'target_id', target_id,
+       named_struct('corroboration', CASE WHEN first_used IS NULL OR first_used > time - INTERVAL '${new_hours} hours'
+                                          THEN 'directory_change' ELSE '' END,
+                    'operation', trim(operation), 'target', target, 'target_id', target_id,
                     'actor_ip', actor_ip, 'network_first_used', first_used, 'shared_by_users', shared_by) AS evidence
 FROM scored
 WHERE least(100, score) >= ${min_score}

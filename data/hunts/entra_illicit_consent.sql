@@ -69,7 +69,7 @@ SELECT actor AS user, CAST(NULL AS VARCHAR) AS session_id, 'entra' AS source,
               CAST(signins AS VARCHAR), ' time(s) from ', CAST(providers AS VARCHAR), ' provider(s) (',
               array_to_string(ips, ', '), ')') AS reason,
        event_id AS finding_key,
-       named_struct('application', target, 'service_principal_id', target_id, 'consent_ip', actor_ip,
+       named_struct('corroboration', 'directory_change', 'application', target, 'service_principal_id', target_id, 'consent_ip', actor_ip,
                     'signins', signins, 'providers', providers, 'categories', categories) AS evidence
 FROM scored
 WHERE least(100, score) >= ${min_score}

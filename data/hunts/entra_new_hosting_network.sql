@@ -8,13 +8,16 @@
 --   had never used before. Attackers replay stolen tokens and run adversary-in-the-middle
 --   proxies from rented servers; people sign in from their ISP, carrier or office.
 --   Networks shared by many users (a corporate VPN in a cloud) are not reported.
+--   Context only: SaaS integrations, cloud shells and personal VPNs look the same, so
+--   alone it stays below the alert threshold and adds to an incident that another hunt
+--   corroborates.
 -- materialize: usable
 -- param: min_score = 60 | Findings below this score are dropped.
 -- param: shared_users = 8 | A prefix (/24 or /64) this many users sign in from is shared egress (a corporate VPN or proxy in a cloud), not an attacker's.
 WITH tagged AS (
     SELECT time, user, session_id, ip, asn, country, app, log_type, incoming_token_type,
            ip_network(ip) AS prefix,
-           coalesce(ip_category(ip), asn_category(asn), CASE WHEN asn IS NULL THEN 'unknown' ELSE 'isp' END) AS category
+           coalesce(nullif(ip_category(ip), 'private'), asn_category(asn), CASE WHEN asn IS NULL THEN 'unknown' ELSE 'isp' END) AS category
     FROM signins
     WHERE source = 'entra' AND user IS NOT NULL AND ip IS NOT NULL AND result = 'success' AND time < ${until}
 ),
@@ -55,7 +58,7 @@ SELECT user, array_element(sessions, 1) AS session_id, 'entra' AS source, first_
               array_to_string(log_types, '/'), CASE WHEN cardinality(token_types) > 0
                   THEN concat(', tokens ', array_to_string(token_types, '/')) ELSE '' END) AS reason,
        prefix AS finding_key,
-       named_struct('prefix', prefix, 'category', category, 'events', events, 'sessions', sessions,
+       named_struct('corroboration', '', 'prefix', prefix, 'category', category, 'events', events, 'sessions', sessions,
                     'token_types', token_types, 'shared_by_users', shared_by) AS evidence
 FROM scored
 WHERE least(100, score) >= ${min_score}

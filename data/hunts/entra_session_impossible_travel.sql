@@ -16,7 +16,7 @@
 -- param: shared_users = 8 | A network where one address serves this many users (NAT egress, VPN, proxy) is shared, not an attacker's.
 -- param: regular_days = 3 | Hops between two networks the user used on this many days each are not reported.
 WITH tagged AS (
-    SELECT e.time, e.user, e.session_id, e.ip, e.asn, e.country, e.city, e.lat, e.lon, e.app, e.prefix,
+    SELECT e.time, e.user, e.session_id, e.ip, e.asn, e.country, e.city, e.lat, e.lon, e.app, e.prefix, e.device_id, e.user_agent,
            e.category, e.network, p.users AS shared_by, b.days AS network_days,
            least(b.spread_km, 3000.0) AS tolerance
     FROM (SELECT * FROM network_events WHERE NOT ${allowlisted}) e
@@ -46,19 +46,61 @@ jumps AS (
     -- Two networks the user comes back to for days (home and a second home) are theirs.
     WHERE previous_network IS NOT NULL AND previous_network <> network
       AND least(network_days, previous_network_days) < ${regular_days}
+),
+clients AS (
+    SELECT user, session_id, network, make_set(device_id) AS devices, make_set(user_agent) AS agents
+    FROM tagged GROUP BY user, session_id, network
+),
+elsewhere AS (
+    -- The clients each fast hop's session showed on every other network.
+    SELECT j.user, j.session_id, j.network, make_set(t.device_id) AS devices, make_set(t.user_agent) AS agents
+    FROM (SELECT DISTINCT user, session_id, network FROM jumps WHERE km >= ${min_km} AND kmh > ${travel_kmh}) j
+    JOIN tagged t ON t.user = j.user AND t.session_id = j.session_id AND t.network <> j.network
+    GROUP BY j.user, j.session_id, j.network
+),
+fast AS (
+    -- Whether the new side is another client: a user agent or device id the session never
+    -- showed on any other network, or no device id where the previous network had one.
+    -- One machine behind a VPN or a phone's home carrier shows the same clients, however
+    -- fast it seems to move.
+    SELECT j.*, NOT array_has_all(x.agents, a.agents) OR NOT array_has_all(x.devices, a.devices)
+                OR (cardinality(a.devices) = 0 AND cardinality(b.devices) > 0) AS two_clients
+    FROM jumps j
+    JOIN clients a ON a.user = j.user AND a.session_id = j.session_id AND a.network = j.network
+    JOIN clients b ON b.user = j.user AND b.session_id = j.session_id AND b.network = j.previous_network
+    JOIN elsewhere x ON x.user = j.user AND x.session_id = j.session_id AND x.network = j.network
+    WHERE j.km >= ${min_km} AND j.kmh > ${travel_kmh}
+),
+returned AS (
+    -- The session jumped back as impossibly fast: used in both places, not a trip
+    -- (in-flight Wi-Fi and carriers hop one way between their gateways).
+    SELECT DISTINCT a.user, a.session_id
+    FROM fast a
+    JOIN fast b ON a.user = b.user AND a.session_id = b.session_id
+     AND b.previous_network = a.network AND b.network = a.previous_network AND b.time > a.time
 )
-SELECT user, session_id, 'entra' AS source, min(previous_time) AS first_seen, max(time) AS last_seen,
+SELECT f.user, f.session_id, 'entra' AS source, min(previous_time) AS first_seen, max(time) AS last_seen,
        least(100, 65 + CASE WHEN max(kmh) > 5000 THEN 15 ELSE 0 END
                       + CASE WHEN bool_or(previous_country <> country) THEN 10 ELSE 0 END) AS score,
        array_distinct(array_concat(make_set(previous_ip), make_set(ip))) AS ips, make_set(asn) AS asns,
        array_distinct(array_concat(make_set(previous_country), make_set(country))) AS countries, make_set(app) AS apps,
        concat('session moved ', CAST(CAST(max(km) AS BIGINT) AS VARCHAR), ' km between networks at ',
               CAST(CAST(least(max(kmh), 99999) AS BIGINT) AS VARCHAR), ' km/h (',
-              array_to_string(make_set(concat(coalesce(previous_city, previous_country), ' → ', coalesce(city, country))), '; '), ')') AS reason,
-       named_struct('jumps', count(*), 'max_kmh', max(kmh), 'max_km', max(km),
+              array_to_string(make_set(concat(coalesce(previous_city, previous_country), ' → ', coalesce(city, country))), '; '), ')',
+              CASE WHEN bool_or(r.user IS NOT NULL) THEN ' and back' ELSE '' END) AS reason,
+       -- A VPN, a relay or in-flight Wi-Fi moves a session instantly; onto a residential
+       -- or business line the user never used, by another client, only a proxy does (the
+       -- residential proxy a thief rents in the victim's region). The rest is context: a session used in
+       -- two places at once is session_concurrent_use's to say.
+       named_struct('corroboration', CASE WHEN bool_or(two_clients AND category IN ('isp', 'education') AND network_days < ${regular_days}
+                                                      AND kmh > 2 * ${travel_kmh}
+                                                      AND km - tolerance - previous_tolerance > ${min_km})
+                                          THEN 'instant_residential_hop' ELSE '' END,
+                    'returned', bool_or(r.user IS NOT NULL),
+                    'jumps', count(*), 'max_kmh', max(kmh), 'max_km', max(km),
                     'networks', array_distinct(array_concat(make_set(previous_network), make_set(network)))) AS evidence
-FROM jumps
-WHERE km >= ${min_km} AND kmh > ${travel_kmh}
-GROUP BY user, session_id
+FROM fast f
+LEFT JOIN returned r ON r.user = f.user AND r.session_id = f.session_id
+GROUP BY f.user, f.session_id
 HAVING least(100, 65 + CASE WHEN max(kmh) > 5000 THEN 15 ELSE 0 END
                      + CASE WHEN bool_or(previous_country <> country) THEN 10 ELSE 0 END) >= ${min_score}

@@ -20,7 +20,7 @@
 -- param: regular_days = 3 | A country or network the user used on this many days is theirs.
 WITH ev AS (
     SELECT e.time, e.user, e.session_id, e.ip, e.asn, e.country, e.lat, e.lon, e.app,
-           e.category, e.network, e.client_os, p.users AS prefix_users,
+           e.category, e.network, e.client_os, e.device_id, e.log_type, b.days AS network_days, p.users AS prefix_users,
            least(b.spread_km, 3000.0) AS tolerance,
            e.category IN ('mobile', 'privacy_relay', 'cdn')
                OR coalesce(r.roaming_share >= 0.3 AND r.users >= 3, false) AS roaming
@@ -37,7 +37,9 @@ sessions AS (
 ),
 origin AS (
     SELECT ev.user, ev.session_id, make_set(network) AS origin_networks, make_set(country) AS origin_countries,
-           array_remove(make_set(client_os), 'unknown') AS origin_oses
+           array_remove(make_set(client_os), 'unknown') AS origin_oses, make_set(device_id) AS origin_devices,
+           bool_and(category IN ('hosting', 'vpn', 'tor')) AND bool_or(log_type = 'interactive')
+               AND max(network_days) < ${regular_days} AS origin_relayed
     FROM ev JOIN sessions s ON ev.user = s.user AND ev.session_id = s.session_id
     WHERE ev.time <= s.session_start + INTERVAL '${origin_minutes} minutes'
     GROUP BY ev.user, ev.session_id
@@ -84,13 +86,24 @@ usage AS (
            min(time) AS first_seen, max(time) AS last_seen, count(*) AS events,
            dcount(date_trunc('day', time)) AS days_here,
            make_set(ip) AS ips, make_set(asn) AS asns, make_set(country) AS countries, make_set(app) AS apps,
-           array_remove(make_set(client_os), 'unknown') AS oses, max(category) AS category,
+           array_remove(make_set(client_os), 'unknown') AS oses, make_set(device_id) AS devices, max(category) AS category,
            max(prefix_users) AS shared_by, bool_or(roaming) AS roaming
     FROM ev WHERE time >= ${since}
     GROUP BY user, session_id, network
 ),
 scored AS (
     SELECT u.*, s.session_start, o.origin_networks, o.origin_countries, o.origin_oses,
+           -- What a thief cannot avoid: a session signed in through a hosting or VPN
+           -- network the user never uses and moved on within the hour to another new
+           -- network (the adversary-in-the-middle's proxy, then the cookie's replay); or
+           -- a device's session whose tokens turn up without the device's id.
+           concat_ws(',',
+               CASE WHEN o.origin_relayed AND b.days < ${regular_days}
+                         AND u.first_seen <= s.session_start + INTERVAL '60 minutes' THEN 'relayed_sign_in' END,
+               -- Microsoft's cloud (Cloud Shell, Azure services) carries a user's tokens
+               -- off the device by design.
+               CASE WHEN cardinality(o.origin_devices) > 0 AND cardinality(u.devices) = 0
+                         AND b.days < ${regular_days} AND u.category <> 'microsoft' THEN 'token_left_device' END) AS corroboration,
            w.max_switch_kmh, w.fast_far_switches,
            b.days AS network_days, b.sessions AS network_sessions,
            CASE u.category WHEN 'hosting' THEN 35 WHEN 'vpn' THEN 30 WHEN 'tor' THEN 45 WHEN 'microsoft' THEN 25
@@ -131,7 +144,7 @@ SELECT user, session_id, 'entra' AS source, first_seen, last_seen,
               CAST(round(date_part('epoch', first_seen - session_start) / 60) AS BIGINT),
               ' min after it started; the user used that network on ', CAST(network_days AS VARCHAR),
               ' day(s) in all') AS reason,
-       named_struct('network', network, 'category', category, 'events', events, 'oses', oses,
+       named_struct('corroboration', corroboration, 'network', network, 'category', category, 'events', events, 'oses', oses,
                     'origin_networks', origin_networks, 'origin_countries', origin_countries,
                     'origin_oses', origin_oses, 'network_days', network_days, 'network_sessions', network_sessions,
                     'shared_by_users', shared_by, 'max_switch_kmh', max_switch_kmh,

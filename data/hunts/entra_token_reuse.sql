@@ -17,7 +17,7 @@
 -- param: shared_users = 8 | A network where one address serves this many users (NAT egress, VPN, proxy) is shared, not an attacker's.
 -- param: regular_days = 3 | A network the user used on this many days is theirs.
 WITH tagged AS (
-    SELECT e.time, e.user, e.session_id, e.token_id, e.ip, e.asn, e.country, e.app, e.incoming_token_type,
+    SELECT e.time, e.user, e.session_id, e.token_id, e.ip, e.asn, e.country, e.app, e.incoming_token_type, e.device_id,
            e.category, e.network, p.users AS shared_by, b.days AS network_days, b.sessions AS network_sessions
     FROM (SELECT * FROM network_events WHERE NOT ${allowlisted}) e
     JOIN baseline_prefix_users p ON p.source = e.source AND p.prefix = e.prefix
@@ -38,7 +38,7 @@ regular_countries AS (
 origin AS (
     -- Countries of shared egress (a corporate VPN exiting elsewhere) say nothing about
     -- where the user is.
-    SELECT t.user, t.session_id, make_set(t.network) AS origin_networks,
+    SELECT t.user, t.session_id, make_set(t.network) AS origin_networks, make_set(t.device_id) AS origin_devices,
            make_set(CASE WHEN t.shared_by < ${shared_users} THEN t.country END) AS origin_countries
     FROM tagged t JOIN sessions s ON t.user = s.user AND t.session_id = s.session_id
     WHERE t.time <= s.session_start + INTERVAL '${origin_minutes} minutes'
@@ -49,7 +49,8 @@ redemptions AS (
            min(t.time) AS first_seen, max(t.time) AS last_seen, count(*) AS events,
            dcount(date_trunc('day', t.time)) AS days_here,
            make_set(t.ip) AS ips, make_set(t.asn) AS asns, make_set(t.country) AS countries,
-           make_set(t.app) AS apps, make_set(t.incoming_token_type) AS token_types,
+           make_set(t.app) AS apps, make_set(t.incoming_token_type) AS token_types, make_set(t.device_id) AS devices,
+           max(o.origin_devices) AS origin_devices,
            max(t.shared_by) AS shared_by, max(t.network_days) AS network_days, max(t.network_sessions) AS network_sessions,
            max(o.origin_countries) AS origin_countries, max(o.origin_networks) AS origin_networks,
            max(coalesce(r.countries, make_array('-'))) AS regular_countries
@@ -86,7 +87,11 @@ by_session AS (
            concat(array_to_string(token_types, '/'), ' redeemed ', CAST(events AS VARCHAR), ' time(s) from ', r.network,
                   ' (', category, ', ', array_to_string(countries, ', '), '), a network this session did not start on and the user does not come back to', CASE WHEN c.origin_events_meanwhile > 0 THEN ', while the session was still in use from its own network' ELSE '' END) AS reason,
            concat('session:', r.session_id) AS finding_key,
-           named_struct('kind', 'redeemed on a new network', 'networks', make_array(r.network), 'category', category, 'token_types', token_types, 'token_id', CAST(NULL AS VARCHAR), 'events', events) AS evidence
+           -- A device's own tokens carry its device id; the same session's tokens redeemed
+           -- without one have left the device: the thief's machine, not the user's.
+           named_struct('corroboration', CASE WHEN cardinality(origin_devices) > 0 AND cardinality(devices) = 0
+                                              THEN 'token_left_device' ELSE '' END,
+                        'kind', 'redeemed on a new network', 'networks', make_array(r.network), 'category', category, 'token_types', token_types, 'token_id', CAST(NULL AS VARCHAR), 'events', events) AS evidence
     FROM redemptions r
     JOIN concurrency c ON c.user = r.user AND c.session_id = r.session_id AND c.network = r.network
     -- The user does not come back to this network for days, as people do to theirs
@@ -100,7 +105,7 @@ by_token AS (
            concat('token ', token_id, ' was used from ', CAST(dcount(network) AS VARCHAR), ' networks: ',
                   array_to_string(make_set(network), ', ')) AS reason,
            concat('token:', token_id) AS finding_key,
-           named_struct('kind', 'one token from several networks', 'networks', make_set(network), 'category', max(category), 'token_types', make_set(incoming_token_type), 'token_id', token_id, 'events', count(*)) AS evidence
+           named_struct('corroboration', 'token_multi_network', 'kind', 'one token from several networks', 'networks', make_set(network), 'category', max(category), 'token_types', make_set(incoming_token_type), 'token_id', token_id, 'events', count(*)) AS evidence
     FROM tagged
     WHERE token_id IS NOT NULL AND time >= ${since} AND shared_by < ${shared_users}
     GROUP BY user, token_id

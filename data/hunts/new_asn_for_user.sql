@@ -18,6 +18,10 @@ WITH ev AS (
     JOIN baseline_prefix_users p ON p.source = e.source AND p.prefix = e.prefix
     JOIN baseline_user_networks b ON b.source = e.source AND b.user = e.user AND b.network = e.network
     LEFT JOIN baseline_user_countries c ON c.source = e.source AND c.user = e.user AND c.country = e.country
+    -- The first network a user is seen on is theirs, whatever the history's length (a
+    -- one-day export has no other baseline).
+    JOIN (SELECT source, user, min(first_seen) AS first_seen FROM baseline_user_networks GROUP BY source, user) u
+      ON u.source = e.source AND u.user = e.user AND b.first_seen > u.first_seen
     WHERE e.user IS NOT NULL AND e.result = 'success' AND e.time >= ${since} AND e.time < ${until}
       AND e.asn IS NOT NULL AND e.country IS NOT NULL
       AND e.category NOT IN ('private', 'mobile', 'privacy_relay', 'cdn', 'microsoft')
@@ -28,7 +32,7 @@ SELECT user, max(session_id) AS session_id, source, min(time) AS first_seen, max
        concat(user, ' signed in from ', network, ' (', max(category), ', ', array_to_string(make_set(country), ', '),
               '), a network and country they do not otherwise use') AS reason,
        network AS finding_key,
-       named_struct('network', network, 'events', count(*), 'sessions', make_set(session_id)) AS evidence
+       named_struct('corroboration', '', 'network', network, 'events', count(*), 'sessions', make_set(session_id)) AS evidence
 FROM ev
 GROUP BY source, user, network
 HAVING 40 >= ${min_score}

@@ -77,7 +77,13 @@ SELECT user, session_id, 'okta' AS source,
                                CAST(min(network_days) AS VARCHAR), ' days')
                    ELSE ', a network new to the user' END) AS reason,
        concat(event_type, '|', CAST(date_trunc('day', min(time)) AS VARCHAR)) AS finding_key,
-       named_struct('event_types', make_set(event_type), 'events', count(*), 'risk', make_set(risk),
+       -- Okta saw a rotated refresh token presented again, from a network the user does
+       -- not work from: the token is in two hands. Roaming and context changes alone are
+       -- the user's own device moving, unless the app's tokens were granted elsewhere.
+       named_struct('corroboration', concat_ws(',',
+                        CASE WHEN count(grant_networks) > 0 THEN 'token_redeemed_elsewhere' END,
+                        CASE WHEN bool_or(event_type LIKE '%detect_reuse' AND network_days < ${regular_days}) THEN 'token_reuse_detected' END),
+                    'event_types', make_set(event_type), 'events', count(*), 'risk', make_set(risk),
                     'outcome_reasons', make_set(result_code), 'networks', make_set(network),
                     'categories', make_set(category), 'network_days', max(network_days),
                     'grants_elsewhere', array_distinct(flatten(array_agg(grant_ips) FILTER (WHERE grant_ips IS NOT NULL)))) AS evidence

@@ -22,7 +22,7 @@ WITH tagged AS (
     FROM (
         SELECT *, ip_network(ip) AS prefix,
                CASE WHEN asn IS NULL THEN coalesce(ip_category(ip), 'unknown')
-                    ELSE coalesce(ip_category(ip), asn_category(asn), 'isp') END AS category
+                    ELSE coalesce(nullif(ip_category(ip), 'private'), asn_category(asn), 'isp') END AS category
         FROM signins
         WHERE source = 'okta' AND session_id IS NOT NULL AND user IS NOT NULL AND ip IS NOT NULL
           AND coalesce(result, 'success') = 'success' AND time < ${until}
@@ -67,6 +67,11 @@ later AS (
 ),
 scored AS (
     SELECT l.*, s.session_start, o.origin_networks, o.origin_countries, o.origin_clients, o.origin_devices, r.returns,
+           -- The thief's browser has its own device hash: a session that moves to a network
+           -- new to the user and to another dtHash there has left the user's device.
+           CASE WHEN cardinality(l.devices) > 0 AND cardinality(o.origin_devices) > 0
+                     AND NOT array_has_any(o.origin_devices, l.devices)
+                     AND un.network_first >= s.session_start - INTERVAL '1 hour' THEN 'device_change' ELSE '' END AS corroboration,
            CASE WHEN cardinality(l.devices) > 0 AND NOT array_has_any(o.origin_devices, l.devices) THEN 25 ELSE 0 END
            + CASE WHEN NOT array_has_any(o.origin_clients, l.clients) THEN 20 ELSE 0 END
            + CASE l.category WHEN 'hosting' THEN 30 WHEN 'vpn' THEN 25 WHEN 'tor' THEN 40
@@ -94,7 +99,7 @@ SELECT user, session_id, 'okta' AS source, first_seen, last_seen,
               array_to_string(countries, ', '), ') with ',
               CASE WHEN NOT array_has_any(origin_devices, devices) THEN 'another device hash' ELSE 'the same device hash' END,
               ' and ', CASE WHEN NOT array_has_any(origin_clients, clients) THEN 'another user agent' ELSE 'the same user agent' END) AS reason,
-       named_struct('network', network, 'category', category, 'events', events, 'devices', devices,
+       named_struct('corroboration', corroboration, 'network', network, 'category', category, 'events', events, 'devices', devices,
                     'origin_networks', origin_networks, 'returns', returns, 'shared_by_users', shared_by) AS evidence
 FROM ranked
 WHERE rank = 1 AND least(100, score) >= ${min_score}

@@ -61,6 +61,6 @@ SELECT user, session_id, source, first_seen, last_seen, least(100, score) AS sco
             THEN concat('session started in a browser or app, then used by ', array_to_string(clients, ', '),
                         ' (', CAST(events AS VARCHAR), ' event(s))')
             ELSE concat('interactive sign-in completed by ', array_to_string(clients, ', ')) END AS reason,
-       named_struct('clients', clients, 'events', events, 'networks', networks, 'origin_networks', origin_networks) AS evidence
+       named_struct('corroboration', '', 'clients', clients, 'events', events, 'networks', networks, 'origin_networks', origin_networks) AS evidence
 FROM scored
 WHERE least(100, score) >= ${min_score}

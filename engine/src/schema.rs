@@ -73,6 +73,7 @@ pub static SIGNIN_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
         text("result"),
         text("result_code"),
         text("risk"),
+        text("auth_protocol"),
         Field::new("raw", DataType::Utf8, false),
     ]))
 });

@@ -119,7 +119,13 @@ pub fn findings_from_batches(hunt: &HuntMetadata, batches: &[RecordBatch]) -> Re
             rows.push(row);
         }
     }
-    rows.iter().map(|row| finding_from_row(hunt, row)).collect()
+    rows.iter()
+        .map(|row| {
+            let mut finding = finding_from_row(hunt, row)?;
+            super::scoring::apply_gate(&mut finding);
+            Ok(finding)
+        })
+        .collect()
 }
 
 fn finding_from_row(hunt: &HuntMetadata, row: &Map<String, Value>) -> Result<Finding> {

@@ -6,6 +6,10 @@
 //! them is not tied to a session — overlapping time (within two hours). Findings of
 //! different users are never merged; infrastructure shared across users is listed in
 //! the incident's evidence (`related_users`) instead.
+//!
+//! An incident's score compounds its hunts' context scores, `1 - Π(1 - p)`, and is
+//! held below the alert threshold unless one of its findings is corroborated by what
+//! a thief cannot avoid (`scoring`).
 
 use crate::union_find::UnionFind;
 use std::collections::{BTreeMap, BTreeSet};
@@ -13,6 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::json;
 
 use super::findings::{Finding, finding_id, severity_rank};
+use super::scoring;
 use crate::parse::time::parse_timestamp_micros;
 
 const NEAR_MICROS: i64 = 2 * 3600 * 1_000_000;
@@ -111,15 +116,30 @@ fn merge(members: &[&Finding], all: &[Finding]) -> Finding {
     ids.sort_unstable();
     // Independent signals compound: 1 - Π(1 - p) over hunts. Several findings of one
     // hunt (the same trip seen in Entra and Okta) are one signal: its best score.
+    // Context scores compound; the gate then asks whether anything a thief cannot
+    // avoid corroborates the incident (see `scoring`): two weak signals are not one
+    // strong one.
     let mut best_by_hunt: BTreeMap<&str, f64> = BTreeMap::new();
     for member in members {
         let best = best_by_hunt.entry(member.hunt.as_str()).or_insert(0.0);
-        *best = best.max(member.score);
+        *best = best.max(scoring::context_score(member));
     }
     let miss: f64 = best_by_hunt
         .values()
         .map(|score| 1.0 - score / 100.0)
         .product();
+    let facts: BTreeSet<String> = members
+        .iter()
+        .filter_map(|m| scoring::corroboration(m))
+        .flatten()
+        .collect();
+    let gated = facts.is_empty() && members.iter().any(|m| scoring::is_uncorroborated(m));
+    let compounded = ((1.0 - miss) * 1000.0).round() / 10.0;
+    let score = if gated {
+        compounded.min(scoring::UNCORROBORATED_CEILING)
+    } else {
+        compounded
+    };
     let severity = members
         .iter()
         .map(|m| m.severity.as_str())
@@ -130,7 +150,7 @@ fn merge(members: &[&Finding], all: &[Finding]) -> Finding {
         hunt: hunts.iter().copied().collect::<Vec<_>>().join(","),
         technique: techniques.iter().copied().collect::<Vec<_>>().join(","),
         severity: severity.to_string(),
-        score: ((1.0 - miss) * 1000.0).round() / 10.0,
+        score,
         user: lead.user.clone(),
         session_id: lead.session_id.clone(),
         source: lead.source.clone(),
@@ -161,6 +181,8 @@ fn merge(members: &[&Finding], all: &[Finding]) -> Finding {
         ),
         evidence: json!({
             "findings": ids,
+            "corroboration": facts,
+            "context_score": compounded,
             "sessions": sessions,
             "members": members.iter().map(|m| json!({"hunt": m.hunt, "score": m.score, "reason": m.reason, "evidence": m.evidence})).collect::<Vec<_>>(),
         }),

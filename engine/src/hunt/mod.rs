@@ -7,6 +7,7 @@ pub mod library;
 mod materialize;
 pub mod metadata;
 pub mod run;
+pub mod scoring;
 
 pub use findings::{Finding, findings_batch, findings_csv_batch, findings_schema};
 pub use incidents::group_incidents;

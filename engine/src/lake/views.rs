@@ -27,6 +27,7 @@ macro_rules! user_signin_view {
             "app AS AppDisplayName, app_id AS AppId, resource AS ResourceDisplayName, ",
             "client_app AS ClientAppUsed, incoming_token_type AS IncomingTokenType, ",
             "token_issuer_type AS TokenIssuerType, auth_requirement AS AuthenticationRequirement, ",
+            "auth_protocol AS AuthenticationProtocol, ",
             "result_code AS ResultType, result AS ResultDescription, risk AS RiskLevelDuringSignIn, ",
             "event_type AS Type, raw AS Raw ",
             "FROM signins WHERE source = 'entra' AND event_type = '",
@@ -62,6 +63,9 @@ pub const VIEWS: &[View] = &[
         // ranges and ASN lists (or an IP database) — `isp` for an ASN no list knows;
         // `network` is the ASN, except for hosting, VPN, Tor, Microsoft (Azure) and unknown networks, where
         // one ASN holds many unrelated customers and the prefix is used instead.
+        // An anonymised export keeps each record's own ASN and location while its
+        // addresses are private: with an ASN a private address is that ASN's network
+        // (category from the ASN), so such exports are hunted, not skipped.
         name: "network_events",
         query: concat!(
             "SELECT *, CASE WHEN category IN ('hosting', 'vpn', 'tor', 'unknown', 'microsoft') THEN prefix ",
@@ -70,7 +74,7 @@ pub const VIEWS: &[View] = &[
             "coalesce(ua_family(user_agent), 'unknown') AS client ",
             "FROM (SELECT *, ip_network(ip) AS prefix, ",
             "CASE WHEN asn IS NULL THEN coalesce(ip_category(ip), 'unknown') ",
-            "ELSE coalesce(ip_category(ip), asn_category(asn), 'isp') END AS category ",
+            "ELSE coalesce(nullif(ip_category(ip), 'private'), asn_category(asn), 'isp') END AS category ",
             "FROM signins WHERE ip IS NOT NULL)"
         ),
     },

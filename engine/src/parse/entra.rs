@@ -23,6 +23,7 @@
 //! | `client_app`, `incoming_token_type`, `token_issuer_type`, `auth_requirement` | `clientAppUsed`, `incomingTokenType` (display text such as `Primary Refresh Token` normalised to `primaryRefreshToken`), `tokenIssuerType`, `authenticationRequirement` | same, PascalCase |
 //! | `result`, `result_code` | `status.errorCode` (else `resultType`): 0 → success, interrupt codes → interrupted, else failure | `ResultType` / `Status.errorCode` |
 //! | `risk` | `riskLevelDuringSignIn` (else `riskLevelAggregated`) | same |
+//! | `auth_protocol` | `authenticationProtocol` (`deviceCode` also when only `originalTransferMethod` says `deviceCodeFlow`) | same, PascalCase |
 //!
 //! `as_org`, `isp`, `is_proxy` and `root_session_id` are not in Entra logs (null).
 //! Coordinates of exactly (0, 0) are "unknown" in these exports and become null.
@@ -159,7 +160,9 @@ const ADDITIONAL: usize = 42;
 const LOGGED_BY: usize = 43;
 const IDENTITY: usize = 44;
 const LOCATION_DETAILS: usize = 45;
-const SLOTS: usize = 46;
+const AUTH_PROTOCOL: usize = 46;
+const TRANSFER_METHOD: usize = 47;
+const SLOTS: usize = 48;
 
 static KEYS: LazyLock<KeyTable> = LazyLock::new(|| {
     KeyTable::new(&[
@@ -211,6 +214,8 @@ static KEYS: LazyLock<KeyTable> = LazyLock::new(|| {
         // Log Analytics has both: `Location` is the country code, `LocationDetails`
         // the object. One slot for both would keep whichever came last.
         &["LocationDetails"],
+        &["authenticationProtocol"],
+        &["originalTransferMethod"],
     ])
 });
 
@@ -471,9 +476,39 @@ pub fn extract_signin<'v, 'a>(
         result: result_of(code.as_deref()).map(Cow::Borrowed),
         result_code: code,
         risk: text(view.get(RISK)).or_else(|| text(view.get(RISK_AGGREGATED))),
+        auth_protocol: auth_protocol_of(
+            text(view.get(AUTH_PROTOCOL)),
+            text(view.get(TRANSFER_METHOD)),
+        ),
     };
     fill(row);
     Ok(())
+}
+
+/// `authenticationProtocol`, or `originalTransferMethod` when the protocol is
+/// `none`: a device-code sign-in is `deviceCode` whichever of the two says so
+/// (`deviceCode`, `deviceCodeFlow`), since the hunts look for exactly that.
+fn auth_protocol_of<'v>(protocol: Text<'v>, transfer: Text<'v>) -> Text<'v> {
+    let meaningful = |value: &Text<'v>| {
+        value
+            .as_deref()
+            .is_some_and(|v| !v.is_empty() && !v.eq_ignore_ascii_case("none"))
+    };
+    let is_device_code = |value: &Text<'v>| {
+        value
+            .as_deref()
+            .is_some_and(|v| v.to_ascii_lowercase().starts_with("devicecode"))
+    };
+    if is_device_code(&protocol) || is_device_code(&transfer) {
+        return Some(Cow::Borrowed("deviceCode"));
+    }
+    if meaningful(&protocol) {
+        return protocol;
+    }
+    if meaningful(&transfer) {
+        return transfer;
+    }
+    protocol
 }
 
 /// Fills an `audit` row from an Entra directory-audit record.

@@ -284,6 +284,7 @@ pub fn extract_signin<'v, 'a>(
         risk: str_of(debug.and_then(|d| member(d, "risk")))
             .and_then(risk_level)
             .map(Cow::Owned),
+        auth_protocol: None,
     };
     fill(row);
     Ok(())

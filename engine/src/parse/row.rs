@@ -115,7 +115,7 @@ normalized_table! {
         user_agent: text, device_id: text, device_os: text, browser: text, device_trust: text,
         app: text, app_id: text, resource: text, client_app: text, incoming_token_type: text,
         token_issuer_type: text, auth_requirement: text, result: text, result_code: text,
-        risk: text
+        risk: text, auth_protocol: text
     }
 }
 

@@ -1,0 +1,79 @@
+-- id: entra_device_code_token_use
+-- title: Device-code sign-in whose tokens are then used from another network
+-- technique: T1528
+-- severity: high
+-- sources: entra
+-- description: A successful sign-in through the device-code flow (AuthenticationProtocol
+--   or OriginalTransferMethod deviceCode) whose session is then used, within hours, from
+--   a network the sign-in did not come from and the user does not work from: device-code
+--   phishing, where the victim enters the attacker's code on their own device and the
+--   attacker redeems the tokens elsewhere (often registering a device for a Primary
+--   Refresh Token next). The sign-in's own network is the victim's and is not listed.
+--   Device-code sign-ins for conference-room devices or a developer's usual VM stay on
+--   networks the user works from and are not reported.
+-- param: min_score = 60 | Findings below this score are dropped.
+-- param: follow_hours = 24 | How long after the device-code sign-in to follow its session.
+-- param: regular_days = 3 | A network the user used on this many days is theirs.
+-- param: shared_users = 8 | A network where one address serves this many users (NAT egress, VPN, proxy) is shared, not an attacker's.
+WITH codes AS (
+    SELECT time AS signed_in, user, session_id, app_id, app AS code_app, ip AS code_ip, network AS code_network,
+           country AS code_country
+    FROM network_events
+    WHERE source = 'entra' AND auth_protocol = 'deviceCode' AND result = 'success' AND user IS NOT NULL
+      AND time >= ${since} AND time < ${until}
+),
+uses AS (
+    SELECT c.user, c.session_id, c.signed_in, c.code_app, c.code_ip, c.code_network, c.code_country,
+           e.time, e.ip, e.asn, e.country, e.app, e.network, e.category, e.incoming_token_type,
+           b.days AS network_days, p.users AS shared_by
+    FROM codes c
+    JOIN network_events e
+      ON e.source = 'entra' AND e.user = c.user AND coalesce(e.result, 'success') = 'success'
+     AND (e.session_id = c.session_id OR (c.session_id IS NULL AND e.app_id = c.app_id))
+     AND e.time > c.signed_in AND e.time < c.signed_in + INTERVAL '${follow_hours} hours'
+     AND e.network <> c.code_network
+    JOIN baseline_user_networks b ON b.source = 'entra' AND b.user = e.user AND b.network = e.network
+    JOIN baseline_prefix_users p ON p.source = 'entra' AND p.prefix = e.prefix
+    WHERE e.category NOT IN ('private', 'privacy_relay', 'cdn', 'mobile')
+      AND NOT ${allowlisted}
+      AND e.time < ${until} + INTERVAL '${follow_hours} hours'
+),
+grouped AS (
+    SELECT user, session_id, signed_in, network, max(code_app) AS code_app, max(code_ip) AS code_ip,
+           max(code_network) AS code_network, max(code_country) AS code_country,
+           min(time) AS first_seen, max(time) AS last_seen, count(*) AS events,
+           make_set(ip) AS ips, make_set(asn) AS asns, make_set(country) AS countries, make_set(app) AS apps,
+           make_set(incoming_token_type) AS token_types, max(category) AS category,
+           max(network_days) AS network_days, max(shared_by) AS shared_by
+    FROM uses
+    GROUP BY user, session_id, signed_in, network
+),
+scored AS (
+    SELECT *,
+           50 + CASE WHEN network_days < ${regular_days} THEN 15 ELSE -40 END
+              + CASE category WHEN 'hosting' THEN 10 WHEN 'vpn' THEN 10 WHEN 'tor' THEN 15 ELSE 0 END
+              + CASE WHEN code_country IS NOT NULL AND cardinality(countries) > 0
+                          AND NOT array_has(countries, code_country) THEN 10 ELSE 0 END
+              + CASE WHEN array_has(token_types, 'primaryRefreshToken') THEN 10 ELSE 0 END
+              + CASE WHEN first_seen < signed_in + INTERVAL '1 hour' THEN 5 ELSE 0 END AS score
+    FROM grouped
+    WHERE shared_by < ${shared_users}
+      -- One or two events from Microsoft's AS are its services acting for the user.
+      AND NOT (category = 'microsoft' AND events <= 3)
+)
+SELECT user, session_id, 'entra' AS source, signed_in AS first_seen, last_seen, least(100, score) AS score,
+       ips, asns, countries, apps,
+       concat(user, ' completed a device-code sign-in to ', coalesce(code_app, 'an application'), ' from ', code_network,
+              '; ', CAST(round(date_part('epoch', first_seen - signed_in) / 60) AS BIGINT), ' min later its session was used from ',
+              network, ' (', category, ', ', array_to_string(countries, ', '), ') ', CAST(events AS VARCHAR), ' time(s)',
+              CASE WHEN cardinality(token_types) > 0 THEN concat(', tokens ', array_to_string(token_types, '/')) ELSE '' END,
+              CASE WHEN network_days < ${regular_days} THEN '' ELSE ', a network the user works from' END) AS reason,
+       concat('device_code:', coalesce(session_id, CAST(signed_in AS VARCHAR)), ':', network) AS finding_key,
+       -- A developer's device-code sign-in for a CLI in Azure (Cloud Shell, a VM) redeems its
+       -- tokens in Microsoft's cloud by design: context there, not corroboration.
+       named_struct('corroboration', CASE WHEN network_days < ${regular_days} AND category <> 'microsoft'
+                                          THEN 'token_redeemed_elsewhere' ELSE '' END,
+                    'code_network', code_network, 'network', network, 'category', category, 'events', events,
+                    'network_days', network_days, 'token_types', token_types) AS evidence
+FROM scored
+WHERE least(100, score) >= ${min_score}

@@ -1,0 +1,82 @@
+-- id: entra_device_registration_prt
+-- title: A device registered for a user, then its Primary Refresh Token used from a network new to them
+-- technique: T1098.005
+-- severity: high
+-- sources: entra
+-- description: An AuditLogs device registration or join ("Register device", "Add device",
+--   "Add registered owner to device", "Add registered users to device") for a user,
+--   followed within the hour by sign-ins of that user with a device id never seen for
+--   them before, on a network they had not used before the registration and do not work
+--   from: an attacker who registered their own device with a phished session and now
+--   holds a Primary Refresh Token. A new laptop set up at home or in the office uses the
+--   user's own networks and is not reported.
+-- param: min_score = 60 | Findings below this score are dropped.
+-- param: follow_minutes = 60 | How long after the registration to look for the device's sign-ins.
+-- param: regular_days = 3 | A network the user used on this many days is theirs.
+-- param: shared_users = 8 | A network where one address serves this many users (NAT egress, VPN, proxy) is shared, not an attacker's.
+WITH registrations AS (
+    -- The user is the actor when a person registered the device, else the owner named
+    -- among the targets (the Device Registration Service acts for the user).
+    SELECT time AS registered, event_id, operation, actor_ip, target AS device_name,
+           lower(coalesce(CASE WHEN actor LIKE '%@%' THEN actor END,
+                          array_element(regexp_match(details, '"userPrincipalName"\s*:\s*"([^"]+@[^"]+)"', 'i'), 1))) AS user
+    FROM audit
+    WHERE source = 'entra' AND operation IN ('Register device', 'Add device', 'Add registered owner to device',
+                                              'Add registered users to device')
+      AND time >= ${since} AND time < ${until}
+),
+known_devices AS (
+    SELECT r.event_id, make_set(s.device_id) AS devices
+    FROM registrations r
+    JOIN signins s ON s.source = 'entra' AND s.user = r.user AND s.time < r.registered AND s.device_id IS NOT NULL
+     AND s.time < ${until}
+    GROUP BY r.event_id
+),
+uses AS (
+    SELECT r.registered, r.event_id, r.operation, r.actor_ip, r.device_name, r.user,
+           e.time, e.ip, e.asn, e.country, e.app, e.network, e.category, e.device_id, e.incoming_token_type,
+           b.days AS network_days, b.first_seen AS network_first, p.users AS shared_by
+    FROM registrations r
+    JOIN network_events e
+      ON e.source = 'entra' AND e.user = r.user AND coalesce(e.result, 'success') = 'success'
+     AND e.time >= r.registered - INTERVAL '5 minutes' AND e.time < r.registered + INTERVAL '${follow_minutes} minutes'
+     AND e.device_id IS NOT NULL
+    LEFT JOIN known_devices k ON k.event_id = r.event_id
+    JOIN baseline_user_networks b ON b.source = 'entra' AND b.user = e.user AND b.network = e.network
+    JOIN baseline_prefix_users p ON p.source = 'entra' AND p.prefix = e.prefix
+    WHERE NOT array_has(coalesce(k.devices, make_array('-')), e.device_id)
+      AND e.category NOT IN ('privacy_relay', 'cdn', 'mobile')
+      AND NOT ${allowlisted}
+      AND e.time < ${until} + INTERVAL '${follow_minutes} minutes'
+      -- A network the user was on before the registration is theirs (with one day of
+      -- history, the data's own first-seen is the baseline).
+      AND b.first_seen >= r.registered - INTERVAL '2 hours' AND b.days < ${regular_days}
+      AND p.users < ${shared_users}
+),
+grouped AS (
+    SELECT user, event_id, registered, max(operation) AS operation, max(actor_ip) AS actor_ip,
+           max(device_name) AS device_name, network,
+           min(time) AS first_seen, max(time) AS last_seen, count(*) AS events,
+           make_set(ip) AS ips, make_set(asn) AS asns, make_set(country) AS countries, make_set(app) AS apps,
+           make_set(device_id) AS devices, make_set(incoming_token_type) AS token_types, max(category) AS category
+    FROM uses
+    GROUP BY user, event_id, registered, network
+)
+SELECT user, CAST(NULL AS VARCHAR) AS session_id, 'entra' AS source, registered AS first_seen, last_seen,
+       least(100, 60 + CASE WHEN array_has(token_types, 'primaryRefreshToken') THEN 15 ELSE 0 END
+                     + CASE category WHEN 'hosting' THEN 10 WHEN 'vpn' THEN 10 WHEN 'tor' THEN 15 ELSE 0 END) AS score,
+       array_distinct(array_concat(ips, CASE WHEN actor_ip IS NULL THEN make_array() ELSE make_array(actor_ip) END)) AS ips,
+       asns, countries, apps,
+       concat('"', operation, '" for ', user, coalesce(concat(' (', device_name, ')'), ''),
+              CASE WHEN actor_ip IS NOT NULL THEN concat(' from ', actor_ip) ELSE '' END, '; ',
+              CAST(round(date_part('epoch', first_seen - registered) / 60) AS BIGINT), ' min later a device new to the user signed in ',
+              CAST(events AS VARCHAR), ' time(s) from ', network, ' (', category, ', ', array_to_string(countries, ', '), ')',
+              CASE WHEN array_has(token_types, 'primaryRefreshToken') THEN ' with a Primary Refresh Token' ELSE '' END,
+              ', a network new to them') AS reason,
+       concat('device_registration:', event_id, ':', network) AS finding_key,
+       named_struct('corroboration', 'directory_change,new_device', 'operation', operation, 'device', device_name,
+                    'devices', devices, 'network', network, 'category', category, 'events', events,
+                    'token_types', token_types) AS evidence
+FROM grouped
+WHERE least(100, 60 + CASE WHEN array_has(token_types, 'primaryRefreshToken') THEN 15 ELSE 0 END
+                    + CASE category WHEN 'hosting' THEN 10 WHEN 'vpn' THEN 10 WHEN 'tor' THEN 15 ELSE 0 END) >= ${min_score}

@@ -507,7 +507,22 @@ impl UserState {
         // Carrier-grade NAT: the public address changes every so often, anywhere in the carrier's pools.
         if t >= self.mobile.2 {
             let old_city = tenant.nets.get(self.mobile.0).city.clone();
-            let n = *self.rng.pick(&u.mobile_nets);
+            let mut n = *self.rng.pick(&u.mobile_nets);
+            if u.shared_session && !roaming && self.rng.chance(0.7) {
+                // Phones that share the laptop's session mostly sit on the carrier's pools nearest
+                // home: another network, the same city.
+                let home = tenant.nets.get(u.home_net);
+                let d = |x: u16| {
+                    let m = tenant.nets.get(x);
+                    crate::network::distance_km(m.lat, m.lon, home.lat, home.lon) as u64
+                };
+                n = u
+                    .mobile_nets
+                    .iter()
+                    .copied()
+                    .min_by_key(|&x| d(x))
+                    .unwrap_or(n);
+            }
             let ip = tenant.nets.get(n).host(&mut self.rng);
             let until = t.plus(self.rng.range(15, 90) * MINUTE);
             if tenant.nets.get(n).city != old_city && self.phone.id != 0 {

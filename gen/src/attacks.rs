@@ -26,8 +26,15 @@
 //!   application – Certificates and secrets management" by the victim account from the attacker's address,
 //!   then that service principal signing in from there.
 //!
-//! Subtle variants (label `variant`): `same_country` (attacker in the victim's country, another city),
-//! `victim_user_agent` (the attacker sends the victim's user agent), `vpn_exit` (commercial VPN exit).
+//! * `device_code_phishing` — the victim completes the attacker's device code from their own address and
+//!   browser (`authenticationProtocol` `deviceCode`), then the attacker redeems the tokens in that session
+//!   from its network (`originalTransferMethod` `deviceCodeFlow`).
+//! * `device_registration_prt` — after a device code or AiTM foothold, "Register device" / "Add device" /
+//!   "Add registered owner to device" from the attacker's address, then the new device's Primary Refresh
+//!   Token redeemed from there.
+//!
+//! Every incident draws its network, country, user agent, time of day / week, delays and counts from
+//! wide ranges ([`Variant`], [`log_uniform`]); the label's `variant` lists the draws as tags.
 
 use std::net::IpAddr;
 

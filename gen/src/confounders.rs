@@ -1,6 +1,9 @@
 //! Benign look-alikes that are planned rather than habitual: trips (airliner speed, with and without a
-//! new session), new laptops on the usual network, password sprays from hosting addresses, consents to
-//! legitimate new SaaS apps, administrators rotating application secrets; and the background every
+//! new session, with or without in-flight Wi-Fi, roaming phones abroad), new laptops on the usual
+//! network, browser updates and new devices under an Okta session, password sprays from hosting
+//! addresses, consents to legitimate new SaaS apps, third-party SaaS integrations redeeming users'
+//! refresh tokens from their clouds, Cloud Shell / automation sessions of admins and developers,
+//! administrators rotating application secrets; and the background every
 //! tenant has: service principals and managed identities signing in from cloud ASNs around the clock,
 //! and routine directory changes. Habitual look-alikes live in [`crate::timeline`]. Each is noted in the
 //! [`ConfounderLog`] with its user and window.

@@ -5,7 +5,9 @@
 //! Habits that look like attacks are produced here too, and noted in the [`ConfounderLog`]: VPN egress,
 //! CGNAT rotation, dual stack, laptop and phone, Microsoft front ends in a session, iCloud Private Relay,
 //! Okta's pre/post-authentication session ids, native Okta clients with their own dtHash, home/office
-//! switches, trips (planned in [`crate::confounders`]) and new devices.
+//! switches, trips (planned in [`crate::confounders`]) and new devices, personal VPNs toggled within a
+//! session, in-flight Wi-Fi, roaming phones exiting at home, Okta session context changes of the
+//! user's own device, phones sharing the laptop's session, IPv6 privacy addresses.
 
 use std::net::IpAddr;
 

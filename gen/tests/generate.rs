@@ -430,3 +430,99 @@ fn device_code_flows_and_transfer_methods_are_written_in_both_entra_formats() {
     assert!(diag_protocols.contains(&("deviceCode".to_string(), "deviceCodeFlow".to_string())));
     assert!(diag_protocols.contains(&("none".to_string(), "deviceCodeFlow".to_string())));
 }
+
+/// Each new look-alike window holds the behaviour it names, for that user: labels are truthful.
+#[test]
+fn new_look_alike_windows_hold_their_behaviour() {
+    let dir = tempfile::tempdir().expect("tmp");
+    generate(&small_options(1, dir.path()), &mut |_| {}).expect("generate");
+    let labels = Labels::read(&dir.path().join("labels.json")).expect("labels");
+    // (user, time, asn, app, okta event type, okta factor)
+    let mut recs: Vec<(String, String, i64, String, String)> = Vec::new();
+    for (path, v) in records(dir.path()) {
+        let p = path.to_string_lossy();
+        if p.contains("/entra-la/") {
+            if let Some(u) = v["UserPrincipalName"].as_str() {
+                recs.push((
+                    u.to_lowercase(),
+                    v["TimeGenerated"].as_str().unwrap_or("")[..19].to_string(),
+                    v["AutonomousSystemNumber"].as_i64().unwrap_or(0),
+                    v["AppDisplayName"].as_str().unwrap_or("").to_string(),
+                    String::new(),
+                ));
+            }
+        } else if p.contains("/okta/") {
+            recs.push((
+                v["actor"]["alternateId"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_lowercase(),
+                v["published"].as_str().unwrap_or("")[..19].to_string(),
+                v["securityContext"]["asNumber"].as_i64().unwrap_or(0),
+                String::new(),
+                format!(
+                    "{} {}",
+                    v["eventType"].as_str().unwrap_or(""),
+                    v["debugContext"]["debugData"]["factor"]
+                        .as_str()
+                        .unwrap_or("")
+                ),
+            ));
+        }
+    }
+    let satellite = [7155, 22351, 64294, 400110, 14593, 25222];
+    let vpn = [
+        136787, 147049, 9009, 16247, 39351, 216025, 209103, 62371, 212238, 60068,
+    ];
+    let clouds = [8075, 16509, 14618, 396982];
+    let saas_apps = [
+        "Zoom for Outlook",
+        "Salesforce Inbox Sync",
+        "Slack Calendar for Outlook",
+        "DocuSign for Microsoft 365",
+        "HubSpot Email Integration",
+        "Asana for Outlook",
+    ];
+    let mut checked: BTreeMap<&str, usize> = BTreeMap::new();
+    for c in &labels.confounders {
+        let ok = |r: &(String, String, i64, String, String)| -> bool {
+            match c.category.as_str() {
+                "personal_vpn" => vpn.contains(&r.2),
+                "inflight_wifi" => satellite.contains(&r.2),
+                "saas_integration_cloud" => saas_apps.contains(&r.3.as_str()),
+                "cloud_shell_admin" => {
+                    clouds.contains(&r.2)
+                        && (r.3 == "Microsoft Azure CLI" || r.3 == "Microsoft Azure PowerShell")
+                }
+                "okta_fastpass_device_change" => {
+                    r.4.starts_with("user.session.context.change") || r.4.ends_with("SIGNED_NONCE")
+                }
+                _ => true,
+            }
+        };
+        if !matches!(
+            c.category.as_str(),
+            "personal_vpn"
+                | "inflight_wifi"
+                | "saas_integration_cloud"
+                | "cloud_shell_admin"
+                | "okta_fastpass_device_change"
+        ) {
+            continue;
+        }
+        let (s, e) = (&c.start[..19], &c.end[..19]);
+        let found = recs
+            .iter()
+            .any(|r| r.0 == c.user && r.1.as_str() >= s && r.1.as_str() <= e && ok(r));
+        // A window may start before the data (a trip's flight) or end after it; those are rare.
+        if c.end.as_str() < "2026-09-08" && c.start.as_str() >= "2026-09-01" {
+            assert!(
+                found,
+                "{} {} {}..{} holds no such record",
+                c.category, c.user, s, e
+            );
+            *checked.entry(c.category.as_str()).or_default() += 1;
+        }
+    }
+    assert!(checked.len() >= 4, "checked {checked:?}");
+}

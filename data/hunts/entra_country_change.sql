@@ -43,6 +43,10 @@ jumps AS (
     WHERE s.previous_country IS NOT NULL AND s.previous_country <> s.country
       AND s.time - s.previous_time < INTERVAL '${window_minutes} minutes'
       AND coalesce(c.days, 0) < ${regular_days}
+      -- The first country a user is seen in is theirs, whatever the history's length (a
+      -- one-day export has no other baseline): coming back to it is no change.
+      AND NOT coalesce(c.first_seen <= (SELECT min(f.first_seen) FROM baseline_user_countries f
+                                        WHERE f.source = 'entra' AND f.user = s.user), false)
 )
 SELECT user, session_id, 'entra' AS source, min(previous_time) AS first_seen, max(time) AS last_seen,
        55 AS score, make_set(ip) AS ips, make_set(asn) AS asns,

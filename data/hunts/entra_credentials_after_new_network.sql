@@ -30,16 +30,25 @@ user_prefixes AS (
 shared AS (
     SELECT prefix, users FROM baseline_prefix_users WHERE source = 'entra'
 ),
+user_start AS (
+    SELECT user, min(first_used) AS first_signin FROM user_prefixes GROUP BY user
+),
 scored AS (
+    -- New: never used, or first used within new_hours, and not the network the user was
+    -- first seen on (with a short history, first-seen within the data is the baseline).
     SELECT c.*, u.first_used, s.users AS shared_by,
            coalesce(ip_category(c.actor_ip), 'isp') AS category,
-           CASE WHEN u.first_used IS NULL OR u.first_used > c.time - INTERVAL '${new_hours} hours' THEN 45 ELSE 0 END
+           u.first_used IS NULL OR (u.first_used > c.time - INTERVAL '${new_hours} hours'
+                                    AND u.first_used > us.first_signin + INTERVAL '1 hour') AS new_network,
+           CASE WHEN u.first_used IS NULL OR (u.first_used > c.time - INTERVAL '${new_hours} hours'
+                                              AND u.first_used > us.first_signin + INTERVAL '1 hour') THEN 45 ELSE 0 END
            + CASE WHEN coalesce(ip_category(c.actor_ip), '') IN ('hosting', 'vpn', 'tor') THEN 30 ELSE 0 END
            + 25
            - CASE WHEN coalesce(s.users, 0) >= ${shared_users} THEN 60 ELSE 0 END AS score
     FROM changes c
     LEFT JOIN user_prefixes u ON u.user = c.actor AND u.prefix = c.prefix
     LEFT JOIN shared s ON s.prefix = c.prefix
+    LEFT JOIN user_start us ON us.user = c.actor
 )
 SELECT actor AS user, CAST(NULL AS VARCHAR) AS session_id, 'entra' AS source,
        time AS first_seen, time AS last_seen, least(100, score) AS score,
@@ -49,8 +58,7 @@ SELECT actor AS user, CAST(NULL AS VARCHAR) AS session_id, 'entra' AS source,
               CASE WHEN first_used IS NULL THEN ', a network they had never signed in from'
                    ELSE concat(', a network first used ', CAST(first_used AS VARCHAR)) END) AS reason,
        event_id AS finding_key,
-       named_struct('corroboration', CASE WHEN first_used IS NULL OR first_used > time - INTERVAL '${new_hours} hours'
-                                          THEN 'directory_change' ELSE '' END,
+       named_struct('corroboration', CASE WHEN new_network THEN 'directory_change' ELSE '' END,
                     'operation', trim(operation), 'target', target, 'target_id', target_id,
                     'actor_ip', actor_ip, 'network_first_used', first_used, 'shared_by_users', shared_by) AS evidence
 FROM scored

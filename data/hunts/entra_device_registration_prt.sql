@@ -45,7 +45,7 @@ uses AS (
     JOIN baseline_user_networks b ON b.source = 'entra' AND b.user = e.user AND b.network = e.network
     JOIN baseline_prefix_users p ON p.source = 'entra' AND p.prefix = e.prefix
     WHERE NOT array_has(coalesce(k.devices, make_array('-')), e.device_id)
-      AND e.category NOT IN ('privacy_relay', 'cdn', 'mobile')
+      AND e.category NOT IN ('privacy_relay', 'cdn')
       AND NOT ${allowlisted}
       AND e.time < ${until} + INTERVAL '${follow_minutes} minutes'
       -- A network the user was on before the registration is theirs (with one day of

@@ -17,7 +17,7 @@
 -- param: regular_days = 3 | Hops between two networks the user used on this many days each are not reported.
 WITH tagged AS (
     SELECT e.time, e.user, e.session_id, e.ip, e.asn, e.country, e.city, e.lat, e.lon, e.app, e.prefix, e.device_id, e.user_agent,
-           e.category, e.network, p.users AS shared_by, b.days AS network_days,
+           e.category, e.network, p.users AS shared_by, b.days AS network_days, b.first_seen AS network_first,
            least(b.spread_km, 3000.0) AS tolerance
     FROM (SELECT * FROM network_events WHERE NOT ${allowlisted}) e
     JOIN baseline_prefix_users p ON p.source = e.source AND p.prefix = e.prefix
@@ -33,6 +33,7 @@ steps AS (
            lag(lat) OVER w AS previous_lat, lag(lon) OVER w AS previous_lon,
            lag(country) OVER w AS previous_country, lag(city) OVER w AS previous_city,
            lag(ip) OVER w AS previous_ip, lag(network_days) OVER w AS previous_network_days,
+           lag(network_first) OVER w AS previous_network_first,
            lag(tolerance) OVER w AS previous_tolerance
     FROM tagged t
     WINDOW w AS (PARTITION BY t.user, t.session_id ORDER BY t.time)
@@ -48,12 +49,14 @@ jumps AS (
       AND least(network_days, previous_network_days) < ${regular_days}
 ),
 clients AS (
-    SELECT user, session_id, network, make_set(device_id) AS devices, make_set(user_agent) AS agents
+    SELECT user, session_id, network, make_set(device_id) AS devices, make_set(user_agent) AS agents,
+           make_set(app) AS apps
     FROM tagged GROUP BY user, session_id, network
 ),
 elsewhere AS (
     -- The clients each fast hop's session showed on every other network.
-    SELECT j.user, j.session_id, j.network, make_set(t.device_id) AS devices, make_set(t.user_agent) AS agents
+    SELECT j.user, j.session_id, j.network, make_set(t.device_id) AS devices, make_set(t.user_agent) AS agents,
+           make_set(t.app) AS apps
     FROM (SELECT DISTINCT user, session_id, network FROM jumps WHERE km >= ${min_km} AND kmh > ${travel_kmh}) j
     JOIN tagged t ON t.user = j.user AND t.session_id = j.session_id AND t.network <> j.network
     GROUP BY j.user, j.session_id, j.network
@@ -63,8 +66,11 @@ fast AS (
     -- showed on any other network, or no device id where the previous network had one.
     -- One machine behind a VPN or a phone's home carrier shows the same clients, however
     -- fast it seems to move.
-    SELECT j.*, NOT array_has_all(x.agents, a.agents) OR NOT array_has_all(x.devices, a.devices)
-                OR (cardinality(a.devices) = 0 AND cardinality(b.devices) > 0) AS two_clients
+    -- A SaaS integration redeeming the user's token from its cloud is another client too,
+    -- but with its own application: a stolen token is used with the session's own apps.
+    SELECT j.*, (NOT array_has_all(x.agents, a.agents) OR NOT array_has_all(x.devices, a.devices)
+                 OR (cardinality(a.devices) = 0 AND cardinality(b.devices) > 0))
+                AND array_has_any(x.apps, a.apps) AS two_clients
     FROM jumps j
     JOIN clients a ON a.user = j.user AND a.session_id = j.session_id AND a.network = j.network
     JOIN clients b ON b.user = j.user AND b.session_id = j.session_id AND b.network = j.previous_network
@@ -82,20 +88,24 @@ returned AS (
 SELECT f.user, f.session_id, 'entra' AS source, min(previous_time) AS first_seen, max(time) AS last_seen,
        least(100, 65 + CASE WHEN max(kmh) > 5000 THEN 15 ELSE 0 END
                       + CASE WHEN bool_or(previous_country <> country) THEN 10 ELSE 0 END) AS score,
-       array_distinct(array_concat(make_set(previous_ip), make_set(ip))) AS ips, make_set(asn) AS asns,
+       -- The addresses of the side the user knows least (fewer days, else first seen later):
+       -- the session's own address is the victim's, not the thief's.
+       make_set(CASE WHEN network_days < previous_network_days
+                          OR (network_days = previous_network_days AND network_first > previous_network_first)
+                     THEN ip ELSE previous_ip END) AS ips, make_set(asn) AS asns,
        array_distinct(array_concat(make_set(previous_country), make_set(country))) AS countries, make_set(app) AS apps,
        concat('session moved ', CAST(CAST(max(km) AS BIGINT) AS VARCHAR), ' km between networks at ',
               CAST(CAST(least(max(kmh), 99999) AS BIGINT) AS VARCHAR), ' km/h (',
               array_to_string(make_set(concat(coalesce(previous_city, previous_country), ' → ', coalesce(city, country))), '; '), ')',
               CASE WHEN bool_or(r.user IS NOT NULL) THEN ' and back' ELSE '' END) AS reason,
-       -- A VPN, a relay or in-flight Wi-Fi moves a session instantly; onto a residential
-       -- or business line the user never used, by another client, only a proxy does (the
-       -- residential proxy a thief rents in the victim's region). The rest is context: a session used in
-       -- two places at once is session_concurrent_use's to say.
-       named_struct('corroboration', CASE WHEN bool_or(two_clients AND category IN ('isp', 'education') AND network_days < ${regular_days}
+       -- A VPN, a relay or in-flight Wi-Fi moves one machine's session instantly; a session
+       -- that lands at twice airliner speed on a network the user never used, with another
+       -- client running the session's own apps, is a second machine: the thief's server or
+       -- residential proxy. The rest is context.
+       named_struct('corroboration', CASE WHEN bool_or(two_clients AND network_days < ${regular_days}
                                                       AND kmh > 2 * ${travel_kmh}
                                                       AND km - tolerance - previous_tolerance > ${min_km})
-                                          THEN 'instant_residential_hop' ELSE '' END,
+                                          THEN 'instant_hop' ELSE '' END,
                     'returned', bool_or(r.user IS NOT NULL),
                     'jumps', count(*), 'max_kmh', max(kmh), 'max_km', max(km),
                     'networks', array_distinct(array_concat(make_set(previous_network), make_set(network)))) AS evidence

@@ -13,7 +13,7 @@
 --   (corporate egress), privacy relays and mobile carriers. Microsoft's infrastructure and
 --   allowlisted networks are ignored.
 -- materialize: ev
--- param: min_score = 60 | Findings below this score are dropped.
+-- param: min_score = 50 | Findings below this score are dropped.
 -- param: shared_users = 8 | A network where one address serves this many users (NAT egress, VPN, proxy) is shared, not an attacker's.
 -- param: origin_minutes = 10 | Networks seen within this many minutes of a session's first event are its origin.
 -- param: travel_kmh = 900 | Faster than an airliner (after 100 km of geolocation tolerance) is impossible travel.
@@ -32,16 +32,22 @@ WITH ev AS (
       AND e.time < ${until} AND e.category <> 'private'
 ),
 sessions AS (
-    SELECT user, session_id, min(time) AS session_start FROM ev
+    -- A session signed in interactively through a hosting or VPN network new to the user
+    -- is relayed: its origin is that first network alone, so the replay minutes later
+    -- (an adversary-in-the-middle's proxy, then the stolen cookie) is not taken for it.
+    SELECT user, session_id, min(time) AS session_start,
+           coalesce(first_value(category IN ('hosting', 'vpn', 'tor') AND log_type = 'interactive'
+                                AND network_days < ${regular_days} ORDER BY time), false) AS relayed
+    FROM ev
     GROUP BY user, session_id HAVING max(time) >= ${since}
 ),
 origin AS (
     SELECT ev.user, ev.session_id, make_set(network) AS origin_networks, make_set(country) AS origin_countries,
            array_remove(make_set(client_os), 'unknown') AS origin_oses, make_set(device_id) AS origin_devices,
-           bool_and(category IN ('hosting', 'vpn', 'tor')) AND bool_or(log_type = 'interactive')
-               AND max(network_days) < ${regular_days} AS origin_relayed
+           bool_or(s.relayed) AS origin_relayed
     FROM ev JOIN sessions s ON ev.user = s.user AND ev.session_id = s.session_id
-    WHERE ev.time <= s.session_start + INTERVAL '${origin_minutes} minutes'
+    WHERE ev.time <= s.session_start + CASE WHEN s.relayed THEN INTERVAL '0 minutes'
+                                            ELSE INTERVAL '${origin_minutes} minutes' END
     GROUP BY ev.user, ev.session_id
 ),
 hops AS (

@@ -66,7 +66,7 @@ per_network AS (
 elsewhere AS (
     -- The clients the session showed on every other network.
     SELECT n.source, n.user, n.session_id, n.network,
-           make_set(e.device_id) AS devices, make_set(e.user_agent) AS agents
+           make_set(e.device_id) AS devices, make_set(e.user_agent) AS agents, make_set(e.app) AS apps
     FROM per_network n
     JOIN ev e ON e.source = n.source AND e.user = n.user AND e.session_id = n.session_id AND e.network <> n.network
     GROUP BY n.source, n.user, n.session_id, n.network
@@ -105,8 +105,10 @@ scored AS (
     -- Two clients: the other network shows a user agent or a device id the session never
     -- showed anywhere else, or no device id where the session's own network always
     -- carries one. One machine toggling a VPN or a tether shows the same clients on
-    -- both, however fast. A network the user comes back to for days is theirs.
-    WHERE o.shared_by < ${shared_users} AND o.network_days < ${regular_days}
+    -- both, however fast. A SaaS integration acting with the user's token from its cloud
+    -- uses its own application; a stolen token is used with the session's own apps. A
+    -- network the user comes back to for days is theirs.
+    WHERE o.shared_by < ${shared_users} AND o.network_days < ${regular_days} AND array_has_any(x.apps, o.apps)
       AND (NOT array_has_all(x.agents, o.agents) OR NOT array_has_all(x.devices, o.devices)
            OR (cardinality(o.devices) = 0 AND cardinality(w.devices) > 0))
 )

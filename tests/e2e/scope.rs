@@ -164,7 +164,19 @@ fn scope_finds_every_session_and_attacker_address_of_planted_incidents() {
     let mut kinds = BTreeSet::new();
     let (mut judged, mut total) = (0, 0);
     for incident in incidents() {
-        if !kinds.insert(incident["kind"].as_str().unwrap().to_string()) {
+        // The generator draws some attackers that no network-level judgement can separate
+        // from the victim: on the victim's own carrier or ISP, or on a network used across
+        // three days or more (which the baselines then count as the victim's). The first
+        // separable incident of each kind is scoped.
+        let variant = incident["variant"].as_str().unwrap_or("");
+        let time = |field: &str| {
+            chrono::DateTime::parse_from_rfc3339(incident[field].as_str().unwrap()).unwrap()
+        };
+        let separable = !variant.contains("mobile_network")
+            && !variant.contains("same_isp")
+            && time("end").date_naive() - time("start").date_naive()
+                < chrono::Duration::days(2);
+        if !separable || !kinds.insert(incident["kind"].as_str().unwrap().to_string()) {
             continue;
         }
         let user = incident["user"].as_str().unwrap();

@@ -51,6 +51,16 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub threads: Option<usize>,
 
+    /// How long `ingest` and `pull` wait for another run writing to the same lake
+    /// before giving up (e.g. `30s`, `10m`; default 10m).
+    #[arg(
+        long,
+        global = true,
+        env = "TOKENHUNT_LEASE_WAIT",
+        value_name = "DURATION"
+    )]
+    pub lease_wait: Option<String>,
+
     /// Less output on stderr.
     #[arg(short, long, global = true)]
     pub quiet: bool,

@@ -407,3 +407,154 @@ fn a_csv_cell_whose_quote_never_closes_is_capped_and_the_rows_after_it_land() {
     );
     assert_eq!(count(lake.path(), "signins"), 1 + after as u64);
 }
+
+/// Okta sign-ins over three days, `n` of them, as JSON Lines.
+fn okta_events(dir: &Path, name: &str, n: usize) -> PathBuf {
+    let records: Vec<Value> = (0..n)
+        .map(|i| {
+            json!({
+                "uuid": format!("c0ffee00-0000-4000-8000-{i:012}"),
+                "published": format!("2026-06-{:02}T{:02}:{:02}:{:02}.000Z", 1 + i % 3, i / 3600 % 24, i / 60 % 60, i % 60),
+                "eventType": "user.session.start",
+                "actor": {"alternateId": format!("u{}@example.com", i % 97), "type": "User"},
+                "client": {"ipAddress": format!("198.51.100.{}", i % 250), "userAgent": {"rawUserAgent": "Mozilla/5.0"}},
+                "outcome": {"result": "SUCCESS"},
+            })
+        })
+        .collect();
+    write_lines(dir, name, &records)
+}
+
+#[test]
+fn two_ingests_of_the_same_inputs_into_one_lake_at_once_land_each_event_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = 30_000;
+    let first = okta_events(dir.path(), "a.jsonl", events);
+    let lake = dir.path().join("lake");
+    let spawn = || {
+        tokenhunt()
+            .args([
+                "--lake",
+                lake.to_str().unwrap(),
+                "--format",
+                "jsonl",
+                "ingest",
+                first.to_str().unwrap(),
+            ])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let runs = [spawn(), spawn()];
+    let mut summaries = Vec::new();
+    let mut messages = String::new();
+    for run in runs {
+        let output = run.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(output.status.success(), "{stderr}");
+        messages.push_str(&stderr);
+        let text = String::from_utf8(output.stdout).unwrap();
+        summaries.push(serde_json::from_str::<Value>(text.trim()).unwrap());
+    }
+    for summary in &summaries {
+        assert_balanced(summary);
+        assert_eq!(summary["read"], json!(events), "{summary}");
+    }
+    let written: u64 = summaries
+        .iter()
+        .map(|s| s["written"].as_u64().unwrap())
+        .sum();
+    let duplicates: u64 = summaries
+        .iter()
+        .map(|s| s["duplicates"].as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        (written, duplicates),
+        (events as u64, events as u64),
+        "{summaries:?}\n{messages}"
+    );
+    assert_eq!(count(&lake, "signins"), events as u64);
+    let distinct = sql(&lake, "SELECT count(DISTINCT event_id) AS n FROM signins");
+    assert_eq!(distinct[0]["n"], json!(events));
+}
+
+/// Writes a lease generation as a writer on another host would leave it.
+fn foreign_lease(
+    lake: &Path,
+    generation: u64,
+    run_id: &str,
+    expires: chrono::DateTime<chrono::Utc>,
+) {
+    let folder = lake.join("_tokenhunt/lease");
+    std::fs::create_dir_all(&folder).unwrap();
+    let record = json!({
+        "host": "other-host.example",
+        "pid": 4242,
+        "run_id": run_id,
+        "expires_micros": expires.timestamp_micros(),
+        "expires": expires.to_rfc3339(),
+    });
+    std::fs::write(
+        folder.join(format!("g-{generation:020}.json")),
+        record.to_string(),
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_stale_write_lease_is_taken_over_and_a_live_one_is_waited_for_then_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = okta_events(dir.path(), "a.jsonl", 50);
+    let lake = dir.path().join("lake");
+    let ingest = |wait: &str| {
+        tokenhunt()
+            .args([
+                "--lake",
+                lake.to_str().unwrap(),
+                "--lease-wait",
+                wait,
+                "ingest",
+                input.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap()
+    };
+    // A run on another host that died a minute ago.
+    let now = chrono::Utc::now();
+    foreign_lease(
+        &lake,
+        3,
+        "run-that-died",
+        now - chrono::Duration::seconds(60),
+    );
+    let taken = ingest("1s");
+    let stderr = String::from_utf8_lossy(&taken.stderr);
+    assert!(taken.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("took over") && stderr.contains("run-that-died"),
+        "{stderr}"
+    );
+    assert_eq!(count(&lake, "signins"), 50);
+
+    // A live run on another host: waited for, then named.
+    foreign_lease(
+        &lake,
+        100,
+        "run-still-going",
+        now + chrono::Duration::seconds(600),
+    );
+    let started = std::time::Instant::now();
+    let refused = ingest("1s");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "{stderr}");
+    assert!(started.elapsed() >= std::time::Duration::from_secs(1));
+    assert!(
+        stderr.contains("waiting for the lake's write lease")
+            && stderr.contains("run-still-going")
+            && stderr.contains("other-host.example")
+            && stderr.contains("gave up"),
+        "{stderr}"
+    );
+    assert_eq!(count(&lake, "signins"), 50);
+}

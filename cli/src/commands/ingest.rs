@@ -9,6 +9,7 @@ use anyhow::{Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use tokenhunt_engine::ingest::{IngestOptions, IngestProgress, IngestSummary, ingest};
 use tokenhunt_engine::input::InputFormat;
+use tokenhunt_engine::lake::lease::LeaseOptions;
 
 use crate::args::{IngestArgs, OutputFormat};
 use crate::context::{Context, parse_size};
@@ -26,6 +27,7 @@ pub async fn run(context: &Context, args: &IngestArgs) -> Result<()> {
     if let Some(buffer) = &args.buffer {
         options.buffer_bytes = parse_size(buffer)?;
     }
+    options.lease = lease_options(context)?;
     let progress = Arc::new(IngestProgress::default());
     let bar = context
         .progress_allowed()
@@ -45,6 +47,19 @@ pub async fn run(context: &Context, args: &IngestArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// How a run takes the lake's write lease: `--lease-wait`, and a line on stderr
+/// when it waits for another writer or takes over an expired lease.
+pub(crate) fn lease_options(context: &Context) -> Result<LeaseOptions> {
+    let mut lease = LeaseOptions::default();
+    if let Some(wait) = &context.global.lease_wait {
+        lease.wait = super::pull::parse_duration(wait, "--lease-wait")?;
+    }
+    if !context.global.quiet {
+        lease.notes = Some(Arc::new(|line: &str| eprintln!("{line}")));
+    }
+    Ok(lease)
 }
 
 fn spinner(progress: Arc<IngestProgress>) -> (ProgressBar, tokio::task::JoinHandle<()>) {

@@ -117,7 +117,7 @@ fn microsoft_credential(
 }
 
 /// `250ms`, `30s`, `5m`, `12h`, `1d`, `2w`; a bare number is seconds.
-fn parse_duration(text: &str, option: &str) -> Result<Duration> {
+pub(crate) fn parse_duration(text: &str, option: &str) -> Result<Duration> {
     let trimmed = text.trim();
     let split = trimmed
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -174,6 +174,7 @@ fn options(
     if let Some(threads) = context.global.threads {
         options.ingest.threads = threads.max(1);
     }
+    options.ingest.lease = super::ingest::lease_options(context)?;
     Ok(options)
 }
 

@@ -42,6 +42,7 @@ use crate::error::{EngineError, Result};
 use crate::input::chunk::Chunk;
 use crate::input::{InputFormat, discover};
 use crate::lake::Lake;
+use crate::lake::lease::{Lease, LeaseOptions};
 use crate::parse::row::{AuditBuilder, SigninBuilder};
 use crate::parse::{RecordParser, SourceHint};
 use crate::schema::Table;
@@ -57,6 +58,8 @@ pub struct IngestOptions {
     pub buffer_bytes: usize,
     /// Bytes of input per unit of parse work.
     pub chunk_bytes: usize,
+    /// How the run takes the lake's write lease (how long it waits for another writer).
+    pub lease: LeaseOptions,
 }
 
 impl Default for IngestOptions {
@@ -67,6 +70,7 @@ impl Default for IngestOptions {
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             buffer_bytes: 192 * 1024 * 1024,
             chunk_bytes: 4 * 1024 * 1024,
+            lease: LeaseOptions::default(),
         }
     }
 }
@@ -356,6 +360,10 @@ where
 {
     let started = Instant::now();
     let run_id = new_run_id();
+    // One writer at a time: the lease is held from before the first partition's keys
+    // are read until the manifest is stored, so two runs at once never both accept an
+    // event (the second waits, then finds the first one's rows as duplicates).
+    let lease = Lease::acquire(lake, &run_id, &options.lease).await?;
     let threads = options.threads.max(1);
     let (chunk_sender, chunk_receiver) = std::sync::mpsc::sync_channel::<Chunk>(threads * 2);
     let (parsed_sender, mut parsed_receiver) =
@@ -414,7 +422,8 @@ where
             ..FileCounts::default()
         })
         .collect();
-    let mut writer = PartitionWriter::new(lake.clone(), run_id.clone(), options.buffer_bytes);
+    let mut writer = PartitionWriter::new(lake.clone(), run_id.clone(), options.buffer_bytes)
+        .with_lease(lease.checker());
     let mut quarantine = QuarantineWriter::new(lake, &run_id);
     let mut examples = Vec::new();
     let outcome: Result<()> = async {
@@ -490,12 +499,15 @@ where
         // Nothing of a failed run stays: the files it wrote before the failure (over
         // its buffer budget) are deleted, and its quarantine is not completed.
         quarantine.abort().await;
-        return Err(match writer.discard().await {
+        let error = match writer.discard().await {
             Ok(()) => error,
             Err(cleanup) => EngineError::Invalid(format!(
                 "{error}; removing the files this run wrote also failed: {cleanup}"
             )),
-        });
+        };
+        // Not releasing on failure is harmless: the lease expires by itself.
+        let _ = lease.release().await;
+        return Err(error);
     }
 
     let quarantine_path = lake.display_path(quarantine.path());
@@ -516,12 +528,14 @@ where
     };
     let manifest =
         serde_json::to_vec_pretty(&summary).map_err(|e| EngineError::Invalid(e.to_string()))?;
+    lease.check()?;
     lake.store
         .put(
             &lake.meta_path(&["ingest", &format!("{run_id}.json")]),
             PutPayload::from(manifest),
         )
         .await?;
+    lease.release().await?;
     Ok(summary)
 }
 
@@ -570,6 +584,7 @@ mod tests {
             // exist before the failing chunk is reached.
             buffer_bytes: 1,
             chunk_bytes: 1024,
+            ..IngestOptions::default()
         };
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)

@@ -18,6 +18,7 @@ use super::dedup::{NEIGHBOUR_DAYS, PartitionKeys, batch_keys};
 use super::parquet_file::encode_sorted;
 use crate::error::{EngineError, Result};
 use crate::lake::Lake;
+use crate::lake::lease::LeaseCheck;
 use crate::parse::time::date_of_micros;
 use crate::schema::{Source, Table, dedup_columns, file_schema};
 
@@ -66,6 +67,8 @@ pub struct PartitionWriter {
     rows_written: u64,
     /// Every file this run has put, so a failed run can take them back.
     written: Vec<object_store::path::Path>,
+    /// The lake's write lease, checked before every file is put.
+    lease: Option<LeaseCheck>,
 }
 
 impl PartitionWriter {
@@ -82,7 +85,17 @@ impl PartitionWriter {
             files_written: 0,
             rows_written: 0,
             written: Vec::new(),
+            lease: None,
         }
+    }
+
+    /// Writes only while `lease` is held. The run took the lease before loading any
+    /// partition's keys, so no other writer has committed to the lake since they were
+    /// read; a lease lost (taken over after this run stalled past its expiry) stops
+    /// the run before its next file.
+    pub fn with_lease(mut self, lease: LeaseCheck) -> Self {
+        self.lease = Some(lease);
+        self
     }
 
     pub fn files_written(&self) -> u64 {
@@ -283,6 +296,9 @@ impl PartitionWriter {
             .partition_path(id.table, id.source, &id.date())
             .clone()
             .join(name);
+        if let Some(lease) = &self.lease {
+            lease.check()?;
+        }
         self.written.push(path.clone());
         self.lake.store.put(&path, PutPayload::from(bytes)).await?;
         self.rows_written += rows as u64;

@@ -11,6 +11,7 @@
 //! a filter on either skips whole folders.
 
 pub mod catalog;
+pub mod lease;
 pub mod store;
 pub mod views;
 

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{EngineError, Result};
 use crate::lake::Lake;
+use crate::lake::lease::{Lease, LeaseOptions};
 use crate::parse::time::parse_timestamp_micros;
 use crate::timerange::rfc3339;
 
@@ -81,7 +82,11 @@ pub async fn load(lake: &Lake, source: &str) -> Result<Option<Checkpoint>> {
     Ok(Some(checkpoint))
 }
 
-/// Records that everything before `until` is in the lake.
+/// Records that everything before `until` is in the lake. A checkpoint never moves
+/// back: when the stored one is already later (another pull of the same source ran
+/// at the same time, or this one re-pulled an older range), it stays and is returned.
+/// The read and the write happen under the lake's write lease, so two pulls finishing
+/// at once cannot interleave them.
 pub async fn store(
     lake: &Lake,
     source: &str,
@@ -89,7 +94,29 @@ pub async fn store(
     scope: &str,
     until: i64,
     run_id: &str,
+    lease: &LeaseOptions,
 ) -> Result<Checkpoint> {
+    let held = Lease::acquire(lake, run_id, lease).await?;
+    let stored = store_latest(lake, source, kind, scope, until, run_id).await;
+    let released = held.release().await;
+    let stored = stored?;
+    released?;
+    Ok(stored)
+}
+
+async fn store_latest(
+    lake: &Lake,
+    source: &str,
+    kind: &str,
+    scope: &str,
+    until: i64,
+    run_id: &str,
+) -> Result<Checkpoint> {
+    if let Some(existing) = load(lake, source).await?
+        && existing.until_micros()? >= until
+    {
+        return Ok(existing);
+    }
     let checkpoint = Checkpoint {
         kind: kind.to_string(),
         scope: scope.to_string(),
@@ -122,12 +149,14 @@ mod tests {
         let folder = tempfile::tempdir().unwrap();
         let lake = Lake::open(folder.path().to_str().unwrap()).unwrap();
         let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
             .build()
             .unwrap();
         runtime.block_on(async {
             assert_eq!(load(&lake, "okta-a").await.unwrap(), None);
             let until = 1_780_000_000_000_000;
-            let stored = store(&lake, "okta-a", "okta", "https://a", until, "run-1")
+            let lease = LeaseOptions::default();
+            let stored = store(&lake, "okta-a", "okta", "https://a", until, "run-1", &lease)
                 .await
                 .unwrap();
             let loaded = load(&lake, "okta-a").await.unwrap().unwrap();
@@ -140,6 +169,49 @@ mod tests {
                 error.contains("okta-a.json") && error.contains("--since"),
                 "{error}"
             );
+        });
+    }
+
+    #[test]
+    fn a_checkpoint_never_moves_back() {
+        let folder = tempfile::tempdir().unwrap();
+        let lake = Lake::open(folder.path().to_str().unwrap()).unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let lease = LeaseOptions::default();
+            let later = 1_780_000_000_000_000;
+            let earlier = later - 86_400_000_000;
+            // Two pulls of one source at once: the one with the later window stores
+            // first, the other's earlier window after it.
+            store(
+                &lake,
+                "okta-a",
+                "okta",
+                "https://a",
+                later,
+                "run-late",
+                &lease,
+            )
+            .await
+            .unwrap();
+            let kept = store(
+                &lake,
+                "okta-a",
+                "okta",
+                "https://a",
+                earlier,
+                "run-early",
+                &lease,
+            )
+            .await
+            .unwrap();
+            assert_eq!(kept.until_micros().unwrap(), later);
+            let loaded = load(&lake, "okta-a").await.unwrap().unwrap();
+            assert_eq!(loaded.until_micros().unwrap(), later);
+            assert_eq!(loaded.run_id, "run-late");
         });
     }
 }

@@ -357,13 +357,17 @@ pub async fn pull<S: PullSource>(
                 &source.scope(),
                 window.end,
                 &ingested.run_id,
+                &options.ingest.lease,
             )
             .await
             {
-                Ok(stored) => summary.checkpoint = Some(stored.until),
+                Ok(stored) => {
+                    // Another pull of this source may have stored a later one.
+                    checkpoint_until = Some(stored.until_micros().unwrap_or(window.end));
+                    summary.checkpoint = Some(stored.until);
+                }
                 Err(error) => return Err(stop(summary, error)),
             }
-            checkpoint_until = Some(window.end);
         }
         summary.windows_done += 1;
         progress.windows_done.fetch_add(1, Ordering::Relaxed);

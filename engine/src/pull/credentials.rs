@@ -123,7 +123,7 @@ impl ClientCredential {
         let issued: TokenResponse = parse_token(&response)?;
         let token = Secret::new(issued.access_token);
         http.add_secret(token.expose());
-        let lifetime = Duration::from_secs(issued.expires_in.unwrap_or(3600));
+        let lifetime = token_lifetime(issued.expires_in.as_ref());
         *cached = Some((token.clone(), Instant::now() + lifetime));
         Ok(token)
     }
@@ -137,7 +137,31 @@ impl ClientCredential {
 #[derive(Deserialize)]
 struct TokenResponse {
     access_token: String,
-    expires_in: Option<u64>,
+    /// Seconds, as a number or (older endpoints) a string; anything is accepted here
+    /// and judged by [`token_lifetime`].
+    expires_in: Option<serde_json::Value>,
+}
+
+/// A token's lifetime when the endpoint does not say (or says nonsense).
+const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
+/// The longest lifetime believed: a token is fetched again at least this often.
+pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
+/// `expires_in` as a lifetime: whole or fractional seconds, as a number or a
+/// string; capped at [`MAX_TOKEN_LIFETIME`]; absent, negative, not finite or not a
+/// number is the default hour.
+fn token_lifetime(expires_in: Option<&serde_json::Value>) -> Duration {
+    let seconds = match expires_in {
+        Some(serde_json::Value::Number(number)) => number.as_f64(),
+        Some(serde_json::Value::String(text)) => text.trim().parse::<f64>().ok(),
+        _ => None,
+    };
+    match seconds {
+        Some(seconds) if seconds.is_finite() && seconds >= 0.0 => {
+            Duration::from_secs_f64(seconds.min(MAX_TOKEN_LIFETIME.as_secs_f64()))
+        }
+        _ => DEFAULT_TOKEN_LIFETIME,
+    }
 }
 
 fn parse_token(response: &Response) -> Result<TokenResponse, PullError> {
@@ -295,5 +319,55 @@ mod tests {
             credential.token_url.as_str(),
             "http://127.0.0.1:9/login/t1/oauth2/v2.0/token"
         );
+    }
+
+    #[test]
+    fn token_lifetimes_are_capped_and_nonsense_is_the_default() {
+        use serde_json::json;
+        let hour = Duration::from_secs(3600);
+        assert_eq!(
+            token_lifetime(Some(&json!(3599))),
+            Duration::from_secs(3599)
+        );
+        assert_eq!(
+            token_lifetime(Some(&json!("3599"))),
+            Duration::from_secs(3599)
+        );
+        assert_eq!(token_lifetime(Some(&json!(u64::MAX))), MAX_TOKEN_LIFETIME);
+        assert_eq!(token_lifetime(Some(&json!(1e300))), MAX_TOKEN_LIFETIME);
+        assert_eq!(token_lifetime(Some(&json!("1e400"))), hour);
+        assert_eq!(token_lifetime(Some(&json!(-5))), hour);
+        assert_eq!(token_lifetime(Some(&json!("soon"))), hour);
+        assert_eq!(token_lifetime(None), hour);
+    }
+
+    #[test]
+    fn a_token_that_claims_to_live_forever_does_not_panic() {
+        use crate::pull::http::{HttpClient, RetryPolicy, canned};
+        use std::sync::Arc;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let make: canned::Make = Arc::new(|_| {
+                (
+                    200,
+                    Vec::new(),
+                    r#"{"access_token":"tok-123456","expires_in":18446744073709551615}"#.into(),
+                )
+            });
+            let (base, count) = canned::serve(make).await;
+            let credential =
+                ClientCredential::new(&base, "contoso", "app", Secret::new("pw-123456"), "s")
+                    .unwrap();
+            let http =
+                HttpClient::new("test", RetryPolicy::default(), Arc::default(), None).unwrap();
+            let token = credential.token(&http, "AZURE_CLIENT_ID").await.unwrap();
+            assert_eq!(token.expose(), "tok-123456");
+            // Cached (for at most a day), not fetched again.
+            credential.token(&http, "AZURE_CLIENT_ID").await.unwrap();
+            assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 1);
+        });
     }
 }

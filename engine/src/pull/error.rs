@@ -63,6 +63,15 @@ pub enum PullError {
         origin: String,
     },
 
+    /// A server that would keep a pull paging forever: a next-page link already
+    /// followed, or more pages than any window can hold.
+    #[error("{service}: {detail} (at {url}); the window was not finished")]
+    Paging {
+        service: &'static str,
+        url: String,
+        detail: String,
+    },
+
     /// A result the API will not return whole (a Log Analytics query over its row
     /// limit in a window that cannot be split further).
     #[error("{service}: {detail}")]

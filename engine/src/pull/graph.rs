@@ -14,7 +14,7 @@ use url::Url;
 
 use super::credentials::{Credential, percent_encode};
 use super::error::PullError;
-use super::http::{HttpClient, Request, next_page};
+use super::http::{HttpClient, Pages, Request};
 use super::range::Window;
 use super::{PageSink, PullSource, endpoint};
 use crate::input::InputFormat;
@@ -117,6 +117,7 @@ impl Graph {
         sink: &mut PageSink<'_>,
     ) -> Result<(), PullError> {
         let mut url = self.first_page(query)?;
+        let mut pages = Pages::new(SERVICE, &url);
         let mut page_number = 0u64;
         loop {
             page_number += 1;
@@ -143,7 +144,7 @@ impl Graph {
                 url: response.url.clone(),
                 detail: format!("@odata.nextLink is not a URL ({e})"),
             })?;
-            match next_page(http, SERVICE, &self.base, &url, next)? {
+            match pages.follow(http, &self.base, &url, next)? {
                 Some(next) => url = next,
                 None => return Ok(()),
             }

@@ -25,6 +25,15 @@ use super::credentials::Secret;
 use super::error::PullError;
 use super::{PullProgress, Waiting};
 
+/// The longest any server-named wait (`Retry-After`, `X-Rate-Limit-Reset`) is taken
+/// as; a value past it counts as this long, one that is not a finite, non-negative
+/// number of seconds or a date counts as absent.
+pub const MAX_SERVER_WAIT: Duration = Duration::from_secs(15 * 60);
+
+/// The most pages one query of one window is followed for (100 million events at
+/// Graph's 1,000 a page): a server whose next-page links never end stops here.
+pub const MAX_PAGES: u64 = 100_000;
+
 /// Called with one human line per notable event (a retry, a rate-limit wait).
 pub type Notes = Arc<dyn Fn(&str) + Send + Sync>;
 
@@ -128,6 +137,9 @@ pub struct HttpClient {
     progress: Arc<PullProgress>,
     notes: Option<Notes>,
     jitter_state: AtomicU64,
+    /// Responses in a row that said the rate limit is spent: each wait for it counts
+    /// as an attempt, so a server that never lets it reset cannot stall a pull.
+    spent_in_a_row: AtomicU64,
 }
 
 /// What one attempt came to.
@@ -168,6 +180,7 @@ impl HttpClient {
             progress,
             notes,
             jitter_state: AtomicU64::new(seed),
+            spent_in_a_row: AtomicU64::new(0),
         })
     }
 
@@ -216,7 +229,14 @@ impl HttpClient {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            self.wait_for_rate_limit().await;
+            if let Err(reason) = self.wait_for_rate_limit().await {
+                return Err(PullError::GaveUp {
+                    service: self.service,
+                    url,
+                    attempts: attempt,
+                    last: reason,
+                });
+            }
             self.progress.requests.fetch_add(1, Ordering::Relaxed);
             let (reason, wait) = match self.attempt(request, authorization, &url).await {
                 Attempt::Done(response) => return Ok(response),
@@ -354,6 +374,9 @@ impl HttpClient {
         let remaining = header_text(headers, "x-rate-limit-remaining")
             .and_then(|text| text.trim().parse::<u64>().ok());
         if remaining != Some(0) {
+            if remaining.is_some() {
+                self.spent_in_a_row.store(0, Ordering::Relaxed);
+            }
             return;
         }
         if let Some(wait) = rate_limit_reset(headers) {
@@ -364,11 +387,22 @@ impl HttpClient {
         }
     }
 
-    async fn wait_for_rate_limit(&self) {
+    /// Waits for a spent rate limit to reset. Each such wait in a row counts as an
+    /// attempt: past `max_attempts` of them the server is not letting the limit
+    /// reset, and the reason is returned instead of waiting again.
+    async fn wait_for_rate_limit(&self) -> Result<(), String> {
         let until = self.not_before.lock().ok().and_then(|mut n| n.take());
         if let Some(until) = until {
             let now = Instant::now();
             if until > now {
+                let waits = self.spent_in_a_row.fetch_add(1, Ordering::Relaxed) + 1;
+                if waits > u64::from(self.policy.max_attempts) {
+                    return Err(format!(
+                        "the rate limit was spent on {} responses in a row \
+                         (X-Rate-Limit-Remaining: 0); it never reset",
+                        waits - 1
+                    ));
+                }
                 let wait = until - now;
                 self.note(&format!(
                     "{}: rate limit spent; waiting {:.1} s for it to reset",
@@ -379,6 +413,7 @@ impl HttpClient {
                     .await;
             }
         }
+        Ok(())
     }
 
     async fn sleep(&self, duration: Duration, why: &str) {
@@ -417,18 +452,28 @@ fn header_text<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers.get(name).and_then(|value| value.to_str().ok())
 }
 
-/// `Retry-After`: delay seconds or an HTTP date.
+/// Seconds a server named as a wait: `None` unless finite and not negative,
+/// at most [`MAX_SERVER_WAIT`].
+fn server_wait(seconds: f64) -> Option<Duration> {
+    (seconds.is_finite() && seconds >= 0.0)
+        .then(|| Duration::from_secs_f64(seconds.min(MAX_SERVER_WAIT.as_secs_f64())))
+}
+
+/// `Retry-After`: delay seconds or an HTTP date, at most [`MAX_SERVER_WAIT`].
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let text = header_text(headers, "retry-after")?.trim();
     if let Ok(seconds) = text.parse::<f64>() {
-        return (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds));
+        return server_wait(seconds);
     }
     let date = chrono::DateTime::parse_from_rfc2822(text).ok()?;
-    let millis = date.timestamp_millis() - chrono::Utc::now().timestamp_millis();
-    Some(Duration::from_millis(millis.max(0) as u64))
+    let millis = date
+        .timestamp_millis()
+        .saturating_sub(chrono::Utc::now().timestamp_millis());
+    server_wait(millis.max(0) as f64 / 1000.0)
 }
 
-/// Okta's `X-Rate-Limit-Reset` (UTC epoch seconds), as a wait from now.
+/// Okta's `X-Rate-Limit-Reset` (UTC epoch seconds), as a wait from now, at most
+/// [`MAX_SERVER_WAIT`].
 pub fn rate_limit_reset(headers: &HeaderMap) -> Option<Duration> {
     let reset: f64 = header_text(headers, "x-rate-limit-reset")?
         .trim()
@@ -438,7 +483,10 @@ pub fn rate_limit_reset(headers: &HeaderMap) -> Option<Duration> {
         .duration_since(UNIX_EPOCH)
         .ok()?
         .as_secs_f64();
-    Some(Duration::from_secs_f64((reset - now).max(0.0)))
+    if !reset.is_finite() {
+        return None;
+    }
+    server_wait((reset - now).max(0.0))
 }
 
 /// The `rel="next"` target of `Link` headers (RFC 8288), as Okta sends them:
@@ -554,6 +602,146 @@ pub fn next_page(
     Ok((next != *current).then_some(next))
 }
 
+/// The pages of one paged query: ends a server's paging that would never end, at a
+/// next-page link already followed (a loop) or after [`MAX_PAGES`].
+pub struct Pages {
+    service: &'static str,
+    /// Hashes of every URL fetched so far.
+    visited: std::collections::HashSet<u64>,
+    max_pages: u64,
+}
+
+impl Pages {
+    pub fn new(service: &'static str, first: &Url) -> Self {
+        Self::with_limit(service, first, MAX_PAGES)
+    }
+
+    pub fn with_limit(service: &'static str, first: &Url, max_pages: u64) -> Self {
+        let mut visited = std::collections::HashSet::new();
+        visited.insert(xxhash_rust::xxh3::xxh3_64(first.as_str().as_bytes()));
+        Pages {
+            service,
+            visited,
+            max_pages: max_pages.max(1),
+        }
+    }
+
+    /// Where to go after `current`: as [`next_page`], and an error when `next` was
+    /// fetched before or the page cap is reached.
+    pub fn follow(
+        &mut self,
+        http: &HttpClient,
+        base: &Url,
+        current: &Url,
+        next: Url,
+    ) -> Result<Option<Url>, PullError> {
+        let Some(next) = next_page(http, self.service, base, current, next)? else {
+            return Ok(None);
+        };
+        if !self
+            .visited
+            .insert(xxhash_rust::xxh3::xxh3_64(next.as_str().as_bytes()))
+        {
+            return Err(PullError::Paging {
+                service: self.service,
+                url: http.scrub(current.as_str()),
+                detail: format!(
+                    "the next-page link leads back to a page already read ({}), a loop",
+                    http.scrub(next.as_str())
+                ),
+            });
+        }
+        if self.visited.len() as u64 > self.max_pages {
+            return Err(PullError::Paging {
+                service: self.service,
+                url: http.scrub(current.as_str()),
+                detail: format!(
+                    "more than {} pages for one query of one window; a shorter --window \
+                     splits it",
+                    self.max_pages
+                ),
+            });
+        }
+        Ok(Some(next))
+    }
+}
+
+/// Test support: an HTTP server on loopback answering with canned responses.
+#[cfg(test)]
+pub(crate) mod canned {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// One response: status, extra header lines, body. Headers are computed per
+    /// request by `make`, from the request's number (0-based).
+    pub type Make = Arc<dyn Fn(usize) -> (u16, Vec<(String, String)>, String) + Send + Sync>;
+
+    /// Serves until the test's runtime ends; returns its base URL and a request count.
+    pub async fn serve(make: Make) -> (url::Url, Arc<AtomicUsize>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let count = Arc::new(AtomicUsize::new(0));
+        let counter = count.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut socket, _)) = listener.accept().await else {
+                    return;
+                };
+                let number = counter.fetch_add(1, Ordering::SeqCst);
+                let (status, headers, body) = make(number);
+                tokio::spawn(async move {
+                    // Read the head, then as much body as it announces.
+                    let mut request = Vec::new();
+                    let mut buffer = [0u8; 4096];
+                    let head_end = loop {
+                        let Ok(read) = socket.read(&mut buffer).await else {
+                            return;
+                        };
+                        if read == 0 {
+                            return;
+                        }
+                        request.extend_from_slice(&buffer[..read]);
+                        if let Some(at) = request.windows(4).position(|w| w == b"\r\n\r\n") {
+                            break at + 4;
+                        }
+                    };
+                    let head = String::from_utf8_lossy(&request[..head_end]).to_lowercase();
+                    let length: usize = head
+                        .lines()
+                        .find_map(|line| line.strip_prefix("content-length:"))
+                        .and_then(|value| value.trim().parse().ok())
+                        .unwrap_or(0);
+                    while request.len() < head_end + length {
+                        let Ok(read) = socket.read(&mut buffer).await else {
+                            return;
+                        };
+                        if read == 0 {
+                            break;
+                        }
+                        request.extend_from_slice(&buffer[..read]);
+                    }
+                    let mut response = format!("HTTP/1.1 {status} X\r\n");
+                    for (name, value) in headers {
+                        response.push_str(&format!("{name}: {value}\r\n"));
+                    }
+                    response.push_str(&format!(
+                        "content-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        body.len()
+                    ));
+                    let _ = socket.write_all(response.as_bytes()).await;
+                    let _ = socket.shutdown().await;
+                });
+            }
+        });
+        (
+            url::Url::parse(&format!("http://{address}/")).unwrap(),
+            count,
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -565,6 +753,172 @@ mod tests {
             map.append(*name, HeaderValue::from_str(value).unwrap());
         }
         map
+    }
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn absurd_waits_are_capped_and_nonsense_is_absent() {
+        let wait = |name: &'static str, value: &str| {
+            let map = headers(&[(name, value)]);
+            if name == "retry-after" {
+                retry_after(&map)
+            } else {
+                rate_limit_reset(&map)
+            }
+        };
+        assert_eq!(wait("retry-after", "1e20"), Some(MAX_SERVER_WAIT));
+        assert_eq!(
+            wait("retry-after", "18446744073709551616"),
+            Some(MAX_SERVER_WAIT)
+        );
+        assert_eq!(wait("retry-after", "inf"), None);
+        assert_eq!(wait("retry-after", "NaN"), None);
+        assert_eq!(wait("retry-after", "-3"), None);
+        assert_eq!(
+            wait("retry-after", "Fri, 31 Dec 9999 23:59:59 GMT"),
+            Some(MAX_SERVER_WAIT)
+        );
+        assert_eq!(wait("x-rate-limit-reset", "inf"), None);
+        assert_eq!(wait("x-rate-limit-reset", "-inf"), None);
+        assert_eq!(wait("x-rate-limit-reset", "NaN"), None);
+        assert_eq!(wait("x-rate-limit-reset", "1e300"), Some(MAX_SERVER_WAIT));
+        assert_eq!(wait("x-rate-limit-reset", "-1e300"), Some(Duration::ZERO));
+    }
+
+    #[test]
+    fn a_429_asking_for_forever_waits_at_most_the_cap_and_counts_as_an_attempt() {
+        runtime().block_on(async {
+            let make: canned::Make = Arc::new(|_| {
+                (
+                    429,
+                    vec![
+                        ("retry-after".into(), "1e20".into()),
+                        ("x-rate-limit-remaining".into(), "0".into()),
+                        ("x-rate-limit-reset".into(), "inf".into()),
+                    ],
+                    "{}".into(),
+                )
+            });
+            let (base, count) = canned::serve(make).await;
+            let policy = RetryPolicy {
+                max_attempts: 3,
+                max_wait: Duration::from_millis(20),
+                ..RetryPolicy::default()
+            };
+            let client = HttpClient::new("test", policy, Arc::default(), None).unwrap();
+            let error = client
+                .send(&Request::get(base.join("logs").unwrap()), None)
+                .await
+                .unwrap_err()
+                .to_string();
+            assert!(
+                error.contains("gave up") && error.contains("3 attempts"),
+                "{error}"
+            );
+            assert_eq!(count.load(Ordering::SeqCst), 3);
+        });
+    }
+
+    #[test]
+    fn a_rate_limit_that_never_resets_ends_the_pull() {
+        runtime().block_on(async {
+            let make: canned::Make = Arc::new(|_| {
+                let reset = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .unwrap()
+                    .as_secs()
+                    + 3600;
+                (
+                    200,
+                    vec![
+                        ("x-rate-limit-remaining".into(), "0".into()),
+                        ("x-rate-limit-reset".into(), reset.to_string()),
+                    ],
+                    "[]".into(),
+                )
+            });
+            let (base, count) = canned::serve(make).await;
+            let policy = RetryPolicy {
+                max_attempts: 3,
+                // Each wait is cut to this, so the test is quick.
+                max_wait: Duration::from_millis(10),
+                ..RetryPolicy::default()
+            };
+            let client = HttpClient::new("test", policy, Arc::default(), None).unwrap();
+            let mut outcome = Ok(());
+            for _ in 0..20 {
+                if let Err(error) = client
+                    .send(&Request::get(base.join("logs").unwrap()), None)
+                    .await
+                {
+                    outcome = Err(error.to_string());
+                    break;
+                }
+            }
+            let error = outcome.unwrap_err();
+            assert!(error.contains("never reset"), "{error}");
+            // The first response spends the limit; three waits follow, the fourth refuses.
+            assert_eq!(count.load(Ordering::SeqCst), 4);
+        });
+    }
+
+    #[test]
+    fn paging_stops_at_a_link_already_followed_and_at_the_page_cap() {
+        let client = HttpClient::new("test", RetryPolicy::default(), Arc::default(), None).unwrap();
+        let base = Url::parse("https://graph.example").unwrap();
+        let url = |path: &str| base.join(path).unwrap();
+        let mut pages = Pages::new("Microsoft Graph", &url("/first"));
+        assert_eq!(
+            pages
+                .follow(&client, &base, &url("/first"), url("/p2"))
+                .unwrap(),
+            Some(url("/p2"))
+        );
+        assert_eq!(
+            pages
+                .follow(&client, &base, &url("/p2"), url("/p3"))
+                .unwrap(),
+            Some(url("/p3"))
+        );
+        // The page just read as its own next: the end, as before.
+        assert_eq!(
+            pages
+                .follow(&client, &base, &url("/p3"), url("/p3"))
+                .unwrap(),
+            None
+        );
+        for back in ["/first", "/p2"] {
+            let error = pages
+                .follow(&client, &base, &url("/p3"), url(back))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                error.contains("already read") && error.contains(back) && error.contains("Graph"),
+                "{error}"
+            );
+        }
+        let mut capped = Pages::with_limit("Microsoft Graph", &url("/0"), 3);
+        for n in 1..3 {
+            let next = url(&format!("/{n}"));
+            let current = url(&format!("/{}", n - 1));
+            assert!(
+                capped
+                    .follow(&client, &base, &current, next)
+                    .unwrap()
+                    .is_some()
+            );
+        }
+        let error = capped
+            .follow(&client, &base, &url("/2"), url("/3"))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("more than 3 pages"), "{error}");
     }
 
     #[test]

@@ -12,7 +12,7 @@ use url::Url;
 
 use super::credentials::{Credential, percent_encode};
 use super::error::PullError;
-use super::http::{HttpClient, Request, next_link, next_page};
+use super::http::{HttpClient, Pages, Request, next_link};
 use super::range::Window;
 use super::{PageSink, PullSource, endpoint};
 use crate::input::InputFormat;
@@ -115,6 +115,7 @@ impl PullSource for Okta {
         sink: &mut PageSink<'_>,
     ) -> Result<(), PullError> {
         let mut url = self.first_page(window)?;
+        let mut pages = Pages::new(SERVICE, &url);
         let mut page = 0u64;
         loop {
             page += 1;
@@ -142,7 +143,7 @@ impl PullSource for Okta {
                 url: response.url.clone(),
                 detail: format!("next link {next:?} is not a URL ({e})"),
             })?;
-            match next_page(http, SERVICE, &self.base, &url, next)? {
+            match pages.follow(http, &self.base, &url, next)? {
                 Some(next) => url = next,
                 None => return Ok(()),
             }

@@ -558,3 +558,64 @@ fn a_stale_write_lease_is_taken_over_and_a_live_one_is_waited_for_then_named() {
     );
     assert_eq!(count(&lake, "signins"), 50);
 }
+
+#[test]
+fn a_hunt_from_hunt_dirs_may_only_query() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = okta_events(dir.path(), "a.jsonl", 20);
+    let lake = dir.path().join("lake");
+    ingest_summary(&lake, &[input.to_str().unwrap()]);
+    let hunts = dir.path().join("my-hunts");
+    std::fs::create_dir_all(&hunts).unwrap();
+    let target = dir.path().join("x.csv");
+    let header = |id: &str| {
+        format!(
+            "-- id: {id}\n-- title: t\n-- technique: T1078\n-- severity: low\n-- sources: okta\n\
+             -- description: d\n"
+        )
+    };
+    let statements = [
+        (
+            "copies_out",
+            format!("COPY (SELECT 1) TO '{}'", target.display()),
+        ),
+        (
+            "creates_a_table",
+            format!(
+                "CREATE EXTERNAL TABLE t STORED AS CSV LOCATION '{}'",
+                target.display()
+            ),
+        ),
+        (
+            "inserts",
+            "INSERT INTO signins SELECT * FROM signins".to_string(),
+        ),
+        (
+            "sets",
+            "SET datafusion.execution.batch_size = 1".to_string(),
+        ),
+    ];
+    for (id, sql) in &statements {
+        std::fs::write(hunts.join(format!("{id}.sql")), header(id) + sql + "\n").unwrap();
+    }
+    std::fs::write(
+        dir.path().join("tokenhunt.toml"),
+        format!("hunt_dirs = [{:?}]\n", hunts.to_str().unwrap()),
+    )
+    .unwrap();
+    for (id, _) in &statements {
+        let output = tokenhunt()
+            .current_dir(dir.path())
+            .args(["--lake", lake.to_str().unwrap(), "hunt", id])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{id}: {stderr}");
+        assert!(
+            stderr.contains(&format!("hunt {id}")) && stderr.contains("only a query"),
+            "{id}: {stderr}"
+        );
+        assert!(!target.exists(), "{id} wrote {}", target.display());
+    }
+    assert_eq!(count(&lake, "signins"), 20);
+}

@@ -217,9 +217,26 @@ async fn run_one(
         &hunt.metadata.materialize,
     )
     .await?;
-    let batches = ctx.sql(&sql).await.map(|frame| frame.collect());
-    let batches = match batches {
-        Ok(running) => running.await,
+    // A hunt is a query and nothing else: hunt files come from `hunt_dirs` too, and
+    // must not write files (`COPY ... TO`), create tables or change settings.
+    let only_queries = datafusion::execution::context::SQLOptions::new()
+        .with_allow_ddl(false)
+        .with_allow_dml(false)
+        .with_allow_statements(false);
+    let batches = match ctx.state().create_logical_plan(&sql).await {
+        Ok(plan) => match only_queries.verify_plan(&plan) {
+            Ok(()) => match ctx.execute_logical_plan(plan).await {
+                Ok(frame) => frame.collect().await,
+                Err(error) => Err(error),
+            },
+            Err(refused) => {
+                materialized.release(ctx);
+                return Err(crate::error::EngineError::Invalid(format!(
+                    "hunt {} ({}): a hunt must be only a query (SELECT or WITH ... SELECT): {refused}",
+                    hunt.metadata.id, hunt.origin
+                )));
+            }
+        },
         Err(error) => Err(error),
     };
     materialized.release(ctx);

@@ -69,7 +69,10 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(error) => {
-            eprintln!("error: {}", redact::redact(&format!("{error:#}")));
+            // Errors quote records and server replies: nothing in them may drive
+            // the terminal (a rendered SQL error keeps its caret lines).
+            let text = redact::redact(&format!("{error:#}"));
+            eprintln!("error: {}", output::terminal_lines(&text));
             ExitCode::FAILURE
         }
     }

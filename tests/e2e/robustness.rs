@@ -619,3 +619,53 @@ fn a_hunt_from_hunt_dirs_may_only_query() {
     }
     assert_eq!(count(&lake, "signins"), 20);
 }
+
+#[test]
+fn escape_sequences_and_newlines_in_records_print_escaped_in_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    let hostile = "Mozilla/5.0 \u{1b}[31mRED\u{1b}[0m\nuser admin signed in OK \u{202e}gpj.exe";
+    let record = json!({
+        "uuid": "c0ffee00-0000-4000-8000-00000000beef",
+        "published": "2026-06-01T10:00:00.000Z",
+        "eventType": "user.session.start",
+        "actor": {"alternateId": "victim@example.com", "type": "User"},
+        "client": {"ipAddress": "198.51.100.7", "userAgent": {"rawUserAgent": hostile}},
+        "outcome": {"result": "SUCCESS"},
+    });
+    let input = write_lines(dir.path(), "hostile.jsonl", &[record]);
+    let lake = dir.path().join("lake");
+    ingest_summary(&lake, &[input.to_str().unwrap()]);
+    for format in ["table", "vertical"] {
+        let output = run_ok(&[
+            "--lake",
+            lake.to_str().unwrap(),
+            "--format",
+            format,
+            "sql",
+            "-c",
+            "SELECT user, user_agent FROM signins",
+        ]);
+        let text = String::from_utf8(output.stdout).unwrap();
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{202e}'),
+            "{format}: raw control characters reached the output: {text:?}"
+        );
+        let line = text
+            .lines()
+            .find(|line| line.contains("Mozilla"))
+            .unwrap_or_else(|| panic!("{format}: {text}"));
+        assert!(
+            line.contains(r"\x1b[31mRED\x1b[0m\nuser admin signed in OK \u{202e}gpj.exe"),
+            "{format}: {line:?}"
+        );
+        assert!(
+            !text
+                .lines()
+                .any(|l| l.trim_start().starts_with("user admin")),
+            "{format}: a forged line: {text}"
+        );
+    }
+    // Machine formats keep the value exactly (their own escaping).
+    let rows = sql(&lake, "SELECT user_agent FROM signins");
+    assert_eq!(rows[0]["user_agent"], json!(hostile));
+}

@@ -55,7 +55,11 @@ pub async fn run(context: &Context, args: &HuntArgs) -> Result<()> {
     for run in &runs {
         match &run.error {
             Some(error) => {
-                eprintln!("hunt {} failed: {error}", run.hunt);
+                eprintln!(
+                    "hunt {} failed: {}",
+                    crate::output::terminal_text(&run.hunt),
+                    crate::output::terminal_lines(error)
+                );
                 failed.push(run.hunt.clone());
             }
             None if context.global.verbose > 0 => {

@@ -13,6 +13,7 @@ use tokenhunt_engine::lake::lease::LeaseOptions;
 
 use crate::args::{IngestArgs, OutputFormat};
 use crate::context::{Context, parse_size};
+use crate::output::terminal_text as t;
 
 pub async fn run(context: &Context, args: &IngestArgs) -> Result<()> {
     let lake = context.lake()?;
@@ -57,7 +58,7 @@ pub(crate) fn lease_options(context: &Context) -> Result<LeaseOptions> {
         lease.wait = super::pull::parse_duration(wait, "--lease-wait")?;
     }
     if !context.global.quiet {
-        lease.notes = Some(Arc::new(|line: &str| eprintln!("{line}")));
+        lease.notes = Some(Arc::new(|line: &str| eprintln!("{}", t(line))));
     }
     Ok(lease)
 }
@@ -114,16 +115,16 @@ fn report(context: &Context, summary: &IngestSummary) -> Result<()> {
         for file in &skipped {
             eprintln!(
                 "skipped {}: {}",
-                file.file,
-                file.skipped.as_deref().unwrap_or_default()
+                t(&file.file),
+                t(file.skipped.as_deref().unwrap_or_default())
             );
         }
     } else if let Some(first) = skipped.first() {
         eprintln!(
             "skipped {} file(s) that are not logs, e.g. {} ({}); -v lists them",
             skipped.len(),
-            first.file,
-            first.skipped.as_deref().unwrap_or_default()
+            t(&first.file),
+            t(first.skipped.as_deref().unwrap_or_default())
         );
     }
     for file in &summary.per_file {
@@ -131,11 +132,16 @@ fn report(context: &Context, summary: &IngestSummary) -> Result<()> {
             continue;
         }
         if let Some(error) = &file.error {
-            eprintln!("error   {}: {error}", file.file);
+            eprintln!("error   {}: {}", t(&file.file), t(error));
         } else if context.global.verbose > 0 {
             eprintln!(
                 "{:<7} {}: read {}, written {}, duplicates {}, quarantined {}",
-                file.format, file.file, file.read, file.written, file.duplicates, file.quarantined
+                file.format,
+                t(&file.file),
+                file.read,
+                file.written,
+                file.duplicates,
+                file.quarantined
             );
         }
     }
@@ -152,7 +158,7 @@ fn report(context: &Context, summary: &IngestSummary) -> Result<()> {
         rate
     );
     for example in &summary.quarantine_examples {
-        eprintln!("quarantined {example}");
+        eprintln!("quarantined {}", t(example));
     }
     if summary.quarantined > summary.quarantine_examples.len() as u64 {
         eprintln!(

@@ -191,7 +191,8 @@ async fn run_source<S: PullSource>(
     let notes: Option<Notes> = (context.global.verbose > 0).then(|| {
         let shown = bar.as_ref().map(|(bar, _)| bar.clone());
         Arc::new(move |line: &str| {
-            let line = redact(line);
+            // Notes quote server replies.
+            let line = crate::output::terminal_text(&redact(line)).into_owned();
             match &shown {
                 Some(bar) => bar.println(line),
                 None => eprintln!("{line}"),
@@ -327,7 +328,10 @@ fn report(context: &Context, summary: &PullSummary, error: Option<&str>) -> Resu
         ))
     );
     for example in &summary.quarantine_examples {
-        eprintln!("quarantined {}", redact(example));
+        eprintln!(
+            "quarantined {}",
+            crate::output::terminal_text(&redact(example))
+        );
     }
     for file in &summary.quarantine_files {
         eprintln!("quarantined records and their reasons: {file}");

@@ -14,6 +14,7 @@ use tokenhunt_engine::timerange::{TimeRange, now_micros};
 use crate::args::{OutputFormat, RespondArgs};
 use crate::commands::scope::scope_report;
 use crate::context::Context;
+use crate::output::terminal_text as t;
 
 /// The JSON document `--format json` prints.
 #[derive(Serialize)]
@@ -108,7 +109,7 @@ pub async fn run(context: &Context, args: &RespondArgs) -> Result<()> {
             writeln!(
                 out,
                 "\nTo perform the calls: tokenhunt respond --user {} --execute (tokens from GRAPH_TOKEN and OKTA_API_TOKEN)",
-                plan.identity.user
+                t(&plan.identity.user)
             )?;
         }
     }
@@ -134,7 +135,7 @@ fn confirm(plan: &Plan) -> Result<()> {
     eprint!(
         "Run {} call(s) revoking the sessions and tokens of {}? [y/N] ",
         plan.actions.len(),
-        plan.identity.user
+        t(&plan.identity.user)
     );
     std::io::stderr().flush()?;
     let mut answer = String::new();
@@ -147,22 +148,24 @@ fn confirm(plan: &Plan) -> Result<()> {
 
 fn write_plan(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
     let identity = &plan.identity;
-    writeln!(out, "Revocation plan for {}", identity.user)?;
+    // Every text here can come from the lake (a user name, a session id, an app):
+    // each is made safe for the terminal.
+    writeln!(out, "Revocation plan for {}", t(&identity.user))?;
     writeln!(
         out,
         "  Entra object id: {} · Okta user id: {}{}",
-        identity.entra_id.as_deref().unwrap_or("unknown"),
-        identity.okta_id.as_deref().unwrap_or("unknown"),
+        t(identity.entra_id.as_deref().unwrap_or("unknown")),
+        t(identity.okta_id.as_deref().unwrap_or("unknown")),
         plan.session
             .as_deref()
-            .map(|s| format!(" · session {s}"))
+            .map(|s| format!(" · session {}", t(s)))
             .unwrap_or_default()
     )?;
     writeln!(out, "\nRevocation calls")?;
     for (index, action) in plan.actions.iter().enumerate() {
-        writeln!(out, "{:>3}. {}", index + 1, action.description)?;
+        writeln!(out, "{:>3}. {}", index + 1, t(&action.description))?;
         for command in &action.commands {
-            writeln!(out, "       {command}")?;
+            writeln!(out, "       {}", t(command))?;
         }
     }
     if plan.actions.is_empty() {
@@ -170,16 +173,16 @@ fn write_plan(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
     }
     writeln!(out, "\nFollow-ups")?;
     for follow in &plan.follow_ups {
-        writeln!(out, "  - {}", follow.title)?;
+        writeln!(out, "  - {}", t(&follow.title))?;
         for line in &follow.detail {
-            writeln!(out, "      {line}")?;
+            writeln!(out, "      {}", t(line))?;
         }
         for command in &follow.commands {
-            writeln!(out, "      $ {command}")?;
+            writeln!(out, "      $ {}", t(command))?;
         }
     }
     for note in &plan.notes {
-        writeln!(out, "\nnote: {note}")?;
+        writeln!(out, "\nnote: {}", t(note))?;
     }
     Ok(())
 }
@@ -191,10 +194,10 @@ fn write_outcomes(outcomes: &[CallOutcome], out: &mut dyn Write) -> std::io::Res
             out,
             "  {:<4} {:<32} {:<6} {}  {}",
             if outcome.ok { "ok" } else { "FAIL" },
-            outcome.id,
-            outcome.method,
-            outcome.url,
-            outcome.message
+            t(&outcome.id),
+            t(&outcome.method),
+            t(&outcome.url),
+            t(&outcome.message)
         )?;
     }
     Ok(())

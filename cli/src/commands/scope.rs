@@ -93,7 +93,7 @@ pub async fn run(context: &Context, args: &ScopeArgs) -> Result<()> {
         eprintln!("{}", stats_line(&report));
     }
     for error in &report.hunt_errors {
-        eprintln!("warning: hunt {error}");
+        eprintln!("warning: hunt {}", crate::output::terminal_lines(error));
     }
     Ok(())
 }

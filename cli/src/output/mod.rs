@@ -5,6 +5,7 @@
 //! a table, so memory stays bounded by `--max-rows` / `.maxrows` for tables.
 
 pub mod error;
+pub mod sanitize;
 mod table;
 
 use std::io::{self, Write};
@@ -19,6 +20,7 @@ use datafusion::arrow::json::writer::{
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::parquet::arrow::ArrowWriter;
 
+pub use sanitize::{terminal_lines, terminal_text};
 pub use table::{TableStyle, no_color};
 
 use crate::args::OutputFormat;

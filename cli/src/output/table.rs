@@ -5,6 +5,8 @@ use std::io::{self, Write};
 use datafusion::arrow::datatypes::SchemaRef;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
+use super::sanitize::{terminal_lines, terminal_text};
+
 /// Layout choices for the text formats.
 #[derive(Debug, Clone)]
 pub struct TableStyle {
@@ -129,6 +131,33 @@ fn more_rows(shown: usize, total: usize) -> Option<String> {
     })
 }
 
+/// An `EXPLAIN` result: its plan cells are ours and laid out over several lines.
+fn is_plan(schema: &SchemaRef) -> bool {
+    let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    names == ["plan_type", "plan"]
+}
+
+/// Headers and cells safe for a terminal ([`terminal_text`]): a cell's newline or
+/// escape sequence from a record prints as a visible escape, never as a second line
+/// or a colour. Only an `EXPLAIN` plan keeps its line breaks.
+fn safe_text(schema: &SchemaRef, rows: &[Vec<String>]) -> (Vec<String>, Vec<Vec<String>>) {
+    let headers = schema
+        .fields()
+        .iter()
+        .map(|f| terminal_text(f.name()).into_owned())
+        .collect();
+    let cell: fn(&str) -> std::borrow::Cow<'_, str> = if is_plan(schema) {
+        terminal_lines
+    } else {
+        terminal_text
+    };
+    let rows = rows
+        .iter()
+        .map(|row| row.iter().map(|text| cell(text).into_owned()).collect())
+        .collect();
+    (headers, rows)
+}
+
 /// Writes `rows` (already cut to the row limit) as an aligned table; `total_rows`
 /// is how many the result had. Falls back to the vertical layout when the columns
 /// cannot fit the width even squeezed.
@@ -139,7 +168,8 @@ pub fn write_table(
     style: &TableStyle,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let headers: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+    let (headers, safe_rows) = safe_text(schema, rows);
+    let rows = &safe_rows;
     let columns = headers.len();
     if columns == 0 {
         return Ok(());
@@ -220,7 +250,8 @@ pub fn write_vertical(
     style: &TableStyle,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let headers: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+    let (headers, safe_rows) = safe_text(schema, rows);
+    let rows = &safe_rows;
     let name_width = headers.iter().map(|h| h.width()).max().unwrap_or(0);
     let value_width = style
         .width
@@ -305,10 +336,33 @@ mod tests {
     }
 
     #[test]
-    fn multi_line_cells_span_lines() {
-        let text = render(1, "first\nsecond", 80);
+    fn explain_plans_span_lines_and_record_text_does_not() {
+        let plan: SchemaRef = Arc::new(Schema::new(vec![
+            Field::new("plan_type", DataType::Utf8, false),
+            Field::new("plan", DataType::Utf8, false),
+        ]));
+        let rows = vec![vec![
+            "logical_plan".to_string(),
+            "Projection\n  TableScan\x1b[2J".to_string(),
+        ]];
+        let mut out = Vec::new();
+        write_table(&plan, &rows, 1, &TableStyle::plain(0), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[2].trim_end(), "first");
-        assert_eq!(lines[3].trim_end(), "second");
+        assert!(lines[2].ends_with("Projection"), "{text}");
+        assert!(lines[3].trim_end().ends_with("TableScan\\x1b[2J"), "{text}");
+
+        let text = render(1, "first\nsecond \x1b[31mred\u{202e}", 80);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3, "{text}");
+        assert_eq!(lines[2].trim_end(), "first\\nsecond \\x1b[31mred\\u{202e}");
+        let rows = vec![vec!["a\x1b]0;title\x07".to_string()]];
+        let mut out = Vec::new();
+        write_vertical(&schema(1), &rows, 1, &TableStyle::plain(0), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains("a\\x1b]0;title\\x07") && !text.contains('\x1b'),
+            "{text}"
+        );
     }
 }

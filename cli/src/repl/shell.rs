@@ -227,6 +227,7 @@ impl Shell {
             return;
         }
         let text = crate::redact::redact(&format!("{error:#}"));
+        let text = crate::output::terminal_lines(&text);
         if self.color() {
             eprintln!("\x1b[1;31merror:\x1b[0m {text}");
         } else {

@@ -4,6 +4,13 @@ use std::io::{self, IsTerminal, Write};
 
 use tokenhunt_engine::scope::ScopeReport;
 
+use crate::output::terminal_text as t;
+
+/// An optional text from the lake, safe for the terminal, `-` when absent.
+fn opt(text: &Option<String>) -> String {
+    t(text.as_deref().unwrap_or("-")).into_owned()
+}
+
 /// Items of a list shown before `+N more`.
 const LIST: usize = 8;
 
@@ -17,7 +24,10 @@ struct Style {
 }
 
 impl Style {
+    /// `text` (made safe for the terminal: the painted text is often from the lake)
+    /// in a colour.
     fn paint(&self, code: &str, text: &str) -> String {
+        let text = t(text);
         if self.color {
             format!("\x1b[{code}m{text}\x1b[0m")
         } else {
@@ -43,7 +53,7 @@ fn list(items: &[String]) -> String {
     let mut text = items
         .iter()
         .take(LIST)
-        .cloned()
+        .map(|item| t(item).into_owned())
         .collect::<Vec<_>>()
         .join(", ");
     if items.len() > LIST {
@@ -62,9 +72,9 @@ pub fn write(report: &ScopeReport, color: bool, out: &mut dyn Write) -> io::Resu
         style.heading(&format!(
             "Scope of {} {} ({} → {})",
             report.target.kind(),
-            report.target.value(),
-            report.since.as_deref().unwrap_or("start of lake"),
-            report.until.as_deref().unwrap_or("now"),
+            t(report.target.value()),
+            t(report.since.as_deref().unwrap_or("start of lake")),
+            t(report.until.as_deref().unwrap_or("now")),
         ))
     )?;
     writeln!(
@@ -84,7 +94,7 @@ pub fn write(report: &ScopeReport, color: bool, out: &mut dyn Write) -> io::Resu
     writeln!(
         out,
         "  {}",
-        style.dim(&format!("baseline: {}", report.baseline))
+        style.dim(&format!("baseline: {}", t(&report.baseline)))
     )?;
 
     writeln!(
@@ -97,22 +107,22 @@ pub fn write(report: &ScopeReport, color: bool, out: &mut dyn Write) -> io::Resu
             out,
             "  {}  {} {} {}  user {}  from {}{}{}{}",
             style.alert(&e.time),
-            e.source,
-            e.table,
-            e.kind,
-            e.user.as_deref().unwrap_or("-"),
-            e.ip.as_deref().unwrap_or("-"),
+            t(&e.source),
+            t(&e.table),
+            t(&e.kind),
+            opt(&e.user),
+            opt(&e.ip),
             e.country
                 .as_deref()
-                .map(|c| format!(" ({c})"))
+                .map(|c| format!(" ({})", t(c)))
                 .unwrap_or_default(),
             e.session_id
                 .as_deref()
-                .map(|id| format!("  session {id}"))
+                .map(|id| format!("  session {}", t(id)))
                 .unwrap_or_default(),
             e.app
                 .as_deref()
-                .map(|a| format!("  app {a}"))
+                .map(|a| format!("  app {}", t(a)))
                 .unwrap_or_default(),
         )?,
         None => writeln!(out, "  none: no hunt flagged an address of this scope")?,
@@ -127,20 +137,20 @@ pub fn write(report: &ScopeReport, color: bool, out: &mut dyn Write) -> io::Resu
         };
         let id = match (&session.session_id, session.kind.as_str()) {
             (Some(id), "service_principal") => {
-                format!("service principal {} session {id}", session.user)
+                format!("service principal {} session {}", t(&session.user), t(id))
             }
-            (None, "service_principal") => format!("service principal {}", session.user),
-            (Some(id), _) => format!("session {id}"),
+            (None, "service_principal") => format!("service principal {}", t(&session.user)),
+            (Some(id), _) => format!("session {}", t(id)),
             (None, _) => "events without a session".to_string(),
         };
         writeln!(
             out,
             "{marker} {:<5} {}  {}  {} → {}  {} event(s){}{}",
-            session.source,
+            t(&session.source),
             id,
-            session.user,
-            session.first_seen,
-            session.last_seen,
+            t(&session.user),
+            t(&session.first_seen),
+            t(&session.last_seen),
             session.events,
             if session.failures > 0 {
                 format!(", {} failed", session.failures)
@@ -200,18 +210,18 @@ pub fn write(report: &ScopeReport, color: bool, out: &mut dyn Write) -> io::Resu
         writeln!(
             out,
             "  {verdict}  {:<39} {:<20} {:<30} {:<3} {:<10} {:>5} event(s)  {} → {}",
-            infra.ip,
-            infra.network.as_deref().unwrap_or("-"),
+            t(&infra.ip),
+            opt(&infra.network),
             match (&infra.asn, &infra.as_org) {
-                (Some(asn), Some(org)) => format!("AS{asn} {org}"),
+                (Some(asn), Some(org)) => format!("AS{asn} {}", t(org)),
                 (Some(asn), None) => format!("AS{asn}"),
                 _ => "-".to_string(),
             },
-            infra.country.as_deref().unwrap_or("-"),
-            infra.category.as_deref().unwrap_or("-"),
+            opt(&infra.country),
+            opt(&infra.category),
             infra.events,
-            infra.first_seen.as_deref().unwrap_or("-"),
-            infra.last_seen.as_deref().unwrap_or("-"),
+            opt(&infra.first_seen),
+            opt(&infra.last_seen),
         )?;
         writeln!(out, "            {}", style.dim(&infra.reasons.join("; ")))?;
     }
@@ -228,12 +238,12 @@ pub fn write(report: &ScopeReport, color: bool, out: &mut dyn Write) -> io::Resu
         writeln!(
             out,
             "  {}  ({})  {}  {} event(s)  {} → {}  sessions: {}",
-            pivot.user,
-            pivot.kind,
+            t(&pivot.user),
+            t(&pivot.kind),
             list(&pivot.matched),
             pivot.events,
-            pivot.first_seen,
-            pivot.last_seen,
+            t(&pivot.first_seen),
+            t(&pivot.last_seen),
             list(&pivot.sessions)
         )?;
     }
@@ -245,12 +255,12 @@ pub fn write(report: &ScopeReport, color: bool, out: &mut dyn Write) -> io::Resu
     for change in &report.audit {
         let line = format!(
             "  {}  {:<11} {:<45} {} ({}) → {}{}",
-            change.time,
-            change.category,
-            change.operation,
-            change.actor.as_deref().unwrap_or("-"),
-            change.actor_ip.as_deref().unwrap_or("-"),
-            change.target.as_deref().unwrap_or("-"),
+            t(&change.time),
+            t(&change.category),
+            t(&change.operation),
+            opt(&change.actor),
+            opt(&change.actor_ip),
+            opt(&change.target),
             if change.from_attacker {
                 "  FROM ATTACKER ADDRESS"
             } else {
@@ -273,19 +283,19 @@ pub fn write(report: &ScopeReport, color: bool, out: &mut dyn Write) -> io::Resu
             out,
             "  {:>5.1} {:<8} {:<36} {} → {}  {}",
             finding.score,
-            finding.severity,
-            finding.hunt,
-            finding.first_seen,
-            finding.last_seen,
-            finding.session_id.as_deref().unwrap_or("-"),
+            t(&finding.severity),
+            t(&finding.hunt),
+            t(&finding.first_seen),
+            t(&finding.last_seen),
+            opt(&finding.session_id),
         )?;
-        writeln!(out, "        {}", finding.reason)?;
+        writeln!(out, "        {}", t(&finding.reason))?;
     }
     if report.findings.is_empty() {
         writeln!(out, "  none")?;
     }
     for note in report.notes.iter().chain(report.hunt_errors.iter()) {
-        writeln!(out, "\nnote: {note}")?;
+        writeln!(out, "\nnote: {}", t(note))?;
     }
     Ok(())
 }

@@ -97,18 +97,24 @@ fn url_text(base: Option<&Url>, segments: &[&str], query: Option<&str>) -> (Opti
             let placeholder = Url::parse("https://okta.invalid").expect("static URL");
             let url = join(&placeholder, segments, query);
             let rest = &url.as_str()["https://okta.invalid".len()..];
-            (None, format!("$OKTA_ORG_URL{rest}"))
+            (None, format!("{ORG_VARIABLE}{rest}"))
         }
     }
 }
 
+/// The URL as one shell word. Its path holds text from the lake (user and session
+/// ids, which records supply), so it is single-quoted: a pasted command never runs
+/// a `$( )`, backtick or variable a record contains. Only the org variable, when
+/// the org is unknown, is left for the shell to expand, in double quotes of its own.
 fn quoted_url(url: &Option<Url>, text: &str) -> String {
-    match url {
-        Some(_) => shell_quote(text),
-        // Double quotes so the shell expands the org variable.
-        None => format!("\"{text}\""),
+    match (url, text.strip_prefix(ORG_VARIABLE)) {
+        (None, Some(rest)) => format!("\"{ORG_VARIABLE}\"{}", shell_quote(rest)),
+        _ => shell_quote(text),
     }
 }
+
+/// Stands for the Okta org's URL in commands when it is not known.
+const ORG_VARIABLE: &str = "$OKTA_ORG_URL";
 
 fn curl(service: Service, method: &str, url: &Option<Url>, text: &str) -> String {
     let variable = service.token_variable();
@@ -490,12 +496,85 @@ mod tests {
         );
         assert_eq!(plan.actions[1].id, "okta.revoke_session");
         assert_eq!(plan.actions[1].url, "$OKTA_ORG_URL/api/v1/sessions/102xyz");
-        assert!(plan.actions[1].commands[0].ends_with("\"$OKTA_ORG_URL/api/v1/sessions/102xyz\""));
+        assert!(
+            plan.actions[1].commands[0].ends_with("\"$OKTA_ORG_URL\"'/api/v1/sessions/102xyz'"),
+            "{}",
+            plan.actions[1].commands[0]
+        );
         assert!(action_url(&plan.actions[1], &endpoints).is_none());
     }
 
     #[test]
     fn quoting() {
         assert_eq!(shell_quote("it's"), r"'it'\''s'");
+    }
+
+    /// The URL argument of a `curl` command (its last word, quoted).
+    fn curl_url_argument(command: &str) -> &str {
+        command
+            .rsplit_once("application/json' ")
+            .expect("an Okta curl command")
+            .1
+    }
+
+    #[test]
+    fn lake_text_in_okta_commands_is_never_run_by_a_shell() {
+        // Session and user ids come from the lake, that is from records.
+        let hostile = "102$(touch pwned-a)`touch pwned-b`${HOME}'\"x";
+        let mut who = identity();
+        who.okta_id = Some("00u$(touch pwned-c)'".into());
+        let endpoints = Endpoints::new(None, None, None).unwrap();
+        let plan = build(
+            who,
+            Some(SessionTarget {
+                id: hostile.into(),
+                source: "okta".into(),
+            }),
+            &[],
+            &endpoints,
+        );
+        let folder = tempfile::tempdir().unwrap();
+        let mut checked = 0;
+        let commands = plan
+            .actions
+            .iter()
+            .filter(|a| a.service == Service::Okta)
+            .flat_map(|a| a.commands.iter().map(move |c| (Some(a), c)))
+            .chain(
+                plan.follow_ups
+                    .iter()
+                    .flat_map(|f| f.commands.iter().map(|c| (None, c))),
+            )
+            .filter(|(_, c)| c.starts_with("curl"));
+        for (action, command) in commands {
+            let argument = curl_url_argument(command);
+            // What a POSIX shell makes of the argument, with the org variable set.
+            let output = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(format!("printf '%s' {argument}"))
+                .env("OKTA_ORG_URL", "https://acme.okta.com")
+                .current_dir(folder.path())
+                .output()
+                .unwrap();
+            assert!(output.status.success(), "{command}");
+            let printed = String::from_utf8(output.stdout).unwrap();
+            assert!(
+                printed.starts_with("https://acme.okta.com/api/v1/"),
+                "{printed}"
+            );
+            if let Some(action) = action {
+                let expected = action
+                    .url
+                    .replacen("$OKTA_ORG_URL", "https://acme.okta.com", 1);
+                assert_eq!(printed, expected, "{command}");
+            }
+            checked += 1;
+        }
+        assert!(checked >= 3, "{plan:#?}");
+        let created: Vec<_> = std::fs::read_dir(folder.path()).unwrap().collect();
+        assert!(
+            created.is_empty(),
+            "a pasted command ran record text: {created:?}"
+        );
     }
 }

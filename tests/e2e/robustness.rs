@@ -496,7 +496,7 @@ fn foreign_lease(
         "expires": expires.to_rfc3339(),
     });
     std::fs::write(
-        folder.join(format!("g-{generation:020}.json")),
+        folder.join(format!("g-{generation:020}.lease")),
         record.to_string(),
     )
     .unwrap();

@@ -2,7 +2,7 @@
 //! checkpoint) commits to a lake at a time, on local disk and object storage alike.
 //!
 //! The lease is a series of small JSON objects under `<lake>/_tokenhunt/lease/`,
-//! one per generation (`g-00000000000000000042.json`), each created with a
+//! one per generation (`g-00000000000000000042.lease`, JSON text), each created with a
 //! conditional put ([`PutMode::Create`]: the store refuses to create an object that
 //! exists, atomically, on local disk and on S3, Azure and GCS alike). The highest
 //! generation is the lease: it names its owner (host, process id, run id) and when
@@ -126,19 +126,21 @@ fn host_name() -> String {
 }
 
 const PREFIX: &str = "g-";
+/// Not `.json`: the lake's `.json` files are run manifests and checkpoints.
+const SUFFIX: &str = ".lease";
 
 fn folder(lake: &Lake) -> Path {
     lake.meta_path(&["lease"])
 }
 
 fn generation_path(lake: &Lake, generation: u64) -> Path {
-    folder(lake).join(format!("{PREFIX}{generation:020}.json"))
+    folder(lake).join(format!("{PREFIX}{generation:020}{SUFFIX}"))
 }
 
 fn generation_of(path: &Path) -> Option<u64> {
     path.filename()?
         .strip_prefix(PREFIX)?
-        .strip_suffix(".json")?
+        .strip_suffix(SUFFIX)?
         .parse()
         .ok()
 }

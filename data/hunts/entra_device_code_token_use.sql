@@ -24,10 +24,25 @@ WITH codes AS (
 ),
 uses AS (
     SELECT c.user, c.session_id, c.signed_in, c.code_app, c.code_ip, c.code_network, c.code_country,
-           e.time, e.ip, e.asn, e.country, e.app, e.network, e.category, e.incoming_token_type,
+           e.time, e.ip, e.asn, e.country, e.app, e.network, e.category, e.incoming_token_type, e.admin_tool,
            b.days AS network_days, p.users AS shared_by
     FROM codes c
-    JOIN network_events e
+    JOIN (SELECT n.*,
+                 coalesce(n.app_id IN ('04b07795-8ddb-461a-bbee-02f9e1bf7b46', '1950a258-227b-4e31-a9cf-717495945fc2',
+                                            '872cd9fa-d31f-45e0-9eab-6e460a02d1f1', 'aebc6443-996d-45c2-90f0-388ff96faa56')
+                       OR n.app IN ('Microsoft Azure CLI', 'Microsoft Azure PowerShell', 'Visual Studio',
+                                    'Visual Studio - Legacy', 'Visual Studio Code'), false) AS admin_tool
+          FROM network_events n
+          -- A scripted client the user has run on two days or more, starting a day before,
+          -- is the user's own tool.
+          LEFT JOIN (SELECT source, user, ua_family(user_agent) AS client, dcount(date_trunc('day', time)) AS days,
+                            min(time) AS first_seen
+                     FROM signins
+                     WHERE user IS NOT NULL AND coalesce(ua_is_scripted(user_agent), false) AND time < ${until}
+                     GROUP BY source, user, ua_family(user_agent)) own
+            ON own.source = n.source AND own.user = n.user AND own.client = ua_family(n.user_agent)
+          WHERE NOT (coalesce(ua_is_scripted(n.user_agent), false) AND coalesce(own.days, 0) >= 2
+                     AND own.first_seen < n.time - INTERVAL '1 day')) e
       ON e.source = 'entra' AND e.user = c.user AND coalesce(e.result, 'success') = 'success'
      AND (e.session_id = c.session_id OR (c.session_id IS NULL AND e.app_id = c.app_id))
      AND e.time > c.signed_in AND e.time < c.signed_in + INTERVAL '${follow_hours} hours'
@@ -44,7 +59,7 @@ grouped AS (
            min(time) AS first_seen, max(time) AS last_seen, count(*) AS events,
            make_set(ip) AS ips, make_set(asn) AS asns, make_set(country) AS countries, make_set(app) AS apps,
            make_set(incoming_token_type) AS token_types, max(category) AS category,
-           max(network_days) AS network_days, max(shared_by) AS shared_by
+           max(network_days) AS network_days, max(shared_by) AS shared_by, bool_and(admin_tool) AS admin_only
     FROM uses
     GROUP BY user, session_id, signed_in, network
 ),
@@ -71,7 +86,9 @@ SELECT user, session_id, 'entra' AS source, signed_in AS first_seen, last_seen, 
        concat('device_code:', coalesce(session_id, CAST(signed_in AS VARCHAR)), ':', network) AS finding_key,
        -- A developer's device-code sign-in for a CLI in Azure (Cloud Shell, a VM) redeems its
        -- tokens in Microsoft's cloud by design: context there, not corroboration.
-       named_struct('corroboration', CASE WHEN network_days < ${regular_days} AND category <> 'microsoft'
+       -- Tokens used only by Azure CLI, Azure PowerShell or Visual Studio are a developer's
+       -- device-code sign-in for a remote machine; a thief reads mail and files.
+       named_struct('corroboration', CASE WHEN network_days < ${regular_days} AND category <> 'microsoft' AND NOT admin_only
                                           THEN 'token_redeemed_elsewhere' ELSE '' END,
                     'code_network', code_network, 'network', network, 'category', category, 'events', events,
                     'network_days', network_days, 'token_types', token_types) AS evidence

@@ -9,6 +9,7 @@
 --   places, for example through a residential proxy that no ASN list flags. Carrier IP
 --   rotation stays within one network, and privacy relays and Microsoft's own
 --   infrastructure are ignored.
+-- materialize: tagged
 -- param: min_score = 60 | Findings below this score are dropped.
 -- param: travel_kmh = 900 | Speed above which travel is impossible.
 -- param: min_km = 500 | Hops shorter than this are ignored (geolocation noise).
@@ -17,9 +18,28 @@
 -- param: regular_days = 3 | Hops between two networks the user used on this many days each are not reported.
 WITH tagged AS (
     SELECT e.time, e.user, e.session_id, e.ip, e.asn, e.country, e.city, e.lat, e.lon, e.app, e.prefix, e.device_id, e.user_agent,
+           CASE WHEN NOT e.admin_tool THEN e.app END AS data_app,
            e.category, e.network, p.users AS shared_by, b.days AS network_days, b.first_seen AS network_first,
            least(b.spread_km, 3000.0) AS tolerance
-    FROM (SELECT * FROM network_events WHERE NOT ${allowlisted}) e
+    FROM (SELECT n.*,
+                 -- Azure CLI, Azure PowerShell and Visual Studio run the user's own
+                 -- automation from clouds; a thief uses a session for mail, files and chat.
+                 coalesce(n.app_id IN ('04b07795-8ddb-461a-bbee-02f9e1bf7b46', '1950a258-227b-4e31-a9cf-717495945fc2',
+                                            '872cd9fa-d31f-45e0-9eab-6e460a02d1f1', 'aebc6443-996d-45c2-90f0-388ff96faa56')
+                       OR n.app IN ('Microsoft Azure CLI', 'Microsoft Azure PowerShell', 'Visual Studio',
+                                    'Visual Studio - Legacy', 'Visual Studio Code'), false) AS admin_tool
+          FROM network_events n
+          -- A scripted client the user has run on two days or more, starting a day before
+          -- (Azure CLI in Cloud Shell, automation on a cloud VM), is the user's own tool.
+          LEFT JOIN (SELECT source, user, ua_family(user_agent) AS client, dcount(date_trunc('day', time)) AS days,
+                            min(time) AS first_seen
+                     FROM signins
+                     WHERE user IS NOT NULL AND coalesce(ua_is_scripted(user_agent), false) AND time < ${until}
+                     GROUP BY source, user, ua_family(user_agent)) own
+            ON own.source = n.source AND own.user = n.user AND own.client = ua_family(n.user_agent)
+          WHERE NOT ${allowlisted}
+            AND NOT (coalesce(ua_is_scripted(n.user_agent), false) AND coalesce(own.days, 0) >= 2
+                     AND own.first_seen < n.time - INTERVAL '1 day')) e
     JOIN baseline_prefix_users p ON p.source = e.source AND p.prefix = e.prefix
     JOIN baseline_user_networks b ON b.source = e.source AND b.user = e.user AND b.network = e.network
     WHERE e.source = 'entra' AND e.session_id IS NOT NULL AND e.user IS NOT NULL AND e.lat IS NOT NULL
@@ -50,15 +70,17 @@ jumps AS (
 ),
 clients AS (
     SELECT user, session_id, network, make_set(device_id) AS devices, make_set(user_agent) AS agents,
-           make_set(app) AS apps
+           make_set(data_app) AS apps
     FROM tagged GROUP BY user, session_id, network
 ),
 elsewhere AS (
     -- The clients each fast hop's session showed on every other network.
-    SELECT j.user, j.session_id, j.network, make_set(t.device_id) AS devices, make_set(t.user_agent) AS agents,
-           make_set(t.app) AS apps
+    SELECT j.user, j.session_id, j.network,
+           array_distinct(flatten(array_agg(c.devices))) AS devices,
+           array_distinct(flatten(array_agg(c.agents))) AS agents,
+           array_distinct(flatten(array_agg(c.apps))) AS apps
     FROM (SELECT DISTINCT user, session_id, network FROM jumps WHERE km >= ${min_km} AND kmh > ${travel_kmh}) j
-    JOIN tagged t ON t.user = j.user AND t.session_id = j.session_id AND t.network <> j.network
+    JOIN clients c ON c.user = j.user AND c.session_id = j.session_id AND c.network <> j.network
     GROUP BY j.user, j.session_id, j.network
 ),
 fast AS (

@@ -20,11 +20,29 @@
 -- param: regular_days = 3 | A country or network the user used on this many days is theirs.
 WITH ev AS (
     SELECT e.time, e.user, e.session_id, e.ip, e.asn, e.country, e.lat, e.lon, e.app,
-           e.category, e.network, e.client_os, e.device_id, e.log_type, b.days AS network_days, p.users AS prefix_users,
+           e.category, e.network, e.client_os, e.device_id, e.log_type, e.admin_tool, b.days AS network_days, p.users AS prefix_users,
            least(b.spread_km, 3000.0) AS tolerance,
            e.category IN ('mobile', 'privacy_relay', 'cdn')
                OR coalesce(r.roaming_share >= 0.3 AND r.users >= 3, false) AS roaming
-    FROM (SELECT * FROM network_events WHERE NOT ${allowlisted}) e
+    FROM (SELECT n.*,
+                 -- Azure CLI, Azure PowerShell and Visual Studio run the user's own
+                 -- automation from clouds; a thief uses a session for mail, files and chat.
+                 coalesce(n.app_id IN ('04b07795-8ddb-461a-bbee-02f9e1bf7b46', '1950a258-227b-4e31-a9cf-717495945fc2',
+                                            '872cd9fa-d31f-45e0-9eab-6e460a02d1f1', 'aebc6443-996d-45c2-90f0-388ff96faa56')
+                       OR n.app IN ('Microsoft Azure CLI', 'Microsoft Azure PowerShell', 'Visual Studio',
+                                    'Visual Studio - Legacy', 'Visual Studio Code'), false) AS admin_tool
+          FROM network_events n
+          -- A scripted client the user has run on two days or more, starting a day before
+          -- (Azure CLI in Cloud Shell, automation on a cloud VM), is the user's own tool.
+          LEFT JOIN (SELECT source, user, ua_family(user_agent) AS client, dcount(date_trunc('day', time)) AS days,
+                            min(time) AS first_seen
+                     FROM signins
+                     WHERE user IS NOT NULL AND coalesce(ua_is_scripted(user_agent), false) AND time < ${until}
+                     GROUP BY source, user, ua_family(user_agent)) own
+            ON own.source = n.source AND own.user = n.user AND own.client = ua_family(n.user_agent)
+          WHERE NOT ${allowlisted}
+            AND NOT (coalesce(ua_is_scripted(n.user_agent), false) AND coalesce(own.days, 0) >= 2
+                     AND own.first_seen < n.time - INTERVAL '1 day')) e
     JOIN baseline_prefix_users p ON p.source = e.source AND p.prefix = e.prefix
     JOIN baseline_user_networks b ON b.source = e.source AND b.user = e.user AND b.network = e.network
     LEFT JOIN baseline_network_roaming r ON r.source = e.source AND r.network = e.network
@@ -92,7 +110,7 @@ usage AS (
            min(time) AS first_seen, max(time) AS last_seen, count(*) AS events,
            dcount(date_trunc('day', time)) AS days_here,
            make_set(ip) AS ips, make_set(asn) AS asns, make_set(country) AS countries, make_set(app) AS apps,
-           array_remove(make_set(client_os), 'unknown') AS oses, make_set(device_id) AS devices, max(category) AS category,
+           array_remove(make_set(client_os), 'unknown') AS oses, make_set(device_id) AS devices, bool_and(admin_tool) AS admin_only, max(category) AS category,
            max(prefix_users) AS shared_by, bool_or(roaming) AS roaming
     FROM ev WHERE time >= ${since}
     GROUP BY user, session_id, network
@@ -109,7 +127,8 @@ scored AS (
                -- Microsoft's cloud (Cloud Shell, Azure services) carries a user's tokens
                -- off the device by design.
                CASE WHEN cardinality(o.origin_devices) > 0 AND cardinality(u.devices) = 0
-                         AND b.days < ${regular_days} AND u.category <> 'microsoft' THEN 'token_left_device' END) AS corroboration,
+                         AND b.days < ${regular_days} AND u.category <> 'microsoft' AND NOT u.admin_only
+                    THEN 'token_left_device' END) AS corroboration,
            w.max_switch_kmh, w.fast_far_switches,
            b.days AS network_days, b.sessions AS network_sessions,
            CASE u.category WHEN 'hosting' THEN 35 WHEN 'vpn' THEN 30 WHEN 'tor' THEN 45 WHEN 'microsoft' THEN 25

@@ -24,8 +24,27 @@
 -- param: travel_kmh = 900 | A round trip between the two networks faster than this is no trip.
 WITH ev AS (
     SELECT e.source, e.time, e.user, e.session_id, e.ip, e.asn, e.country, e.lat, e.lon, e.app, e.device_id, e.user_agent,
+           CASE WHEN NOT e.admin_tool THEN e.app END AS data_app,
            e.network, e.category, b.days AS network_days, least(b.spread_km, 3000.0) AS spread_km, p.users AS shared_by
-    FROM (SELECT * FROM network_events WHERE NOT ${allowlisted}) e
+    FROM (SELECT n.*,
+                 -- Azure CLI, Azure PowerShell and Visual Studio run the user's own
+                 -- automation from clouds; a thief uses a session for mail, files and chat.
+                 coalesce(n.app_id IN ('04b07795-8ddb-461a-bbee-02f9e1bf7b46', '1950a258-227b-4e31-a9cf-717495945fc2',
+                                            '872cd9fa-d31f-45e0-9eab-6e460a02d1f1', 'aebc6443-996d-45c2-90f0-388ff96faa56')
+                       OR n.app IN ('Microsoft Azure CLI', 'Microsoft Azure PowerShell', 'Visual Studio',
+                                    'Visual Studio - Legacy', 'Visual Studio Code'), false) AS admin_tool
+          FROM network_events n
+          -- A scripted client the user has run on two days or more, starting a day before
+          -- (Azure CLI in Cloud Shell, automation on a cloud VM), is the user's own tool.
+          LEFT JOIN (SELECT source, user, ua_family(user_agent) AS client, dcount(date_trunc('day', time)) AS days,
+                            min(time) AS first_seen
+                     FROM signins
+                     WHERE user IS NOT NULL AND coalesce(ua_is_scripted(user_agent), false) AND time < ${until}
+                     GROUP BY source, user, ua_family(user_agent)) own
+            ON own.source = n.source AND own.user = n.user AND own.client = ua_family(n.user_agent)
+          WHERE NOT ${allowlisted}
+            AND NOT (coalesce(ua_is_scripted(n.user_agent), false) AND coalesce(own.days, 0) >= 2
+                     AND own.first_seen < n.time - INTERVAL '1 day')) e
     JOIN baseline_prefix_users p ON p.source = e.source AND p.prefix = e.prefix
     JOIN baseline_user_networks b ON b.source = e.source AND b.user = e.user AND b.network = e.network
     WHERE e.session_id IS NOT NULL AND e.user IS NOT NULL AND coalesce(e.result, 'success') = 'success'
@@ -54,7 +73,7 @@ sessions AS (
 per_network AS (
     SELECT e.source, e.user, e.session_id, e.network,
            min(e.time) AS first_seen, max(e.time) AS last_seen, count(*) AS events,
-           make_set(e.ip) AS ips, make_set(e.asn) AS asns, make_set(e.country) AS countries, make_set(e.app) AS apps,
+           make_set(e.ip) AS ips, make_set(e.asn) AS asns, make_set(e.country) AS countries, make_set(e.app) AS apps, make_set(e.data_app) AS data_apps,
            max(e.category) AS category, max(e.network_days) AS network_days, max(e.shared_by) AS shared_by,
            avg(e.lat) AS lat, avg(e.lon) AS lon, max(e.spread_km) AS spread_km,
            make_set(e.device_id) AS devices, make_set(e.user_agent) AS agents
@@ -66,9 +85,11 @@ per_network AS (
 elsewhere AS (
     -- The clients the session showed on every other network.
     SELECT n.source, n.user, n.session_id, n.network,
-           make_set(e.device_id) AS devices, make_set(e.user_agent) AS agents, make_set(e.app) AS apps
+           array_distinct(flatten(array_agg(m.devices))) AS devices,
+           array_distinct(flatten(array_agg(m.agents))) AS agents,
+           array_distinct(flatten(array_agg(m.data_apps))) AS data_apps
     FROM per_network n
-    JOIN ev e ON e.source = n.source AND e.user = n.user AND e.session_id = n.session_id AND e.network <> n.network
+    JOIN per_network m ON m.source = n.source AND m.user = n.user AND m.session_id = n.session_id AND m.network <> n.network
     GROUP BY n.source, n.user, n.session_id, n.network
 ),
 sides AS (
@@ -108,7 +129,7 @@ scored AS (
     -- both, however fast. A SaaS integration acting with the user's token from its cloud
     -- uses its own application; a stolen token is used with the session's own apps. A
     -- network the user comes back to for days is theirs.
-    WHERE o.shared_by < ${shared_users} AND o.network_days < ${regular_days} AND array_has_any(x.apps, o.apps)
+    WHERE o.shared_by < ${shared_users} AND o.network_days < ${regular_days} AND array_has_any(x.data_apps, o.data_apps)
       AND (NOT array_has_all(x.agents, o.agents) OR NOT array_has_all(x.devices, o.devices)
            OR (cardinality(o.devices) = 0 AND cardinality(w.devices) > 0))
 )

@@ -365,6 +365,14 @@ fn an_anonymised_one_day_device_code_export_flags_the_attacker_not_the_victim() 
     ] {
         assert!(hunts.contains(hunt), "{hunt} missing from {hunts}");
     }
+    // One day of history: the finding says what "new" meant.
+    assert!(
+        attacker["reason"]
+            .as_str()
+            .unwrap()
+            .contains("day(s) of history: first seen within the data is the baseline"),
+        "{attacker}"
+    );
     let facts = attacker["evidence"]["corroboration"].as_array().unwrap();
     assert!(
         facts.iter().any(|f| f == "concurrent_use") && facts.iter().any(|f| f == "directory_change"),

@@ -2,6 +2,7 @@
 //! findings in one contract (see `findings`).
 
 pub mod findings;
+pub mod history;
 pub mod incidents;
 pub mod library;
 mod materialize;

@@ -200,6 +200,12 @@ pub async fn run_hunts(
             },
         });
     }
+    // The baselines are in place (stored or computed above) whenever a hunt reads them.
+    if let Ok(Some(days)) = super::history::history_days(ctx).await {
+        for run in &mut runs {
+            super::history::note_short_history(&mut run.findings, days);
+        }
+    }
     Ok(runs)
 }
 

@@ -16,7 +16,7 @@ use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
 use datafusion::prelude::SessionContext;
-use object_store::{ObjectStoreExt, PutPayload};
+use object_store::ObjectStoreExt;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
@@ -145,7 +145,7 @@ pub async fn store(
         }
         writer.close()?;
         let path = lake.meta_path(&["baseline", name, "part-0.parquet"]);
-        lake.store.put(&path, PutPayload::from(buffer)).await?;
+        lake.put_durable(&path, buffer).await?;
         counts.push((
             name.clone(),
             batches.iter().map(|b| b.num_rows() as u64).sum(),
@@ -159,9 +159,7 @@ pub async fn store(
     };
     let bytes =
         serde_json::to_vec_pretty(&manifest).map_err(|e| EngineError::Invalid(e.to_string()))?;
-    lake.store
-        .put(&manifest_path(lake), PutPayload::from(bytes))
-        .await?;
+    lake.put_durable(&manifest_path(lake), bytes).await?;
     Ok(manifest)
 }
 

@@ -28,7 +28,6 @@ use std::sync::mpsc::SyncSender;
 use std::time::Instant;
 
 use datafusion::arrow::array::RecordBatch;
-use object_store::{ObjectStoreExt, PutPayload};
 use serde::Serialize;
 
 pub use self::dedup::event_key;
@@ -529,12 +528,11 @@ where
     let manifest =
         serde_json::to_vec_pretty(&summary).map_err(|e| EngineError::Invalid(e.to_string()))?;
     lease.check()?;
-    lake.store
-        .put(
-            &lake.meta_path(&["ingest", &format!("{run_id}.json")]),
-            PutPayload::from(manifest),
-        )
-        .await?;
+    lake.put_durable(
+        &lake.meta_path(&["ingest", &format!("{run_id}.json")]),
+        manifest,
+    )
+    .await?;
     lease.release().await?;
     Ok(summary)
 }

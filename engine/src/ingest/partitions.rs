@@ -11,7 +11,7 @@ use datafusion::parquet::arrow::ProjectionMask;
 #[allow(deprecated)]
 use datafusion::parquet::arrow::async_reader::ParquetObjectReader;
 use futures::TryStreamExt;
-use object_store::{ObjectStoreExt, PutPayload};
+use object_store::ObjectStoreExt;
 use std::collections::HashMap;
 
 use super::dedup::{NEIGHBOUR_DAYS, PartitionKeys, batch_keys};
@@ -300,7 +300,7 @@ impl PartitionWriter {
             lease.check()?;
         }
         self.written.push(path.clone());
-        self.lake.store.put(&path, PutPayload::from(bytes)).await?;
+        self.lake.put_durable(&path, bytes.into()).await?;
         self.rows_written += rows as u64;
         Ok(())
     }

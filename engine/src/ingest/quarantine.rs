@@ -93,6 +93,8 @@ impl QuarantineWriter {
                 .shutdown()
                 .await
                 .map_err(|e| EngineError::io(format!("writing {}", self.path), e))?;
+            // On disk before the run's manifest (and a pull's checkpoint) says so.
+            self.lake.sync_written(&self.path).await?;
         }
         Ok(self.count)
     }

@@ -225,7 +225,8 @@ mod tests {
     }
 }
 
-/// Writes bytes to a local path or an object-store URL, atomically.
+/// Writes bytes to a local path or an object-store URL, atomically (and, on local
+/// disk, durably: see [`write_durable`]).
 pub fn write_location(location: &str, bytes: Vec<u8>) -> Result<()> {
     match parse_url(location) {
         Some(url) if url.scheme() != "file" => {
@@ -241,10 +242,265 @@ pub fn write_location(location: &str, bytes: Vec<u8>) -> Result<()> {
             let path = url
                 .to_file_path()
                 .map_err(|()| EngineError::location(location, "not a local file URL"))?;
-            std::fs::write(&path, bytes).map_err(|e| EngineError::io(path.display().to_string(), e))
+            write_durable(&path, &bytes)
         }
-        None => {
-            std::fs::write(location, bytes).map_err(|e| EngineError::io(location.to_string(), e))
+        None => write_durable(FsPath::new(location), &bytes),
+    }
+}
+
+impl Lake {
+    /// Stores an object so that, once this returns, it survives a crash or a power
+    /// loss whole or not at all: on local disk through [`write_durable`] (temporary
+    /// file, fsync, rename, fsync of the folder); on an object store by its put,
+    /// which is atomic and durable when it returns. Data files, manifests and pull
+    /// checkpoints go through here, so a checkpoint stored after a window's files
+    /// never covers files a crash could lose.
+    pub async fn put_durable(&self, path: &Path, bytes: Vec<u8>) -> Result<()> {
+        if self.local_root.is_none() {
+            self.store
+                .put(path, object_store::PutPayload::from(bytes))
+                .await?;
+            return Ok(());
         }
+        let file = LocalFileSystem::new()
+            .path_to_filesystem(path)
+            .map_err(|e| EngineError::location(path.as_ref(), e.to_string()))?;
+        tokio::task::spawn_blocking(move || write_durable(&file, &bytes))
+            .await
+            .map_err(|e| EngineError::Invalid(format!("durable write stopped: {e}")))?
+    }
+}
+
+impl Lake {
+    /// Flushes an object the store already wrote whole (a multipart upload, renamed
+    /// into place by the store) to disk, with its folder's entry: local lakes only;
+    /// an object store's completed upload is durable already.
+    pub async fn sync_written(&self, path: &Path) -> Result<()> {
+        if self.local_root.is_none() {
+            return Ok(());
+        }
+        let file = LocalFileSystem::new()
+            .path_to_filesystem(path)
+            .map_err(|e| EngineError::location(path.as_ref(), e.to_string()))?;
+        tokio::task::spawn_blocking(move || {
+            let io = |e: std::io::Error| EngineError::io(file.display().to_string(), e);
+            std::fs::File::open(&file).and_then(|f| f.sync_all()).map_err(io)?;
+            match file.parent() {
+                Some(folder) => sync_folder(folder, &mut |_, f| f.sync_all()),
+                None => Ok(()),
+            }
+        })
+        .await
+        .map_err(|e| EngineError::Invalid(format!("durable write stopped: {e}")))?
+    }
+}
+
+/// What [`write_durable_with`] asks to be flushed to disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncTarget {
+    /// The temporary file, with all its bytes, before it is renamed.
+    File,
+    /// A folder, after an entry (the renamed file, a new sub-folder) appeared in it.
+    Folder,
+}
+
+/// Writes `bytes` to `path` atomically and durably: into a temporary file in the
+/// same folder (`<name>#<digits>`, a name object-store listings skip), fsynced,
+/// renamed over `path`, and the folder fsynced so the rename itself survives a
+/// power loss. Folders created on the way are fsynced into their parents. Readers
+/// see the old file or the new one, never a part; a failure removes the temporary
+/// file.
+pub fn write_durable(path: &FsPath, bytes: &[u8]) -> Result<()> {
+    write_durable_with(path, bytes, &mut |_, file| file.sync_all())
+}
+
+/// [`write_durable`] with the fsync as a parameter (tests observe the order).
+pub fn write_durable_with(
+    path: &FsPath,
+    bytes: &[u8],
+    sync: &mut dyn FnMut(SyncTarget, &std::fs::File) -> std::io::Result<()>,
+) -> Result<()> {
+    use std::io::Write as _;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+
+    let io = |at: &FsPath, e: std::io::Error| EngineError::io(at.display().to_string(), e);
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| EngineError::location(path.display().to_string(), "not a file name"))?;
+    create_folders(&folder, sync)?;
+
+    let temporary = loop {
+        let mut candidate = name.to_os_string();
+        candidate.push(format!(
+            "#{}{:06}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let candidate = folder.join(candidate);
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&candidate)
+        {
+            Ok(file) => break (candidate, file),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(io(&candidate, e)),
+        }
+    };
+    let (temporary_path, mut file) = temporary;
+    let written = file
+        .write_all(bytes)
+        .and_then(|()| sync(SyncTarget::File, &file))
+        .map_err(|e| io(&temporary_path, e))
+        .and_then(|()| {
+            drop(file);
+            std::fs::rename(&temporary_path, path).map_err(|e| io(path, e))
+        });
+    if let Err(error) = written {
+        let _ = std::fs::remove_file(&temporary_path);
+        return Err(error);
+    }
+    sync_folder(&folder, sync)
+}
+
+/// Creates `folder` and its missing parents, each fsynced into its parent.
+fn create_folders(
+    folder: &FsPath,
+    sync: &mut dyn FnMut(SyncTarget, &std::fs::File) -> std::io::Result<()>,
+) -> Result<()> {
+    if folder.is_dir() {
+        return Ok(());
+    }
+    let mut missing = Vec::new();
+    let mut next = Some(folder);
+    while let Some(at) = next {
+        if at.as_os_str().is_empty() || at.is_dir() {
+            break;
+        }
+        missing.push(at.to_path_buf());
+        next = at.parent();
+    }
+    std::fs::create_dir_all(folder)
+        .map_err(|e| EngineError::io(folder.display().to_string(), e))?;
+    // Outermost first: each new folder's entry made durable in its parent.
+    for created in missing.iter().rev() {
+        if let Some(parent) = created.parent().filter(|p| !p.as_os_str().is_empty()) {
+            sync_folder(parent, sync)?;
+        }
+    }
+    Ok(())
+}
+
+fn sync_folder(
+    folder: &FsPath,
+    sync: &mut dyn FnMut(SyncTarget, &std::fs::File) -> std::io::Result<()>,
+) -> Result<()> {
+    let io = |e: std::io::Error| EngineError::io(folder.display().to_string(), e);
+    // Folders open read-only for fsync on Unix; Windows cannot open them this way
+    // (and NTFS journals the rename), so there it is skipped.
+    if cfg!(windows) {
+        return Ok(());
+    }
+    let handle = std::fs::File::open(folder).map_err(io)?;
+    sync(SyncTarget::Folder, &handle).map_err(io)
+}
+
+#[cfg(test)]
+mod durable_tests {
+    use super::*;
+
+    fn names(folder: &FsPath) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(folder)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn durable_write_syncs_the_file_before_the_rename_and_the_folder_after() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("new/sub/file.json");
+        std::fs::create_dir(dir.path().join("new")).unwrap();
+        let mut seen = Vec::new();
+        write_durable_with(&target, b"second", &mut |what, file| {
+            // What exists under the final name at each sync.
+            let final_name = std::fs::read(&target).ok();
+            let length = (what == SyncTarget::File).then(|| file.metadata().unwrap().len());
+            seen.push((what, final_name, length));
+            file.sync_all()
+        })
+        .unwrap();
+        assert_eq!(
+            seen,
+            vec![
+                // The new folder `sub` made durable in `new`.
+                (SyncTarget::Folder, None, None),
+                // The temporary file, whole, while the final name does not exist yet.
+                (SyncTarget::File, None, Some(6)),
+                // The folder, once the file is in place.
+                (SyncTarget::Folder, Some(b"second".to_vec()), None),
+            ]
+        );
+        assert_eq!(names(&dir.path().join("new/sub")), vec!["file.json"]);
+    }
+
+    #[test]
+    fn durable_write_replaces_atomically_and_leaves_no_temporary_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("checkpoint.json");
+        write_durable(&target, b"old contents").unwrap();
+        let mut during = Vec::new();
+        write_durable_with(&target, b"new", &mut |what, file| {
+            if what == SyncTarget::File {
+                // Until the rename, readers see the old file whole.
+                during.push(std::fs::read(&target).unwrap());
+            }
+            file.sync_all()
+        })
+        .unwrap();
+        assert_eq!(during, vec![b"old contents".to_vec()]);
+        assert_eq!(std::fs::read(&target).unwrap(), b"new");
+        assert_eq!(names(dir.path()), vec!["checkpoint.json"]);
+    }
+
+    #[test]
+    fn a_failed_sync_keeps_the_old_file_and_removes_the_temporary_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("part.parquet");
+        write_durable(&target, b"old").unwrap();
+        let error = write_durable_with(&target, b"new", &mut |what, file| match what {
+            SyncTarget::File => Err(std::io::Error::other("disk gone")),
+            SyncTarget::Folder => file.sync_all(),
+        })
+        .unwrap_err();
+        assert!(error.to_string().contains("disk gone"), "{error}");
+        assert_eq!(std::fs::read(&target).unwrap(), b"old");
+        assert_eq!(names(dir.path()), vec!["part.parquet"]);
+    }
+
+    #[test]
+    fn lake_puts_on_local_disk_are_durable_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let lake = Lake::open(dir.path().to_str().unwrap()).unwrap();
+        let path = lake.meta_path(&["pull", "okta-a.json"]);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            lake.put_durable(&path, b"one".to_vec()).await.unwrap();
+            lake.put_durable(&path, b"two".to_vec()).await.unwrap();
+            let read = lake.store.get(&path).await.unwrap().bytes().await.unwrap();
+            assert_eq!(&read[..], b"two");
+        });
+        let folder = dir.path().join("_tokenhunt/pull");
+        assert_eq!(names(&folder), vec!["okta-a.json"]);
     }
 }

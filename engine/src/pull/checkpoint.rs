@@ -6,7 +6,7 @@
 //! old checkpoint or the new one, and re-pulling a range the lake already holds
 //! adds only duplicates, which deduplication absorbs.
 
-use object_store::{ObjectStoreExt, PutPayload};
+use object_store::ObjectStoreExt;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{EngineError, Result};
@@ -127,9 +127,9 @@ async fn store_latest(
     let mut bytes =
         serde_json::to_vec_pretty(&checkpoint).map_err(|e| EngineError::Invalid(e.to_string()))?;
     bytes.push(b'\n');
-    lake.store
-        .put(&path(lake, source), PutPayload::from(bytes))
-        .await?;
+    // Durable before it returns, like the window's files before it (stored by
+    // the window's ingest run, which returned before this was called).
+    lake.put_durable(&path(lake, source), bytes).await?;
     Ok(checkpoint)
 }
 

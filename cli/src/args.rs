@@ -289,8 +289,10 @@ pub struct PullCommonArgs {
     pub window: String,
 
     /// How far before the checkpoint a run starts again (late events; deduplicated).
-    #[arg(long, default_value = "5m")]
-    pub overlap: String,
+    /// Default per source: entra 2h (Graph sign-ins arrive late), okta 15m,
+    /// entra-la 5m (its windows are in ingestion time).
+    #[arg(long)]
+    pub overlap: Option<String>,
 
     /// Where a source without a checkpoint starts, when --since is not given.
     #[arg(long, default_value = "7d")]

@@ -159,7 +159,11 @@ fn options(
     let mut options = PullOptions {
         since: range.since,
         until: range.until,
-        overlap: parse_duration(&common.overlap, "--overlap")?,
+        overlap: common
+            .overlap
+            .as_deref()
+            .map(|text| parse_duration(text, "--overlap"))
+            .transpose()?,
         lookback: parse_duration(&common.lookback, "--lookback")?,
         window,
         retry: RetryPolicy {

@@ -25,6 +25,12 @@ const SERVICE: &str = "Microsoft Graph";
 /// The largest `$top` both endpoints accept.
 pub const MAX_PAGE_SIZE: u32 = 999;
 
+/// How far before the checkpoint a pull starts again by default. Graph filters on
+/// the event's own time, and Entra publishes sign-ins late — often minutes, at
+/// times hours after they happen — so a run looks two hours back; what it fetches
+/// again comes back as duplicates.
+pub const DEFAULT_OVERLAP: std::time::Duration = std::time::Duration::from_secs(2 * 3600);
+
 /// The scope a client credential asks tokens for.
 pub const SCOPE: &str = "https://graph.microsoft.com/.default";
 
@@ -171,6 +177,10 @@ impl PullSource for Graph {
 
     fn format(&self) -> InputFormat {
         InputFormat::EntraGraph
+    }
+
+    fn default_overlap(&self) -> std::time::Duration {
+        DEFAULT_OVERLAP
     }
 
     fn credential(&self) -> &Credential {

@@ -263,6 +263,11 @@ fn json_lines(table: &str, result: &Table) -> Result<Vec<u8>, PullError> {
     Ok(out)
 }
 
+/// How far before the checkpoint a pull starts again by default. Windows are in
+/// `ingestion_time()`, so a row the workspace receives late falls in a later window
+/// anyway: the overlap only covers the edges of a window.
+pub const DEFAULT_OVERLAP: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+
 impl PullSource for LogAnalytics {
     fn kind(&self) -> &'static str {
         "entra-la"
@@ -282,6 +287,10 @@ impl PullSource for LogAnalytics {
 
     fn format(&self) -> InputFormat {
         InputFormat::EntraLogAnalytics
+    }
+
+    fn default_overlap(&self) -> std::time::Duration {
+        DEFAULT_OVERLAP
     }
 
     fn credential(&self) -> &Credential {

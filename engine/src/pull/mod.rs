@@ -58,6 +58,9 @@ pub trait PullSource {
     fn name(&self) -> String;
     /// How the pages' records are parsed.
     fn format(&self) -> InputFormat;
+    /// How far before the checkpoint a run starts again when `--overlap` is not
+    /// given: long enough to catch the events this API publishes late.
+    fn default_overlap(&self) -> Duration;
     fn credential(&self) -> &Credential;
     /// The window's endpoints, as the ingest run names them (one stream each).
     fn streams(&self, window: &Window) -> Vec<String>;
@@ -132,8 +135,9 @@ pub struct PullOptions {
     pub since: Option<i64>,
     /// End of the range (default, and at most: now).
     pub until: Option<i64>,
-    /// How far before the checkpoint a run starts again.
-    pub overlap: Duration,
+    /// How far before the checkpoint a run starts again; `None`: the source's
+    /// [`default_overlap`](PullSource::default_overlap).
+    pub overlap: Option<Duration>,
     /// How far back a source without a checkpoint starts.
     pub lookback: Duration,
     /// Length of the windows ingested and checkpointed one at a time.
@@ -150,7 +154,7 @@ impl Default for PullOptions {
         PullOptions {
             since: None,
             until: None,
-            overlap: Duration::from_secs(5 * 60),
+            overlap: None,
             lookback: Duration::from_secs(7 * 86_400),
             window: Duration::from_secs(86_400),
             retry: RetryPolicy::default(),
@@ -315,7 +319,7 @@ pub async fn pull<S: PullSource>(
     let (since, started_from) = range::start(
         options.since,
         checkpoint_until,
-        micros(options.overlap),
+        micros(overlap(options, source)),
         micros(options.lookback),
         until,
     );
@@ -373,6 +377,13 @@ pub async fn pull<S: PullSource>(
         progress.windows_done.fetch_add(1, Ordering::Relaxed);
     }
     Ok(finish(summary))
+}
+
+/// The overlap a run uses: `--overlap`, else the source's default.
+pub fn overlap<S: PullSource>(options: &PullOptions, source: &S) -> Duration {
+    options
+        .overlap
+        .unwrap_or_else(|| source.default_overlap())
 }
 
 /// Fetches one window and ingests its pages as they arrive; commits only when the
@@ -435,6 +446,50 @@ mod tests {
         assert!(clear.to_string().contains("https"), "{clear}");
         assert!(service_url("https://user:pw@acme.okta.com", "--org").is_err());
         assert!(service_url("https://acme.okta.com/?x=1", "--org").is_err());
+    }
+
+    #[test]
+    fn overlap_defaults_per_source_and_stays_configurable() {
+        let bearer = || Credential::Bearer {
+            token: Secret::new("t"),
+            from: "GRAPH_TOKEN".into(),
+        };
+        let base = Url::parse("http://127.0.0.1:9/").unwrap();
+        let graph = graph::Graph::new("contoso", base.clone(), 999, bearer());
+        let okta = okta::Okta::new(
+            Url::parse("https://acme.okta.com").unwrap(),
+            None,
+            1000,
+            Credential::OktaToken {
+                token: Secret::new("t"),
+                from: "OKTA_API_TOKEN".into(),
+            },
+        );
+        let la = log_analytics::LogAnalytics::new(
+            "63613592-b6f7-4c3d-a390-22ba13102111",
+            base,
+            10_000,
+            bearer(),
+        )
+        .unwrap();
+        let defaults = PullOptions::default();
+        assert_eq!(defaults.overlap, None);
+        // Entra publishes sign-ins hours late at times; Graph filters on event time.
+        assert_eq!(overlap(&defaults, &graph), Duration::from_secs(2 * 3600));
+        assert_eq!(overlap(&defaults, &okta), Duration::from_secs(15 * 60));
+        // Log Analytics windows are in ingestion time already.
+        assert_eq!(overlap(&defaults, &la), Duration::from_secs(5 * 60));
+        let given = PullOptions {
+            overlap: Some(Duration::from_secs(30)),
+            ..PullOptions::default()
+        };
+        for chosen in [
+            overlap(&given, &graph),
+            overlap(&given, &okta),
+            overlap(&given, &la),
+        ] {
+            assert_eq!(chosen, Duration::from_secs(30));
+        }
     }
 
     #[test]

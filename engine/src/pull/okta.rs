@@ -70,6 +70,10 @@ fn iso_millis(micros: i64) -> String {
         .unwrap_or_default()
 }
 
+/// How far before the checkpoint a pull starts again by default: the System Log
+/// filters on `published`, and events can reach it a little after that time.
+pub const DEFAULT_OVERLAP: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
 impl PullSource for Okta {
     fn kind(&self) -> &'static str {
         "okta"
@@ -93,6 +97,10 @@ impl PullSource for Okta {
 
     fn format(&self) -> InputFormat {
         InputFormat::Okta
+    }
+
+    fn default_overlap(&self) -> std::time::Duration {
+        DEFAULT_OVERLAP
     }
 
     fn credential(&self) -> &Credential {

@@ -298,7 +298,8 @@ fn okta_pages_retries_and_rate_limits_land_every_event_once() {
     assert_eq!(stored["scope"], "https://acme.okta.com");
     assert_no_secrets(&output, lake, &[OKTA_TOKEN]);
 
-    // The next run starts at the checkpoint less five minutes: the event in the
+    // The next run starts at the checkpoint less Okta's default overlap (15
+    // minutes): the event in the
     // overlap comes again as a duplicate; new and late events land.
     events.push(okta_event(31, DAY0 + DAY + 10 * MINUTE));
     events.push(okta_event(32, DAY0 + DAY + 20 * MINUTE));
@@ -310,10 +311,10 @@ fn okta_pages_retries_and_rate_limits_land_every_event_once() {
     );
     let (summary, output) = pull_ok(lake, &args, OKTA_ENV);
     assert_eq!(summary["started_from"], "checkpoint");
-    assert_eq!(summary["since"], "2026-06-01T23:55:00Z");
+    assert_eq!(summary["since"], "2026-06-01T23:45:00Z");
     assert_eq!(
         server.requests()[0].param("since"),
-        Some("2026-06-01T23:55:00.000Z")
+        Some("2026-06-01T23:45:00.000Z")
     );
     assert_eq!(field(&summary, "read"), 4, "{summary}");
     assert_eq!(field(&summary, "written"), 3, "{summary}");
@@ -473,7 +474,7 @@ fn okta_pull_failing_mid_way_resumes_from_the_checkpoint() {
         &["--until", "2026-06-04T00:00:00Z", "--page-size", "3"],
     );
     let (summary, output) = pull_ok(lake, &args, OKTA_ENV);
-    assert_eq!(summary["since"], "2026-06-02T23:55:00Z");
+    assert_eq!(summary["since"], "2026-06-02T23:45:00Z");
     assert_eq!(field(&summary, "written"), 10, "{summary}");
     assert_eq!(
         field(&summary, "duplicates"),

@@ -284,7 +284,9 @@ impl Lake {
             .map_err(|e| EngineError::location(path.as_ref(), e.to_string()))?;
         tokio::task::spawn_blocking(move || {
             let io = |e: std::io::Error| EngineError::io(file.display().to_string(), e);
-            std::fs::File::open(&file).and_then(|f| f.sync_all()).map_err(io)?;
+            std::fs::File::open(&file)
+                .and_then(|f| f.sync_all())
+                .map_err(io)?;
             match file.parent() {
                 Some(folder) => sync_folder(folder, &mut |_, f| f.sync_all()),
                 None => Ok(()),

@@ -381,9 +381,7 @@ pub async fn pull<S: PullSource>(
 
 /// The overlap a run uses: `--overlap`, else the source's default.
 pub fn overlap<S: PullSource>(options: &PullOptions, source: &S) -> Duration {
-    options
-        .overlap
-        .unwrap_or_else(|| source.default_overlap())
+    options.overlap.unwrap_or_else(|| source.default_overlap())
 }
 
 /// Fetches one window and ingests its pages as they arrive; commits only when the

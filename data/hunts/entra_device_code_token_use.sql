@@ -27,22 +27,7 @@ uses AS (
            e.time, e.ip, e.asn, e.country, e.app, e.network, e.category, e.incoming_token_type, e.admin_tool,
            b.days AS network_days, p.users AS shared_by
     FROM codes c
-    JOIN (SELECT n.*,
-                 coalesce(n.app_id IN ('04b07795-8ddb-461a-bbee-02f9e1bf7b46', '1950a258-227b-4e31-a9cf-717495945fc2',
-                                            '872cd9fa-d31f-45e0-9eab-6e460a02d1f1', 'aebc6443-996d-45c2-90f0-388ff96faa56')
-                       OR n.app IN ('Microsoft Azure CLI', 'Microsoft Azure PowerShell', 'Visual Studio',
-                                    'Visual Studio - Legacy', 'Visual Studio Code'), false) AS admin_tool
-          FROM network_events n
-          -- A scripted client the user has run on two days or more, starting a day before,
-          -- is the user's own tool.
-          LEFT JOIN (SELECT source, user, ua_family(user_agent) AS client, dcount(date_trunc('day', time)) AS days,
-                            min(time) AS first_seen
-                     FROM signins
-                     WHERE user IS NOT NULL AND coalesce(ua_is_scripted(user_agent), false) AND time < ${until}
-                     GROUP BY source, user, ua_family(user_agent)) own
-            ON own.source = n.source AND own.user = n.user AND own.client = ua_family(n.user_agent)
-          WHERE NOT (coalesce(ua_is_scripted(n.user_agent), false) AND coalesce(own.days, 0) >= 2
-                     AND own.first_seen < n.time - INTERVAL '1 day')) e
+    JOIN ${user_events} e
       ON e.source = 'entra' AND e.user = c.user AND coalesce(e.result, 'success') = 'success'
      AND (e.session_id = c.session_id OR (c.session_id IS NULL AND e.app_id = c.app_id))
      AND e.time > c.signed_in AND e.time < c.signed_in + INTERVAL '${follow_hours} hours'
@@ -50,7 +35,6 @@ uses AS (
     JOIN baseline_user_networks b ON b.source = 'entra' AND b.user = e.user AND b.network = e.network
     JOIN baseline_prefix_users p ON p.source = 'entra' AND p.prefix = e.prefix
     WHERE e.category NOT IN ('private', 'privacy_relay', 'cdn', 'mobile')
-      AND NOT ${allowlisted}
       AND e.time < ${until} + INTERVAL '${follow_hours} hours'
 ),
 grouped AS (

@@ -21,25 +21,7 @@ WITH tagged AS (
            CASE WHEN NOT e.admin_tool THEN e.app END AS data_app,
            e.category, e.network, p.users AS shared_by, b.days AS network_days, b.first_seen AS network_first,
            least(b.spread_km, 3000.0) AS tolerance
-    FROM (SELECT n.*,
-                 -- Azure CLI, Azure PowerShell and Visual Studio run the user's own
-                 -- automation from clouds; a thief uses a session for mail, files and chat.
-                 coalesce(n.app_id IN ('04b07795-8ddb-461a-bbee-02f9e1bf7b46', '1950a258-227b-4e31-a9cf-717495945fc2',
-                                            '872cd9fa-d31f-45e0-9eab-6e460a02d1f1', 'aebc6443-996d-45c2-90f0-388ff96faa56')
-                       OR n.app IN ('Microsoft Azure CLI', 'Microsoft Azure PowerShell', 'Visual Studio',
-                                    'Visual Studio - Legacy', 'Visual Studio Code'), false) AS admin_tool
-          FROM network_events n
-          -- A scripted client the user has run on two days or more, starting a day before
-          -- (Azure CLI in Cloud Shell, automation on a cloud VM), is the user's own tool.
-          LEFT JOIN (SELECT source, user, ua_family(user_agent) AS client, dcount(date_trunc('day', time)) AS days,
-                            min(time) AS first_seen
-                     FROM signins
-                     WHERE user IS NOT NULL AND coalesce(ua_is_scripted(user_agent), false) AND time < ${until}
-                     GROUP BY source, user, ua_family(user_agent)) own
-            ON own.source = n.source AND own.user = n.user AND own.client = ua_family(n.user_agent)
-          WHERE NOT ${allowlisted}
-            AND NOT (coalesce(ua_is_scripted(n.user_agent), false) AND coalesce(own.days, 0) >= 2
-                     AND own.first_seen < n.time - INTERVAL '1 day')) e
+    FROM ${user_events} e
     JOIN baseline_prefix_users p ON p.source = e.source AND p.prefix = e.prefix
     JOIN baseline_user_networks b ON b.source = e.source AND b.user = e.user AND b.network = e.network
     WHERE e.source = 'entra' AND e.session_id IS NOT NULL AND e.user IS NOT NULL AND e.lat IS NOT NULL

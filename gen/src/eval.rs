@@ -146,7 +146,9 @@ pub struct HuntCounts {
 /// False positives raised by one hunt alone, per hunt: where tuning starts. Incidents
 /// from `--group incidents` name their hunts joined by commas; an incident that several
 /// hunts raised together is not counted against any one of them here.
-pub fn false_positives_raised_alone(by_hunt: &BTreeMap<String, HuntCounts>) -> BTreeMap<String, usize> {
+pub fn false_positives_raised_alone(
+    by_hunt: &BTreeMap<String, HuntCounts>,
+) -> BTreeMap<String, usize> {
     by_hunt
         .iter()
         .filter(|(hunt, _)| !hunt.is_empty() && !hunt.contains(','))
@@ -381,7 +383,11 @@ impl fmt::Display for EvalReport {
         }
         if !self.false_positives_raised_alone.is_empty() {
             writeln!(f)?;
-            writeln!(f, "{:<40} {:>9}", "false positives raised alone by", "findings")?;
+            writeln!(
+                f,
+                "{:<40} {:>9}",
+                "false positives raised alone by", "findings"
+            )?;
             let mut ranked: Vec<_> = self.false_positives_raised_alone.iter().collect();
             ranked.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
             for (hunt, n) in ranked {
@@ -646,12 +652,37 @@ mod tests {
         };
         let findings = vec![
             // A true positive of hunt a: not counted.
-            raised("a", "alice.smith@contoso.com", "2026-09-03T10:30:00Z", "2026-09-03T10:40:00Z"),
-            raised("a", "dave@contoso.com", "2026-09-08T05:00:00Z", "2026-09-08T06:00:00Z"),
-            raised("b", "dave@contoso.com", "2026-09-09T05:00:00Z", "2026-09-09T06:00:00Z"),
-            raised("b", "erin@contoso.com", "2026-09-09T05:00:00Z", "2026-09-09T06:00:00Z"),
+            raised(
+                "a",
+                "alice.smith@contoso.com",
+                "2026-09-03T10:30:00Z",
+                "2026-09-03T10:40:00Z",
+            ),
+            raised(
+                "a",
+                "dave@contoso.com",
+                "2026-09-08T05:00:00Z",
+                "2026-09-08T06:00:00Z",
+            ),
+            raised(
+                "b",
+                "dave@contoso.com",
+                "2026-09-09T05:00:00Z",
+                "2026-09-09T06:00:00Z",
+            ),
+            raised(
+                "b",
+                "erin@contoso.com",
+                "2026-09-09T05:00:00Z",
+                "2026-09-09T06:00:00Z",
+            ),
             // Raised by two hunts together: no single hunt is to blame.
-            raised("a,b", "frank@contoso.com", "2026-09-09T05:00:00Z", "2026-09-09T06:00:00Z"),
+            raised(
+                "a,b",
+                "frank@contoso.com",
+                "2026-09-09T05:00:00Z",
+                "2026-09-09T06:00:00Z",
+            ),
         ];
         let r = evaluate(&l, &findings, 100, 10.0);
         assert_eq!(r.false_positives, 4);
@@ -662,8 +693,14 @@ mod tests {
             .collect();
         assert_eq!(alone, vec![("a", 1), ("b", 2)]);
         let text = r.to_string();
-        let table = text.split("false positives raised alone by").nth(1).expect("table");
-        assert!(table.find("b ").unwrap() < table.find("a ").unwrap(), "{table}");
+        let table = text
+            .split("false positives raised alone by")
+            .nth(1)
+            .expect("table");
+        assert!(
+            table.find("b ").unwrap() < table.find("a ").unwrap(),
+            "{table}"
+        );
         let json = serde_json::to_value(&r).expect("serialize");
         assert_eq!(json["false_positives_raised_alone"]["b"], 2);
     }

@@ -107,7 +107,11 @@ fn a_small_tenant_meets_the_recall_and_precision_floors() {
         .values()
         .filter(|counts| counts["detected"].as_u64().unwrap() > 0)
         .count();
-    assert!(seen + 2 >= kinds.len(), "{seen} of {} kinds seen: {report}", kinds.len());
+    assert!(
+        seen + 2 >= kinds.len(),
+        "{seen} of {} kinds seen: {report}",
+        kinds.len()
+    );
     assert!(
         report["alerts_per_1k_users_per_day"].as_f64().unwrap() <= 1.0,
         "{report}"
@@ -325,10 +329,7 @@ fn an_anonymised_one_day_device_code_export_flags_the_attacker_not_the_victim() 
     const VICTIM_IP: &str = "10.1.4.23";
     const ATTACKER_IP: &str = "172.20.9.77";
     let lake = tempfile::tempdir().unwrap();
-    let summary = ingest_summary(
-        lake.path(),
-        &[fixture("anonymised").to_str().unwrap()],
-    );
+    let summary = ingest_summary(lake.path(), &[fixture("anonymised").to_str().unwrap()]);
     assert_eq!(summary["quarantined"], 0, "{summary}");
     let incidents = hunt_jsonl(lake.path(), &["--all", "--group", "incidents"]);
     assert!(!incidents.is_empty(), "nothing flagged");
@@ -375,7 +376,8 @@ fn an_anonymised_one_day_device_code_export_flags_the_attacker_not_the_victim() 
     );
     let facts = attacker["evidence"]["corroboration"].as_array().unwrap();
     assert!(
-        facts.iter().any(|f| f == "concurrent_use") && facts.iter().any(|f| f == "directory_change"),
+        facts.iter().any(|f| f == "concurrent_use")
+            && facts.iter().any(|f| f == "directory_change"),
         "{attacker}"
     );
     // Only the attack alerts: the colleague on the office line does not.

@@ -174,8 +174,7 @@ fn scope_finds_every_session_and_attacker_address_of_planted_incidents() {
         };
         let separable = !variant.contains("mobile_network")
             && !variant.contains("same_isp")
-            && time("end").date_naive() - time("start").date_naive()
-                < chrono::Duration::days(2);
+            && time("end").date_naive() - time("start").date_naive() < chrono::Duration::days(2);
         if !separable || !kinds.insert(incident["kind"].as_str().unwrap().to_string()) {
             continue;
         }

@@ -289,3 +289,26 @@ pub fn findings_csv_batch(findings: &[Finding]) -> Result<RecordBatch> {
         columns,
     )?)
 }
+
+/// A finding for unit tests: one user, no session, evidence as given.
+#[cfg(test)]
+pub(crate) fn test_finding(score: f64, reason: &str, evidence: Value) -> Finding {
+    Finding {
+        finding_id: "f".into(),
+        hunt: "h".into(),
+        technique: "T1550.001".into(),
+        severity: "high".into(),
+        score,
+        user: Some("u".into()),
+        session_id: None,
+        source: "entra".into(),
+        first_seen: "2026-01-01T00:00:00Z".into(),
+        last_seen: "2026-01-01T00:00:00Z".into(),
+        ips: vec![],
+        asns: vec![],
+        countries: vec![],
+        apps: vec![],
+        reason: reason.into(),
+        evidence,
+    }
+}

@@ -59,33 +59,18 @@ mod tests {
     use serde_json::json;
 
     fn finding() -> Finding {
-        Finding {
-            finding_id: "f".into(),
-            hunt: "h".into(),
-            technique: "T1550.001".into(),
-            severity: "high".into(),
-            score: 80.0,
-            user: Some("u".into()),
-            session_id: None,
-            source: "entra".into(),
-            first_seen: "2026-01-01T00:00:00Z".into(),
-            last_seen: "2026-01-01T00:00:00Z".into(),
-            ips: vec![],
-            asns: vec![],
-            countries: vec![],
-            apps: vec![],
-            reason: "session used from two networks".into(),
-            evidence: json!({}),
-        }
+        crate::hunt::findings::test_finding(80.0, "session used from two networks", json!({}))
     }
 
     #[test]
     fn a_short_history_is_named_in_reason_and_evidence() {
         let mut findings = vec![finding()];
         note_short_history(&mut findings, 0.42);
-        assert!(findings[0].reason.ends_with(
-            "(only 0.5 day(s) of history: first seen within the data is the baseline)"
-        ));
+        assert!(
+            findings[0].reason.ends_with(
+                "(only 0.5 day(s) of history: first seen within the data is the baseline)"
+            )
+        );
         assert_eq!(findings[0].evidence["history_days"], json!(0.5));
         let mut long = vec![finding()];
         note_short_history(&mut long, 30.0);

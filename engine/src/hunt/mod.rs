@@ -9,6 +9,7 @@ mod materialize;
 pub mod metadata;
 pub mod run;
 pub mod scoring;
+pub mod user_events;
 
 pub use findings::{Finding, findings_batch, findings_csv_batch, findings_schema};
 pub use incidents::group_incidents;

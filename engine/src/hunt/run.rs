@@ -63,6 +63,13 @@ pub fn expand_placeholders(
             "since" => return Ok(range.since_literal()),
             "until" => return Ok(range.until_literal()),
             "baseline_since" => return Ok(range.before_since_literal(baseline_days)),
+            "user_events" => {
+                let allowlisted = config_placeholder(config, "allowlisted").unwrap_or_default();
+                return Ok(super::user_events::user_events_sql(
+                    &allowlisted,
+                    &range.until_literal(),
+                ));
+            }
             _ => {}
         }
         if let Some(expression) = config_placeholder(config, name) {

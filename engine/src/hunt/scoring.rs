@@ -94,24 +94,7 @@ mod tests {
     use serde_json::json;
 
     fn finding(score: f64, evidence: Value) -> Finding {
-        Finding {
-            finding_id: "f".into(),
-            hunt: "h".into(),
-            technique: "T1550.001".into(),
-            severity: "high".into(),
-            score,
-            user: Some("u".into()),
-            session_id: None,
-            source: "entra".into(),
-            first_seen: "2026-01-01T00:00:00Z".into(),
-            last_seen: "2026-01-01T00:00:00Z".into(),
-            ips: vec![],
-            asns: vec![],
-            countries: vec![],
-            apps: vec![],
-            reason: "r".into(),
-            evidence,
-        }
+        crate::hunt::findings::test_finding(score, "r", evidence)
     }
 
     #[test]
@@ -126,7 +109,10 @@ mod tests {
 
     #[test]
     fn corroborated_and_unreported_findings_keep_their_scores() {
-        let mut strong = finding(80.0, json!({"corroboration": "concurrent_use, client_change"}));
+        let mut strong = finding(
+            80.0,
+            json!({"corroboration": "concurrent_use, client_change"}),
+        );
         apply_gate(&mut strong);
         assert_eq!(strong.score, 80.0);
         assert_eq!(

@@ -1,0 +1,48 @@
+//! `${user_events}`: the sign-ins a hunt may take for a second party, one definition
+//! for every hunt that looks for one.
+//!
+//! It is `network_events` without the allowlisted networks and without the user's own
+//! automation — a scripted client the user has run on two days or more, starting a day
+//! before (Azure CLI in Cloud Shell, jobs on a cloud VM) — plus `admin_tool`: Azure CLI,
+//! Azure PowerShell and Visual Studio, which run a user's own work from clouds, where a
+//! thief uses a session for mail, files and chat.
+//!
+//! ```sql
+//! SELECT user, network, admin_tool FROM ${user_events} e WHERE e.source = 'entra'
+//! ```
+
+const TEMPLATE: &str = "(SELECT n.*,
+        coalesce(n.app_id IN ('04b07795-8ddb-461a-bbee-02f9e1bf7b46', '1950a258-227b-4e31-a9cf-717495945fc2',
+                              '872cd9fa-d31f-45e0-9eab-6e460a02d1f1', 'aebc6443-996d-45c2-90f0-388ff96faa56')
+                 OR n.app IN ('Microsoft Azure CLI', 'Microsoft Azure PowerShell', 'Visual Studio',
+                              'Visual Studio - Legacy', 'Visual Studio Code'), false) AS admin_tool
+    FROM network_events n
+    LEFT JOIN (SELECT source, user, ua_family(user_agent) AS client, dcount(date_trunc('day', time)) AS days,
+                      min(time) AS first_seen
+               FROM signins
+               WHERE user IS NOT NULL AND coalesce(ua_is_scripted(user_agent), false) AND time < {until}
+               GROUP BY source, user, ua_family(user_agent)) own
+      ON own.source = n.source AND own.user = n.user AND own.client = ua_family(n.user_agent)
+    WHERE NOT {allowlisted}
+      AND NOT (coalesce(ua_is_scripted(n.user_agent), false) AND coalesce(own.days, 0) >= 2
+               AND own.first_seen < n.time - INTERVAL '1 day'))";
+
+/// The subquery, given the allowlist predicate and the run's upper time bound (SQL).
+pub fn user_events_sql(allowlisted: &str, until: &str) -> String {
+    TEMPLATE
+        .replace("{until}", until)
+        .replace("{allowlisted}", allowlisted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounds_and_allowlist_are_filled_in() {
+        let sql = user_events_sql("false", "TIMESTAMP '2026-01-01T00:00:00Z'");
+        assert!(sql.contains("time < TIMESTAMP '2026-01-01T00:00:00Z'"));
+        assert!(sql.contains("WHERE NOT false"));
+        assert!(!sql.contains('{'));
+    }
+}

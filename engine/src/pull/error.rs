@@ -80,6 +80,20 @@ pub enum PullError {
         detail: String,
     },
 
+    /// A response body over the cap on one body
+    /// ([`MAX_RESPONSE_BYTES`](super::http::MAX_RESPONSE_BYTES) unless the retry
+    /// policy sets another): read no further, so a hostile or broken server cannot
+    /// exhaust memory.
+    #[error(
+        "{service}: the response from {url} is larger than the cap on one response body ({}; pull::http::MAX_RESPONSE_BYTES by default); nothing of it was used",
+        size_text(*limit)
+    )]
+    BodyTooLarge {
+        service: &'static str,
+        url: String,
+        limit: usize,
+    },
+
     /// Missing or unusable settings (no token, a base URL that is not http(s)).
     #[error("{0}")]
     Config(String),
@@ -87,4 +101,13 @@ pub enum PullError {
     /// The ingest run that takes the pages stopped; its own error says why.
     #[error("the ingest run stopped while pages were still arriving")]
     IngestStopped,
+}
+
+/// `128 MiB`, `1000 bytes`.
+pub(crate) fn size_text(bytes: usize) -> String {
+    if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {
+        format!("{} MiB", bytes >> 20)
+    } else {
+        format!("{bytes} bytes")
+    }
 }

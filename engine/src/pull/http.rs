@@ -34,6 +34,15 @@ pub const MAX_SERVER_WAIT: Duration = Duration::from_secs(15 * 60);
 /// Graph's 1,000 a page): a server whose next-page links never end stops here.
 pub const MAX_PAGES: u64 = 100_000;
 
+/// The largest response body read (the default of [`RetryPolicy::max_body_bytes`]).
+/// Pages of every API are far smaller (Okta and Graph: a few MB at most; a Log
+/// Analytics result: about 64 MB, the API's own cap), so a body past this is a
+/// server that would exhaust memory, not a page: the request fails naming the cap.
+pub const MAX_RESPONSE_BYTES: usize = 128 << 20;
+
+/// How much of an error response's body is read for its message.
+pub const MAX_ERROR_BODY_BYTES: usize = 64 << 10;
+
 /// Called with one human line per notable event (a retry, a rate-limit wait).
 pub type Notes = Arc<dyn Fn(&str) + Send + Sync>;
 
@@ -49,6 +58,9 @@ pub struct RetryPolicy {
     pub max_wait: Duration,
     /// Per request, connection to last byte.
     pub timeout: Duration,
+    /// The largest successful response body read; past it the request fails
+    /// ([`PullError::BodyTooLarge`]) instead of growing without bound.
+    pub max_body_bytes: usize,
 }
 
 impl Default for RetryPolicy {
@@ -59,6 +71,7 @@ impl Default for RetryPolicy {
             max_delay: Duration::from_secs(60),
             max_wait: Duration::from_secs(15 * 60),
             timeout: Duration::from_secs(120),
+            max_body_bytes: MAX_RESPONSE_BYTES,
         }
     }
 }
@@ -299,15 +312,30 @@ impl HttpClient {
             header.set_sensitive(true);
             builder = builder.header(AUTHORIZATION, header);
         }
-        let response = match builder.send().await {
+        let mut response = match builder.send().await {
             Ok(response) => response,
             Err(error) => return self.transport_failure(&error, url),
         };
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         self.note_rate_limit(&headers);
-        let body = match response.bytes().await {
-            Ok(body) => body,
+        // A page is read whole, up to the cap; an error body only for its message.
+        let success = (200..=299).contains(&status);
+        let limit = if success {
+            self.policy.max_body_bytes
+        } else {
+            MAX_ERROR_BODY_BYTES
+        };
+        let body = match read_body(&mut response, limit).await {
+            Ok(Body::Whole(body)) => body,
+            Ok(Body::Cut(body)) if !success => body,
+            Ok(Body::Cut(_)) => {
+                return Attempt::Fail(PullError::BodyTooLarge {
+                    service: self.service,
+                    url: url.to_string(),
+                    limit: self.policy.max_body_bytes,
+                });
+            }
             Err(error) => return self.transport_failure(&error, url),
         };
         match status {
@@ -446,6 +474,35 @@ impl HttpClient {
         let fraction = 0.5 + (random >> 11) as f64 / (1u64 << 53) as f64 / 2.0;
         full.mul_f64(fraction)
     }
+}
+
+/// A response body as read.
+enum Body {
+    /// All of it.
+    Whole(Bytes),
+    /// Its first `limit` bytes: there was more (or its `Content-Length` said so).
+    Cut(Bytes),
+}
+
+/// Reads at most `limit` bytes of a body, chunk by chunk, so a body larger than
+/// the limit never grows past it in memory; one announced larger is not read.
+async fn read_body(response: &mut reqwest::Response, limit: usize) -> Result<Body, reqwest::Error> {
+    if response
+        .content_length()
+        .is_some_and(|length| length > limit as u64)
+    {
+        return Ok(Body::Cut(Bytes::new()));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > limit {
+            let room = limit - body.len();
+            body.extend_from_slice(&chunk[..room]);
+            return Ok(Body::Cut(Bytes::from(body)));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Body::Whole(Bytes::from(body)))
 }
 
 fn header_text<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
@@ -822,6 +879,95 @@ mod tests {
                 "{error}"
             );
             assert_eq!(count.load(Ordering::SeqCst), 3);
+        });
+    }
+
+    fn body_cap_error(make: canned::Make) -> String {
+        runtime().block_on(async {
+            let (base, _) = canned::serve(make).await;
+            let policy = RetryPolicy {
+                max_body_bytes: 1000,
+                ..RetryPolicy::default()
+            };
+            let client = HttpClient::new("test", policy, Arc::default(), None).unwrap();
+            client
+                .send(&Request::get(base.join("logs").unwrap()), None)
+                .await
+                .unwrap_err()
+                .to_string()
+        })
+    }
+
+    #[test]
+    fn a_body_over_the_cap_fails_naming_the_cap_and_the_url() {
+        // Announced by its Content-Length.
+        let make: canned::Make = Arc::new(|_| (200, vec![], "x".repeat(1001)));
+        let error = body_cap_error(make);
+        assert!(
+            error.contains("larger than the cap on one response body (1000 bytes")
+                && error.contains("MAX_RESPONSE_BYTES")
+                && error.contains("/logs"),
+            "{error}"
+        );
+        // At the cap exactly, it is read.
+        runtime().block_on(async {
+            let make: canned::Make = Arc::new(|_| (200, vec![], "x".repeat(1000)));
+            let (base, _) = canned::serve(make).await;
+            let policy = RetryPolicy {
+                max_body_bytes: 1000,
+                ..RetryPolicy::default()
+            };
+            let client = HttpClient::new("test", policy, Arc::default(), None).unwrap();
+            let response = client
+                .send(&Request::get(base.join("logs").unwrap()), None)
+                .await
+                .unwrap();
+            assert_eq!(response.body.len(), 1000);
+        });
+    }
+
+    #[test]
+    fn a_body_without_a_length_is_cut_at_the_cap_while_streaming() {
+        runtime().block_on(async {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let address = listener.local_addr().unwrap();
+            let sent = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let counter = sent.clone();
+            tokio::spawn(async move {
+                let (mut socket, _) = listener.accept().await.unwrap();
+                let mut head = [0u8; 4096];
+                let _ = socket.read(&mut head).await;
+                // No Content-Length: the body runs until the connection closes, and
+                // would run for 64 MiB if the client kept reading.
+                let _ = socket
+                    .write_all(b"HTTP/1.1 200 OK\r\nconnection: close\r\n\r\n")
+                    .await;
+                let block = vec![b'['; 64 << 10];
+                for _ in 0..1024 {
+                    if socket.write_all(&block).await.is_err() {
+                        return;
+                    }
+                    counter.fetch_add(block.len(), Ordering::SeqCst);
+                }
+            });
+            let policy = RetryPolicy {
+                max_body_bytes: 100_000,
+                ..RetryPolicy::default()
+            };
+            let client = HttpClient::new("test", policy, Arc::default(), None).unwrap();
+            let url = Url::parse(&format!("http://{address}/page")).unwrap();
+            let error = client
+                .send(&Request::get(url), None)
+                .await
+                .unwrap_err()
+                .to_string();
+            assert!(
+                error.contains("(100000 bytes") && error.contains("/page"),
+                "{error}"
+            );
+            // The client stopped reading long before the server's 64 MiB.
+            assert!(sent.load(Ordering::SeqCst) < 16 << 20);
         });
     }
 

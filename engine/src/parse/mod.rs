@@ -86,6 +86,7 @@ impl RecordParser {
                 format!("not valid UTF-8 at byte {}", error.valid_up_to()),
             )
         })?;
+        too_deep(record)?;
         self.scratch.clear();
         self.scratch.extend_from_slice(record);
         let value = match simd_json::to_borrowed_value(&mut self.scratch) {
@@ -105,6 +106,33 @@ impl RecordParser {
         };
         classify_and_extract(&value, raw, self.hint, signins, audit)
     }
+}
+
+/// A record nested deeper than [`json::MAX_DEPTH`], rejected before simd-json sees
+/// it: simd-json 0.17 builds its value (and drops it) recursively, one stack frame a
+/// level, with no limit of its own, so 100,000 levels would overflow the stack and
+/// abort the process. Ingest's splitter quarantines such records before they get
+/// here; this keeps the parser safe for every other caller. Only a record with more
+/// than `MAX_DEPTH` opening brackets is measured, so the check costs one vectorised
+/// scan of each record.
+fn too_deep(record: &[u8]) -> Result<(), Rejection> {
+    if memchr::memchr2_iter(b'{', b'[', record)
+        .nth(json::MAX_DEPTH)
+        .is_none()
+    {
+        return Ok(());
+    }
+    let depth = json::nesting_depth(record);
+    if depth > json::MAX_DEPTH {
+        return Err(Rejection::new(
+            "(record)",
+            format!(
+                "JSON nested {depth} levels deep; the limit is {} levels",
+                json::MAX_DEPTH
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn classify_and_extract(
@@ -174,6 +202,9 @@ fn synthetic_event_id(raw: &str) -> String {
 /// Why a record does not look like a log record of any supported source (`None`
 /// when it does): used to skip files such as `labels.json` found in a folder.
 pub fn not_a_log_record(record: &[u8]) -> Option<String> {
+    if let Err(rejection) = too_deep(record) {
+        return Some(format!("not a log record ({})", rejection.reason));
+    }
     let mut scratch = record.to_vec();
     let parsed = match simd_json::to_borrowed_value(&mut scratch) {
         Ok(value) => value.into_static(),
@@ -198,4 +229,104 @@ pub fn not_a_log_record(record: &[u8]) -> Option<String> {
         "not a log record (keys: {})",
         json::key_list(&parsed, 8)
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::chunk::Chunk;
+    use crate::input::split::JsonSplitter;
+
+    /// Runs `f` on a thread with a 256 KiB stack: recursion a level per byte of
+    /// input would overflow it (and abort the test process) long before 100,000 levels.
+    fn on_small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+        std::thread::Builder::new()
+            .stack_size(256 << 10)
+            .spawn(f)
+            .unwrap()
+            .join()
+            .unwrap()
+    }
+
+    fn deep(levels: usize) -> String {
+        format!(
+            r#"{{"eventType":"user.session.start","uuid":"u","published":"2026-06-01T10:00:00Z","x":{}1{}}}"#,
+            r#"{"a":"#.repeat(levels),
+            "}".repeat(levels)
+        )
+    }
+
+    #[test]
+    fn the_parser_rejects_records_nested_past_the_cap_before_simd_json_sees_them() {
+        let reasons = on_small_stack(|| {
+            let mut parser = RecordParser::new(SourceHint::Auto);
+            let (mut signins, mut audit) = (
+                SigninBuilder::with_capacity(1),
+                AuditBuilder::with_capacity(1),
+            );
+            let mut reasons = Vec::new();
+            for record in [
+                deep(100_000),
+                format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)),
+            ] {
+                let rejection = parser
+                    .parse(record.as_bytes(), &mut signins, &mut audit)
+                    .unwrap_err();
+                reasons.push(rejection.reason);
+            }
+            reasons.push(not_a_log_record(deep(100_000).as_bytes()).unwrap());
+            reasons
+        });
+        assert_eq!(
+            reasons,
+            vec![
+                "JSON nested 100001 levels deep; the limit is 512 levels",
+                "JSON nested 100000 levels deep; the limit is 512 levels",
+                "not a log record (JSON nested 100001 levels deep; the limit is 512 levels)",
+            ]
+        );
+        // Brackets inside strings are text, not nesting.
+        let mut parser = RecordParser::new(SourceHint::Auto);
+        let (mut signins, mut audit) = (
+            SigninBuilder::with_capacity(1),
+            AuditBuilder::with_capacity(1),
+        );
+        let brackets = format!(
+            r#"{{"eventType":"user.session.start","uuid":"u1","published":"2026-06-01T10:00:00Z","displayMessage":"{}"}}"#,
+            "{[".repeat(10_000)
+        );
+        assert!(
+            parser
+                .parse(brackets.as_bytes(), &mut signins, &mut audit)
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn in_ingest_the_splitter_caps_depth_before_the_parser_runs() {
+        // What ingest does with a file: split into records, then parse each record
+        // the splitter found no defect in. The deep record is a defect already, so
+        // simd-json never sees it, even without the parser's own check.
+        let input = format!("{}\n{}\n", deep(100_000), deep(10));
+        let summary = on_small_stack(move || {
+            let mut splitter = JsonSplitter::new(std::io::Cursor::new(input.into_bytes()));
+            let mut chunk = Chunk::new(0, 1 << 20);
+            while splitter.fill(&mut chunk, 1 << 20).unwrap() {}
+            chunk
+                .records
+                .iter()
+                .map(|span| (span.record_no, span.defect.clone()))
+                .collect::<Vec<_>>()
+        });
+        assert_eq!(
+            summary,
+            vec![
+                (
+                    1,
+                    Some("JSON nested 100001 levels deep; the limit is 512 levels".to_string())
+                ),
+                (2, None),
+            ]
+        );
+    }
 }

@@ -390,9 +390,11 @@ fn object_members(object: &[u8]) -> Vec<(&[u8], usize, usize)> {
         };
         let key = &object[index + 1..key_end - 1];
         index = skip_whitespace_and(object, key_end, b':');
+        // No value (a `}` or `]` where one belongs): stop, or the same empty value
+        // would be found again and again.
         let value_end = match value_end(object, index) {
-            Some(end) => end,
-            None => return members,
+            Some(end) if end > index => end,
+            _ => return members,
         };
         members.push((key, index, value_end));
         index = value_end;
@@ -411,7 +413,10 @@ fn array_elements(array: &[u8], offset: usize) -> Option<Vec<(usize, usize)>> {
         if array[index] == b']' {
             return Some(elements);
         }
-        let end = value_end(array, index)?;
+        // An element must hold something: a stray `}` in the array would otherwise
+        // be an empty element found forever (memory grew until the process died).
+        // Not a wrapper, then: the whole object is one record, for the parser to reject.
+        let end = value_end(array, index).filter(|&end| end > index)?;
         elements.push((offset + index, offset + end));
         index = end;
     }
@@ -613,6 +618,29 @@ mod tests {
             assert_eq!(records[6].1, r#"{"c":3}"#);
             assert_eq!(records[4].1, r#"{"b":2}"#);
         }
+    }
+
+    #[test]
+    fn a_stray_closing_bracket_in_a_wrapper_array_ends_the_split() {
+        // Found by the fuzzer (`splitter`, seed 1, input 223): a Graph page with a `}`
+        // where an element belongs made the split list empty elements without end.
+        for input in [
+            &br#"{"value":[{"a":1},}]}"#[..],
+            br#"{"records":[}]}"#,
+            br#"{"data":{"events":[{"a":1} }]}}"#,
+        ] {
+            // Brackets balance at the `]`: the object to there is one record (not a
+            // wrapper: its array is malformed), the last `}` a line of junk.
+            let records = split(input, 1 << 16);
+            assert_eq!(records.len(), 2, "{records:?}");
+            assert_eq!(records[0].1.len() + 1, input.len(), "{records:?}");
+            assert!(
+                records[0].2.is_none() && records[1].2.is_some(),
+                "{records:?}"
+            );
+        }
+        // A member without a value after the records: the records still count.
+        assert_eq!(texts(br#"{"value":[{"a":1}],"x":}"#), vec![r#"{"a":1}"#]);
     }
 
     #[test]

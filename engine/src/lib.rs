@@ -5,6 +5,7 @@ pub mod baseline;
 pub mod config;
 pub mod error;
 pub mod functions;
+pub mod fuzz;
 pub mod hunt;
 pub mod ingest;
 pub mod input;

@@ -287,4 +287,102 @@ mod tests {
         assert!(params.set("flag", "true").is_ok());
         assert_eq!(params.substitute("$flag", now()).unwrap(), "TRUE");
     }
+
+    fn run_binder(input: &[u8]) {
+        let text = String::from_utf8_lossy(input);
+        let (value, sql) = text.split_once('\0').unwrap_or((&text, "SELECT $v"));
+        let mut params = Params::default();
+        let _ = params.set("since", value);
+        let _ = params.set("until", value);
+        let _ = params.set(value, "1");
+        if params.set("v", value).is_ok() {
+            // A value is one literal wherever it is bound: never a comment, a second
+            // statement, an identifier or an open string.
+            let bound = params.substitute("SELECT $v FROM t", now()).unwrap();
+            let tokens: Vec<_> = tokenize(&bound)
+                .into_iter()
+                .filter(|t| t.kind != TokenKind::Whitespace)
+                .collect();
+            let n = tokens.len();
+            assert!(n >= 4, "{value:?} bound as {bound:?}");
+            assert_eq!(
+                tokens[n - 2].text(&bound),
+                "FROM",
+                "{value:?} bound as {bound:?}"
+            );
+            let strings = tokens[1..n - 2]
+                .iter()
+                .filter(|t| matches!(t.kind, TokenKind::String { .. }))
+                .count();
+            for token in &tokens[1..n - 2] {
+                let part = token.text(&bound);
+                let allowed = match token.kind {
+                    TokenKind::String { closed } => closed && strings == 1,
+                    TokenKind::Number => true,
+                    TokenKind::Punct => matches!(part, "." | "-" | "+"),
+                    TokenKind::Word => {
+                        part == "TRUE"
+                            || part == "FALSE"
+                            || part
+                                .chars()
+                                .all(|c| c.is_ascii_digit() || c == 'e' || c == 'E')
+                    }
+                    _ => false,
+                };
+                assert!(
+                    allowed,
+                    "{value:?} bound as {bound:?}: {:?} {part:?}",
+                    token.kind
+                );
+            }
+        }
+        let _ = params.substitute(sql, now());
+        let _ = params.describe(now());
+    }
+
+    /// The parameter binder under the engine's fuzzing harness (see
+    /// `tokenhunt_engine::fuzz`): a value, a NUL, the SQL it is bound into.
+    #[test]
+    fn fuzz_params() {
+        use tokenhunt_engine::fuzz;
+        let seeds: Vec<Vec<u8>> = [
+            "alice@contoso.com\0SELECT * FROM signins WHERE user = $user AND time >= $since AND time < $until",
+            "o'brien@contoso.com\0SELECT '$v' -- $v\n/* $v */ $1, $v, $V, \"$v\"",
+            "30d\0SELECT count(*) FROM signins WHERE time >= $since",
+            "2024-05-01T10:00:00+02:00\0SELECT $since, $until",
+            "2024-05-01\0SELECT $v",
+            "1e5\0SELECT $v + 1",
+            "-1.5\0SELECT $v",
+            "'quoted'\0SELECT $v",
+            "true\0SELECT $v; SELECT $v",
+            "99999999999999999999d\0SELECT $since",
+            "12h\0SELECT $since /* unclosed",
+            "x\0SELECT '$v",
+        ]
+        .iter()
+        .map(|s| s.as_bytes().to_vec())
+        .collect();
+        let (duration, seed) = fuzz::test_budget();
+        let report = fuzz::fuzz(run_binder, &seeds, seed, 0, duration, &mut |_| {});
+        eprintln!(
+            "fuzz params: {} executions in {:.1} s, {} crashes",
+            report.executions,
+            report.seconds,
+            report.crashes.len()
+        );
+        let crashes: Vec<String> = report
+            .crashes
+            .iter()
+            .take(5)
+            .map(|c| {
+                format!(
+                    "input {} {:?}: {}",
+                    c.iteration,
+                    String::from_utf8_lossy(&c.input),
+                    c.message
+                )
+            })
+            .collect();
+        assert!(crashes.is_empty(), "seed {seed}: {crashes:#?}");
+    }
 }

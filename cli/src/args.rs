@@ -142,6 +142,11 @@ pub struct ScopeArgs {
     /// Also write a self-contained HTML report (timeline, map, tables) to this file.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+
+    /// The most rows one of the scope's lake queries may return: every row is held
+    /// in memory, so a wider window fails naming this cap rather than exhausting it.
+    #[arg(long, value_name = "ROWS", default_value_t = tokenhunt_engine::scope::query::MAX_ROWS)]
+    pub max_rows: u64,
 }
 
 #[derive(Debug, Args)]

@@ -58,7 +58,10 @@ pub async fn run(context: &Context, args: &RespondArgs) -> Result<()> {
         &ctx,
         &target,
         &range,
-        ScopeOptions { hunts: false },
+        ScopeOptions {
+            hunts: false,
+            ..ScopeOptions::default()
+        },
     )
     .await?;
     let session = match &args.session {

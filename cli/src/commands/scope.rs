@@ -64,7 +64,11 @@ pub async fn run(context: &Context, args: &ScopeArgs) -> Result<()> {
         bail!("scope prints text (the default) or one JSON document (--format json)");
     }
     let ctx = context.session().await?;
-    let report = scope_report(context, &ctx, &target, &range, ScopeOptions::default()).await?;
+    let options = ScopeOptions {
+        max_rows: args.max_rows.max(1),
+        ..ScopeOptions::default()
+    };
+    let report = scope_report(context, &ctx, &target, &range, options).await?;
     let mut text = Vec::new();
     match format {
         OutputFormat::Json => {

@@ -54,11 +54,16 @@ pub struct ScopeOptions {
     /// Run the hunt library (attacker infrastructure, findings, pivot). `respond`
     /// needs only the sessions and directory changes and turns this off.
     pub hunts: bool,
+    /// The most rows one lake query may return ([`query::MAX_ROWS`] by default).
+    pub max_rows: u64,
 }
 
 impl Default for ScopeOptions {
     fn default() -> Self {
-        ScopeOptions { hunts: true }
+        ScopeOptions {
+            hunts: true,
+            max_rows: query::MAX_ROWS,
+        }
     }
 }
 
@@ -156,7 +161,10 @@ pub async fn run_scope(
     .await?
     .collect()
     .await?;
-    let mut stats = ScanStats::default();
+    let mut stats = ScanStats {
+        row_cap: Some(options.max_rows),
+        ..ScanStats::default()
+    };
     let mut notes = Vec::new();
     let users = resolve_users(ctx, target, range, &mut stats, &mut notes).await?;
     if users.is_empty() {

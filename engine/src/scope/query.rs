@@ -9,8 +9,9 @@ use std::time::Instant;
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::physical_plan::metrics::MetricValue;
-use datafusion::physical_plan::{ExecutionPlan, collect};
+use datafusion::physical_plan::{ExecutionPlan, execute_stream};
 use datafusion::prelude::SessionContext;
+use futures::StreamExt;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -44,7 +45,16 @@ pub struct ScanStats {
     /// Each query's share, in the order they ran: which one a slow scope spent on.
     #[serde(default)]
     pub per_query: Vec<QueryCost>,
+    /// The most rows one query may return ([`MAX_ROWS`] when unset).
+    #[serde(skip)]
+    pub row_cap: Option<u64>,
 }
+
+/// The most rows one of a scope's lake queries may return (`--max-rows` overrides
+/// it). Every row is held in memory, as Arrow and as a decoded event: a window
+/// holding more (a service account over years) fails naming this cap instead of
+/// exhausting memory; a narrower `--since`/`--until` fits.
+pub const MAX_ROWS: u64 = 2_000_000;
 
 /// What one of a scope's lake queries cost.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -105,7 +115,22 @@ pub async fn run(
     let started = Instant::now();
     let frame = ctx.sql(sql).await?;
     let plan = frame.create_physical_plan().await?;
-    let batches = collect(plan.clone(), ctx.task_ctx()).await?;
+    let cap = stats.row_cap.unwrap_or(MAX_ROWS);
+    let mut stream = execute_stream(plan.clone(), ctx.task_ctx())?;
+    let (mut batches, mut rows) = (Vec::new(), 0u64);
+    while let Some(batch) = stream.next().await {
+        let batch = batch?;
+        rows += batch.num_rows() as u64;
+        if rows > cap {
+            return Err(EngineError::Invalid(format!(
+                "scope: a lake query returned more than {cap} rows, the cap on one query's rows \
+                 (scope::query::MAX_ROWS = {MAX_ROWS} unless --max-rows sets another); narrow \
+                 --since/--until or raise --max-rows (query: {})",
+                query_text(sql)
+            )));
+        }
+        batches.push(batch);
+    }
     let (matched, decoded, bytes) = (stats.rows_matched, stats.rows_decoded, stats.bytes_scanned);
     stats.add_plan(&plan);
     // Rows decoded = rows the scans let through + rows their filters dropped.
@@ -122,14 +147,14 @@ pub async fn run(
     Ok((plan.schema(), batches))
 }
 
-/// Result rows as JSON objects, through Arrow's JSON writer (timestamps as text, lists
-/// as arrays, nulls as absent keys).
-pub fn json_rows(
-    batches: &[RecordBatch],
-) -> Result<Vec<serde_json::Map<String, serde_json::Value>>> {
-    let mut rows = Vec::new();
+/// Result rows decoded into `T` (field names = column names), one batch at a time
+/// through Arrow's JSON writer (timestamps as text, lists as arrays, nulls as absent
+/// keys), each row straight from its line: no map of values per row.
+pub fn typed_rows<T: DeserializeOwned>(batches: &[RecordBatch]) -> Result<Vec<T>> {
+    let mut rows = Vec::with_capacity(batches.iter().map(RecordBatch::num_rows).sum());
+    let mut buffer = Vec::new();
     for batch in batches {
-        let mut buffer = Vec::new();
+        buffer.clear();
         {
             let mut writer = datafusion::arrow::json::LineDelimitedWriter::new(&mut buffer);
             writer.write(batch)?;
@@ -145,17 +170,6 @@ pub fn json_rows(
     Ok(rows)
 }
 
-/// Result rows decoded into `T` (field names = column names).
-pub fn typed_rows<T: DeserializeOwned>(batches: &[RecordBatch]) -> Result<Vec<T>> {
-    json_rows(batches)?
-        .into_iter()
-        .map(|row| {
-            serde_json::from_value(serde_json::Value::Object(row))
-                .map_err(|e| EngineError::Invalid(format!("scope: result row: {e}")))
-        })
-        .collect()
-}
-
 /// Runs a query and decodes its rows into `T`.
 pub async fn fetch<T: DeserializeOwned>(
     ctx: &SessionContext,
@@ -164,4 +178,55 @@ pub async fn fetch<T: DeserializeOwned>(
 ) -> Result<Vec<T>> {
     let (_, batches) = run(ctx, sql, stats).await?;
     typed_rows(&batches)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Row {
+        n: i64,
+        s: Option<String>,
+    }
+
+    const SQL: &str = "SELECT n, CASE WHEN n % 2 = 0 THEN 'even' END AS s \
+                       FROM (VALUES (1), (2), (3), (4), (5)) AS t(n) ORDER BY n";
+
+    #[test]
+    fn a_query_over_the_row_cap_fails_naming_the_cap() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let ctx = SessionContext::new();
+            let mut stats = ScanStats {
+                row_cap: Some(5),
+                ..ScanStats::default()
+            };
+            let rows: Vec<Row> = fetch(&ctx, SQL, &mut stats).await.unwrap();
+            assert_eq!(rows.len(), 5);
+            assert_eq!(
+                rows[1],
+                Row {
+                    n: 2,
+                    s: Some("even".into())
+                }
+            );
+            assert_eq!(rows[0].s, None);
+            stats.row_cap = Some(4);
+            let error = fetch::<Row>(&ctx, SQL, &mut stats)
+                .await
+                .unwrap_err()
+                .to_string();
+            assert!(
+                error.contains("more than 4 rows")
+                    && error.contains("MAX_ROWS")
+                    && error.contains("--max-rows")
+                    && error.contains("FROM (VALUES"),
+                "{error}"
+            );
+        });
+    }
 }

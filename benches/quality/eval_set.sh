@@ -13,7 +13,8 @@ set -euo pipefail
 bin=${1:?usage: eval_set.sh TOKENHUNT_BINARY [workdir]}
 work=${2:-/tmp/tokenhunt-eval-set}
 here=$(cd "$(dirname "$0")" && pwd)
-set_file="$here/eval_set.txt"
+# TOKENHUNT_SET=other.txt runs the same pipeline on a tuning set instead (same format).
+set_file=${TOKENHUNT_SET:-$here/eval_set.txt}
 [ -x "$bin" ] || { echo "not an executable: $bin" >&2; exit 2; }
 mkdir -p "$work"
 summary="$work/summary.tsv"

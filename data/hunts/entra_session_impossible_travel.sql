@@ -55,6 +55,39 @@ clients AS (
            make_set(data_app) AS apps
     FROM tagged GROUP BY user, session_id, network
 ),
+agent_devices AS (
+    -- Per network and user agent: whether it came with a device id, without one, or both.
+    SELECT t.user, t.session_id, t.network, t.user_agent,
+           bool_or(t.device_id IS NULL) AS bare, bool_or(t.device_id IS NOT NULL) AS carried
+    FROM tagged t
+    JOIN (SELECT DISTINCT user, session_id FROM jumps WHERE km >= ${min_km} AND kmh > ${travel_kmh}) j
+      ON j.user = t.user AND j.session_id = t.session_id
+    WHERE t.user_agent IS NOT NULL
+    GROUP BY t.user, t.session_id, t.network, t.user_agent
+),
+stripped AS (
+    -- A user agent that on every other network of the session came with a device id,
+    -- here without one: the agent copied, the device not. A laptop without a device id
+    -- beside a phone with one shows its agent bare everywhere.
+    SELECT DISTINCT user, session_id, network FROM (
+        SELECT o.user, o.session_id, o.network, o.user_agent
+        FROM agent_devices o
+        JOIN agent_devices m ON m.user = o.user AND m.session_id = o.session_id
+         AND m.user_agent = o.user_agent AND m.network <> o.network
+        WHERE o.bare
+        GROUP BY o.user, o.session_id, o.network, o.user_agent
+        HAVING bool_and(m.carried AND NOT m.bare))
+),
+known_clients AS (
+    -- The user agents a user shows on many days: their own machines' browsers and native
+    -- clients, whatever network they are on today.
+    SELECT user, make_set(CASE WHEN agent_days >= ${regular_days} THEN user_agent END) AS agents
+    FROM (SELECT user, user_agent, dcount(date_trunc('day', time)) AS agent_days
+          FROM network_events
+          WHERE source = 'entra' AND user_agent IS NOT NULL AND user IS NOT NULL AND time < ${until}
+          GROUP BY user, user_agent)
+    GROUP BY user
+),
 elsewhere AS (
     -- The clients each fast hop's session showed on every other network.
     SELECT j.user, j.session_id, j.network,
@@ -66,19 +99,24 @@ elsewhere AS (
     GROUP BY j.user, j.session_id, j.network
 ),
 fast AS (
-    -- Whether the new side is another client: a user agent or device id the session never
-    -- showed on any other network, or no device id where the previous network had one.
+    -- Whether the new side is another client: a user agent the session never showed on
+    -- any other network and the user does not show on many days, a device id the session
+    -- never showed on any other network, or an agent without the device id it always
+    -- carried elsewhere.
     -- One machine behind a VPN or a phone's home carrier shows the same clients, however
     -- fast it seems to move.
     -- A SaaS integration redeeming the user's token from its cloud is another client too,
     -- but with its own application: a stolen token is used with the session's own apps.
-    SELECT j.*, (NOT array_has_all(x.agents, a.agents) OR NOT array_has_all(x.devices, a.devices)
-                 OR (cardinality(a.devices) = 0 AND cardinality(b.devices) > 0))
+    SELECT j.*, (NOT array_has_all(array_concat(x.agents, coalesce(k.agents, x.agents)), a.agents)
+                 OR NOT array_has_all(x.devices, a.devices)
+                 OR st.network IS NOT NULL)
                 AND array_has_any(x.apps, a.apps) AS two_clients
     FROM jumps j
     JOIN clients a ON a.user = j.user AND a.session_id = j.session_id AND a.network = j.network
     JOIN clients b ON b.user = j.user AND b.session_id = j.session_id AND b.network = j.previous_network
     JOIN elsewhere x ON x.user = j.user AND x.session_id = j.session_id AND x.network = j.network
+    LEFT JOIN known_clients k ON k.user = j.user
+    LEFT JOIN stripped st ON st.user = j.user AND st.session_id = j.session_id AND st.network = j.network
     WHERE j.km >= ${min_km} AND j.kmh > ${travel_kmh}
 ),
 returned AS (

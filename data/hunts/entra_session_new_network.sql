@@ -20,7 +20,7 @@
 -- param: regular_days = 3 | A country or network the user used on this many days is theirs.
 WITH ev AS (
     SELECT e.time, e.user, e.session_id, e.ip, e.asn, e.country, e.lat, e.lon, e.app,
-           e.category, e.network, e.client_os, e.device_id, e.log_type, e.admin_tool, b.days AS network_days, p.users AS prefix_users,
+           e.category, e.network, e.client_os, e.device_id, e.user_agent, e.log_type, e.admin_tool, b.days AS network_days, p.users AS prefix_users,
            least(b.spread_km, 3000.0) AS tolerance,
            e.category IN ('mobile', 'privacy_relay', 'cdn')
                OR coalesce(r.roaming_share >= 0.3 AND r.users >= 3, false) AS roaming
@@ -87,12 +87,32 @@ regular_countries AS (
     SELECT user, make_set(country) AS countries FROM baseline_user_countries
     WHERE source = 'entra' AND days >= ${regular_days} GROUP BY user
 ),
+session_clients AS (
+    -- Per network: the applications the session works in there (admin tools aside, and
+    -- not an app signed in to once, as when the user authorises an integration) and the
+    -- user agents it showed without a device id.
+    SELECT user, session_id, network, make_set(CASE WHEN events >= 3 THEN data_app END) AS data_apps,
+           array_distinct(flatten(array_agg(bare_agents))) AS bare_agents
+    FROM (SELECT user, session_id, network, CASE WHEN NOT admin_tool THEN app END AS data_app, count(*) AS events,
+                 make_set(CASE WHEN device_id IS NULL THEN user_agent END) AS bare_agents
+          FROM ev GROUP BY user, session_id, network, CASE WHEN NOT admin_tool THEN app END)
+    GROUP BY user, session_id, network
+),
+clients_elsewhere AS (
+    SELECT c.user, c.session_id, c.network,
+           array_distinct(flatten(array_agg(m.data_apps))) AS data_apps,
+           array_distinct(flatten(array_agg(m.bare_agents))) AS bare_agents
+    FROM session_clients c
+    JOIN session_clients m ON m.user = c.user AND m.session_id = c.session_id AND m.network <> c.network
+    GROUP BY c.user, c.session_id, c.network
+),
 usage AS (
     SELECT user, session_id, network,
            min(time) AS first_seen, max(time) AS last_seen, count(*) AS events,
            dcount(date_trunc('day', time)) AS days_here,
            make_set(ip) AS ips, make_set(asn) AS asns, make_set(country) AS countries, make_set(app) AS apps,
            array_remove(make_set(client_os), 'unknown') AS oses, make_set(device_id) AS devices, bool_and(admin_tool) AS admin_only, max(category) AS category,
+           make_set(CASE WHEN NOT admin_tool THEN app END) AS data_apps, make_set(user_agent) AS agents,
            max(prefix_users) AS shared_by, bool_or(roaming) AS roaming
     FROM ev WHERE time >= ${since}
     GROUP BY user, session_id, network
@@ -107,9 +127,14 @@ scored AS (
                CASE WHEN o.origin_relayed AND b.days < ${regular_days}
                          AND u.first_seen <= s.session_start + INTERVAL '60 minutes' THEN 'relayed_sign_in' END,
                -- Microsoft's cloud (Cloud Shell, Azure services) carries a user's tokens
-               -- off the device by design.
+               -- off the device by design. A SaaS integration acting for the user runs its
+               -- own application, a stolen token the session's own; and a client the
+               -- session shows without a device id elsewhere too (a laptop beside the
+               -- phone that started the session) is the user's.
                CASE WHEN cardinality(o.origin_devices) > 0 AND cardinality(u.devices) = 0
                          AND b.days < ${regular_days} AND u.category <> 'microsoft' AND NOT u.admin_only
+                         AND array_has_any(coalesce(x.data_apps, make_array('-')), u.data_apps)
+                         AND NOT array_has_all(coalesce(x.bare_agents, make_array('-')), u.agents)
                     THEN 'token_left_device' END) AS corroboration,
            w.max_switch_kmh, w.fast_far_switches,
            b.days AS network_days, b.sessions AS network_sessions,
@@ -133,6 +158,7 @@ scored AS (
     JOIN origin o ON u.user = o.user AND u.session_id = o.session_id
     JOIN baseline_user_networks b ON b.source = 'entra' AND b.user = u.user AND b.network = u.network
     LEFT JOIN switches w ON u.user = w.user AND u.session_id = w.session_id AND u.network = w.network
+    LEFT JOIN clients_elsewhere x ON x.user = u.user AND x.session_id = u.session_id AND x.network = u.network
     LEFT JOIN regular_countries r ON r.user = u.user
     WHERE NOT array_has(o.origin_networks, u.network)
       -- Microsoft's services act for the user for an event or two inside a session;

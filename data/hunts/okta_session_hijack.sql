@@ -7,16 +7,20 @@
 --   rootSessionId) used from a network other than the one it started on, with a
 --   different device hash (dtHash) or user agent: a stolen session cookie replayed on the
 --   attacker's machine. Ranked up for hosting and VPN networks, networks new to the user,
---   another country and back-and-forth use; ranked down for shared egress networks. A
---   second dtHash on the session's own network (a normal OAuth grant) does not count.
+--   another country and back-and-forth use; ranked down for shared egress networks. OAuth
+--   token grants (the sign-in widget's or an SDK's own dtHash and agent) do not count as
+--   a client on any network.
 -- materialize: tagged
 -- param: min_score = 60 | Findings below this score are dropped.
 -- param: shared_users = 8 | A prefix (/24 or /64) this many users sign in from is shared egress (a corporate VPN or proxy in a cloud), not an attacker's.
 -- param: origin_minutes = 10 | Events within this many minutes of the session start define its origin.
 WITH tagged AS (
     SELECT time, user, coalesce(root_session_id, session_id) AS session_id, ip, asn, country, app,
-           device_id, prefix, category,
-           coalesce(ua_fingerprint(user_agent), 'none') AS client,
+           -- OAuth token grants come from the sign-in widget or an SDK with a device hash and
+           -- agent of their own, on whatever network the user's browser is: they say nothing
+           -- about which machine holds the session.
+           CASE WHEN event_type NOT LIKE 'app.oauth2.%' THEN device_id END AS device_id, prefix, category,
+           CASE WHEN event_type NOT LIKE 'app.oauth2.%' THEN coalesce(ua_fingerprint(user_agent), 'none') END AS client,
            CASE WHEN category IN ('hosting', 'vpn', 'unknown', 'tor') THEN prefix
                 ELSE concat('AS', CAST(asn AS VARCHAR)) END AS network
     FROM (

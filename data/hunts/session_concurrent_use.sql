@@ -23,7 +23,12 @@
 -- param: far_km = 500 | Networks farther apart than this (after each side's geolocation spread) cannot both be one person's.
 -- param: travel_kmh = 900 | A round trip between the two networks faster than this is no trip.
 WITH ev AS (
-    SELECT e.source, e.time, e.user, e.session_id, e.ip, e.asn, e.country, e.lat, e.lon, e.app, e.device_id, e.user_agent,
+    -- Okta OAuth token grants come from the sign-in widget or an SDK with a device hash
+    -- and agent of their own: they count as use of the session, not as a client.
+    SELECT e.source, e.time, e.user, e.session_id, e.ip, e.asn, e.country, e.lat, e.lon, e.app,
+           CASE WHEN e.event_type NOT LIKE 'app.oauth2.%' THEN e.device_id END AS device_id,
+           CASE WHEN e.event_type NOT LIKE 'app.oauth2.%' THEN e.user_agent END AS user_agent,
+           CASE WHEN e.event_type NOT LIKE 'app.oauth2.%' THEN 1 ELSE 0 END AS client_event,
            CASE WHEN NOT e.admin_tool THEN e.app END AS data_app,
            e.network, e.category, b.days AS network_days, least(b.spread_km, 3000.0) AS spread_km, p.users AS shared_by
     FROM ${user_events} e
@@ -74,6 +79,39 @@ elsewhere AS (
     JOIN per_network m ON m.source = n.source AND m.user = n.user AND m.session_id = n.session_id AND m.network <> n.network
     GROUP BY n.source, n.user, n.session_id, n.network
 ),
+agent_devices AS (
+    -- Per network and user agent: whether it came with a device id, without one, or both.
+    SELECT e.source, e.user, e.session_id, e.network, e.user_agent,
+           bool_or(e.device_id IS NULL) AS bare, bool_or(e.device_id IS NOT NULL) AS carried
+    FROM ev e
+    JOIN (SELECT DISTINCT source, user, session_id FROM pairs) s
+      ON s.source = e.source AND s.user = e.user AND s.session_id = e.session_id
+    WHERE e.user_agent IS NOT NULL AND e.client_event = 1
+    GROUP BY e.source, e.user, e.session_id, e.network, e.user_agent
+),
+stripped AS (
+    -- A user agent that on every other network of the session came with a device id,
+    -- here without one: the agent copied, the device not (a second machine). A laptop
+    -- without a device id beside a phone with one shows its agent bare everywhere.
+    SELECT DISTINCT source, user, session_id, network FROM (
+        SELECT o.source, o.user, o.session_id, o.network, o.user_agent
+        FROM agent_devices o
+        JOIN agent_devices m ON m.source = o.source AND m.user = o.user AND m.session_id = o.session_id
+         AND m.user_agent = o.user_agent AND m.network <> o.network
+        WHERE o.bare
+        GROUP BY o.source, o.user, o.session_id, o.network, o.user_agent
+        HAVING bool_and(m.carried AND NOT m.bare))
+),
+known_clients AS (
+    -- The user agents and devices a user shows on many days: their own machines' browsers
+    -- and native clients, whatever network they are on today.
+    SELECT source, user, make_set(CASE WHEN agent_days >= ${regular_days} THEN user_agent END) AS agents
+    FROM (SELECT source, user, user_agent, dcount(date_trunc('day', time)) AS agent_days
+          FROM network_events
+          WHERE user_agent IS NOT NULL AND user IS NOT NULL AND time < ${until}
+          GROUP BY source, user, user_agent)
+    GROUP BY source, user
+),
 sides AS (
     -- The other network is the one the user knows least; on a tie, the one the session
     -- did not start on. A network many users share (the office's egress, a corporate
@@ -105,15 +143,18 @@ scored AS (
     JOIN per_network o ON o.source = s.source AND o.user = s.user AND o.session_id = s.session_id AND o.network = s.other_network
     JOIN per_network w ON w.source = s.source AND w.user = s.user AND w.session_id = s.session_id AND w.network = s.own_network
     JOIN elsewhere x ON x.source = s.source AND x.user = s.user AND x.session_id = s.session_id AND x.network = s.other_network
-    -- Two clients: the other network shows a user agent or a device id the session never
-    -- showed anywhere else, or no device id where the session's own network always
-    -- carries one. One machine toggling a VPN or a tether shows the same clients on
-    -- both, however fast. A SaaS integration acting with the user's token from its cloud
-    -- uses its own application; a stolen token is used with the session's own apps. A
-    -- network the user comes back to for days is theirs.
+    LEFT JOIN known_clients k ON k.source = s.source AND k.user = s.user
+    LEFT JOIN stripped st ON st.source = s.source AND st.user = s.user AND st.session_id = s.session_id AND st.network = s.other_network
+    -- Two clients: the other network shows a user agent that neither the session showed
+    -- anywhere else nor the user shows on many days, or a device id the session never
+    -- showed anywhere else, or an agent without the device id it always carried elsewhere. One machine toggling a VPN or a tether shows the same clients on
+    -- both, however fast (its native clients and its browser each carry their own agent,
+    -- and each is seen on many days). A SaaS integration acting with the user's token
+    -- from its cloud uses its own application; a stolen token is used with the
+    -- session's own apps. A network the user comes back to for days is theirs.
     WHERE o.shared_by < ${shared_users} AND o.network_days < ${regular_days} AND array_has_any(x.data_apps, o.data_apps)
-      AND (NOT array_has_all(x.agents, o.agents) OR NOT array_has_all(x.devices, o.devices)
-           OR (cardinality(o.devices) = 0 AND cardinality(w.devices) > 0))
+      AND (NOT array_has_all(array_concat(x.agents, coalesce(k.agents, x.agents)), o.agents) OR NOT array_has_all(x.devices, o.devices)
+           OR st.network IS NOT NULL)
 )
 SELECT user, session_id, source, first_switch AS first_seen, last_switch AS last_seen, least(100, score) AS score,
        ips, asns, countries, apps,

@@ -53,7 +53,8 @@ pub struct AllowlistSection {
     pub egress_cidrs: Vec<String>,
     /// Trusted ASNs (e.g. the company's own).
     pub asns: Vec<i64>,
-    /// Drop Microsoft's own infrastructure (AS8075 and its auth front ends).
+    /// Drop Microsoft 365 and Entra ID front ends (the `microsoft` ranges of
+    /// `data/reference/egress_ranges.csv`); the rest of AS8075 is Azure customers' hosting.
     pub exclude_microsoft: bool,
 }
 

@@ -302,7 +302,8 @@ mod tests {
         let c = builtin();
         assert_eq!(c.category(16509), Some("hosting"));
         assert_eq!(c.category(14618), Some("hosting"));
-        assert_eq!(c.category(8075), Some("microsoft"));
+        // Azure customer VMs: only the published Microsoft 365 / Entra ranges are `microsoft`.
+        assert_eq!(c.category(8075), Some("hosting"));
         assert_eq!(c.category(3598), Some("microsoft"));
         assert_eq!(c.category(396982), Some("hosting"));
         assert_eq!(c.category(15169), Some("google"));

@@ -17,7 +17,7 @@
 -- param: shared_users = 8 | A network where one address serves this many users (NAT egress, VPN, proxy) is shared, not an attacker's.
 -- param: regular_days = 3 | A network the user used on this many days is theirs.
 WITH tagged AS (
-    SELECT e.time, e.user, e.session_id, e.token_id, e.ip, e.asn, e.country, e.app, e.incoming_token_type, e.device_id, e.admin_tool,
+    SELECT e.time, e.user, e.session_id, e.token_id, e.ip, e.asn, e.country, e.app, e.incoming_token_type, e.device_id, e.user_agent, e.admin_tool,
            e.category, e.network, p.users AS shared_by, b.days AS network_days, b.sessions AS network_sessions
     FROM ${user_events} e
     JOIN baseline_prefix_users p ON p.source = e.source AND p.prefix = e.prefix
@@ -50,6 +50,7 @@ redemptions AS (
            dcount(date_trunc('day', t.time)) AS days_here,
            make_set(t.ip) AS ips, make_set(t.asn) AS asns, make_set(t.country) AS countries,
            make_set(t.app) AS apps, make_set(t.incoming_token_type) AS token_types, make_set(t.device_id) AS devices, bool_and(t.admin_tool) AS admin_only,
+           make_set(t.user_agent) AS agents,
            max(o.origin_devices) AS origin_devices,
            max(t.shared_by) AS shared_by, max(t.network_days) AS network_days, max(t.network_sessions) AS network_sessions,
            max(o.origin_countries) AS origin_countries, max(o.origin_networks) AS origin_networks,
@@ -60,6 +61,15 @@ redemptions AS (
     WHERE t.incoming_token_type IN ('refreshToken', 'primaryRefreshToken')
       AND t.time >= ${since} AND NOT array_has(o.origin_networks, t.network)
     GROUP BY t.user, t.session_id, t.network, t.category
+),
+bare_elsewhere AS (
+    -- The user agents the session showed without a device id on its other networks: a
+    -- laptop without one beside the phone that started the session is the user's.
+    SELECT r.user, r.session_id, r.network, make_set(t.user_agent) AS agents
+    FROM redemptions r
+    JOIN tagged t ON t.user = r.user AND t.session_id = r.session_id AND t.network <> r.network
+     AND t.device_id IS NULL
+    GROUP BY r.user, r.session_id, r.network
 ),
 concurrency AS (
     -- Whether the session was used from its own networks while the new network was
@@ -90,10 +100,12 @@ by_session AS (
            -- A device's own tokens carry its device id; the same session's tokens redeemed
            -- without one have left the device: the thief's machine, not the user's.
            named_struct('corroboration', CASE WHEN cardinality(origin_devices) > 0 AND cardinality(devices) = 0 AND NOT admin_only
+                                                   AND NOT array_has_all(coalesce(be.agents, make_array('-')), r.agents)
                                               THEN 'token_left_device' ELSE '' END,
                         'kind', 'redeemed on a new network', 'networks', make_array(r.network), 'category', category, 'token_types', token_types, 'token_id', CAST(NULL AS VARCHAR), 'events', events) AS evidence
     FROM redemptions r
     JOIN concurrency c ON c.user = r.user AND c.session_id = r.session_id AND c.network = r.network
+    LEFT JOIN bare_elsewhere be ON be.user = r.user AND be.session_id = r.session_id AND be.network = r.network
     -- The user does not come back to this network for days, as people do to theirs
     -- (counting the days of this session too: a device's session can last a week).
     WHERE shared_by < ${shared_users} AND network_days < ${regular_days}

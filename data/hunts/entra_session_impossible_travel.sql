@@ -52,6 +52,7 @@ jumps AS (
 ),
 clients AS (
     SELECT user, session_id, network, make_set(device_id) AS devices, make_set(user_agent) AS agents,
+           make_set(CASE WHEN user_agent IS NOT NULL THEN concat(coalesce(device_id, ''), '|', user_agent) END) AS client_keys,
            make_set(data_app) AS apps
     FROM tagged GROUP BY user, session_id, network
 ),
@@ -79,13 +80,15 @@ stripped AS (
         HAVING bool_and(m.carried AND NOT m.bare))
 ),
 known_clients AS (
-    -- The user agents a user shows on many days: their own machines' browsers and native
-    -- clients, whatever network they are on today.
-    SELECT user, make_set(CASE WHEN agent_days >= ${regular_days} THEN user_agent END) AS agents
-    FROM (SELECT user, user_agent, dcount(date_trunc('day', time)) AS agent_days
+    -- The clients (device id and user agent together) a user shows on many days: their
+    -- own machines' browsers and native clients, whatever network they are on today.
+    -- Native mobile agents are alike on every phone, so an agent counts with its device.
+    SELECT user, make_set(CASE WHEN client_days >= ${regular_days} THEN client END) AS clients
+    FROM (SELECT user, concat(coalesce(device_id, ''), '|', user_agent) AS client,
+                 dcount(date_trunc('day', time)) AS client_days
           FROM network_events
           WHERE source = 'entra' AND user_agent IS NOT NULL AND user IS NOT NULL AND time < ${until}
-          GROUP BY user, user_agent)
+          GROUP BY user, concat(coalesce(device_id, ''), '|', user_agent))
     GROUP BY user
 ),
 elsewhere AS (
@@ -100,14 +103,15 @@ elsewhere AS (
 ),
 fast AS (
     -- Whether the new side is another client: a user agent the session never showed on
-    -- any other network and the user does not show on many days, a device id the session
+    -- any other network, from a client (device id and agent) the user does not show on
+    -- many days, a device id the session
     -- never showed on any other network, or an agent without the device id it always
     -- carried elsewhere.
     -- One machine behind a VPN or a phone's home carrier shows the same clients, however
     -- fast it seems to move.
     -- A SaaS integration redeeming the user's token from its cloud is another client too,
     -- but with its own application: a stolen token is used with the session's own apps.
-    SELECT j.*, (NOT array_has_all(array_concat(x.agents, coalesce(k.agents, x.agents)), a.agents)
+    SELECT j.*, ((NOT array_has_all(x.agents, a.agents) AND NOT array_has_all(coalesce(k.clients, make_array('-')), a.client_keys))
                  OR NOT array_has_all(x.devices, a.devices)
                  OR st.network IS NOT NULL)
                 AND array_has_any(x.apps, a.apps) AS two_clients

@@ -63,7 +63,8 @@ per_network AS (
            make_set(e.ip) AS ips, make_set(e.asn) AS asns, make_set(e.country) AS countries, make_set(e.app) AS apps, make_set(e.data_app) AS data_apps,
            max(e.category) AS category, max(e.network_days) AS network_days, max(e.shared_by) AS shared_by,
            avg(e.lat) AS lat, avg(e.lon) AS lon, max(e.spread_km) AS spread_km,
-           make_set(e.device_id) AS devices, make_set(e.user_agent) AS agents
+           make_set(e.device_id) AS devices, make_set(e.user_agent) AS agents,
+           make_set(CASE WHEN e.user_agent IS NOT NULL THEN concat(coalesce(e.device_id, ''), '|', e.user_agent) END) AS clients
     FROM ev e
     JOIN (SELECT DISTINCT source, user, session_id FROM pairs) s
       ON s.source = e.source AND s.user = e.user AND s.session_id = e.session_id
@@ -103,13 +104,15 @@ stripped AS (
         HAVING bool_and(m.carried AND NOT m.bare))
 ),
 known_clients AS (
-    -- The user agents and devices a user shows on many days: their own machines' browsers
-    -- and native clients, whatever network they are on today.
-    SELECT source, user, make_set(CASE WHEN agent_days >= ${regular_days} THEN user_agent END) AS agents
-    FROM (SELECT source, user, user_agent, dcount(date_trunc('day', time)) AS agent_days
+    -- The clients (device id and user agent together) a user shows on many days: their
+    -- own machines' browsers and native clients, whatever network they are on today.
+    -- Native mobile agents are alike on every phone, so an agent counts with its device.
+    SELECT source, user, make_set(CASE WHEN client_days >= ${regular_days} THEN client END) AS clients
+    FROM (SELECT source, user, concat(coalesce(device_id, ''), '|', user_agent) AS client,
+                 dcount(date_trunc('day', time)) AS client_days
           FROM network_events
           WHERE user_agent IS NOT NULL AND user IS NOT NULL AND time < ${until}
-          GROUP BY source, user, user_agent)
+          GROUP BY source, user, concat(coalesce(device_id, ''), '|', user_agent))
     GROUP BY source, user
 ),
 sides AS (
@@ -145,15 +148,16 @@ scored AS (
     JOIN elsewhere x ON x.source = s.source AND x.user = s.user AND x.session_id = s.session_id AND x.network = s.other_network
     LEFT JOIN known_clients k ON k.source = s.source AND k.user = s.user
     LEFT JOIN stripped st ON st.source = s.source AND st.user = s.user AND st.session_id = s.session_id AND st.network = s.other_network
-    -- Two clients: the other network shows a user agent that neither the session showed
-    -- anywhere else nor the user shows on many days, or a device id the session never
+    -- Two clients: the other network shows a user agent the session showed nowhere else,
+    -- from a client (device id and agent) the user does not show on many days, or a device id the session never
     -- showed anywhere else, or an agent without the device id it always carried elsewhere. One machine toggling a VPN or a tether shows the same clients on
     -- both, however fast (its native clients and its browser each carry their own agent,
     -- and each is seen on many days). A SaaS integration acting with the user's token
     -- from its cloud uses its own application; a stolen token is used with the
     -- session's own apps. A network the user comes back to for days is theirs.
     WHERE o.shared_by < ${shared_users} AND o.network_days < ${regular_days} AND array_has_any(x.data_apps, o.data_apps)
-      AND (NOT array_has_all(array_concat(x.agents, coalesce(k.agents, x.agents)), o.agents) OR NOT array_has_all(x.devices, o.devices)
+      AND ((NOT array_has_all(x.agents, o.agents) AND NOT array_has_all(coalesce(k.clients, make_array('-')), o.clients))
+           OR NOT array_has_all(x.devices, o.devices)
            OR st.network IS NOT NULL)
 )
 SELECT user, session_id, source, first_switch AS first_seen, last_switch AS last_seen, least(100, score) AS score,

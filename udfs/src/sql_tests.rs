@@ -504,7 +504,11 @@ async fn asn_categories_in_sql() {
     )
     .await;
     assert_eq!(str_of(&v[0]).as_deref(), Some("hosting"));
-    assert_eq!(str_of(&v[1]).as_deref(), Some("hosting"), "Azure's AS is a cloud");
+    assert_eq!(
+        str_of(&v[1]).as_deref(),
+        Some("hosting"),
+        "Azure's AS is a cloud"
+    );
     assert_eq!(str_of(&v[2]).as_deref(), Some("privacy_relay"));
     assert_eq!(str_of(&v[3]), None);
     assert_eq!(str_of(&v[4]), None);

@@ -125,7 +125,7 @@ pub async fn run(context: &Context, args: &DemoArgs) -> Result<()> {
         ))?;
         print_line(&report.to_string())?;
         print_line(&format!(
-            "done in {:.1} s. Explore: tokenhunt --lake {} (then `.tables`, `.hunts`, or SQL)",
+            "done in {:.1} s. Explore: tokenhunt --lake {} (then `.tables`, `.scope <user>` or SQL; `tokenhunt hunts` lists the hunts)",
             started.elapsed().as_secs_f64(),
             if args.dir.is_some() {
                 lake_path.display().to_string()

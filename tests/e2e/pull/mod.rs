@@ -535,6 +535,81 @@ fn okta_killed_pull_resumes_without_loss_or_duplicates() {
     assert_no_secrets(&output, lake, &[OKTA_TOKEN]);
 }
 
+/// Rows and distinct event ids over the tables that exist yet (a run killed early may
+/// have written none).
+fn partial_lake_counts(lake: &Path) -> (u64, u64) {
+    let (mut rows, mut distinct) = (0, 0);
+    for table in ["signins", "audit"] {
+        if !lake.join(table).is_dir() {
+            continue;
+        }
+        let result = sql(
+            lake,
+            &format!("SELECT count(*) AS n, count(DISTINCT event_id) AS d FROM {table}"),
+        );
+        rows += result[0]["n"].as_u64().unwrap();
+        distinct += result[0]["d"].as_u64().unwrap();
+    }
+    (rows, distinct)
+}
+
+#[test]
+fn okta_pull_killed_at_random_points_resumes_and_lands_every_event_once() {
+    let events = three_days_of_okta();
+    let server = okta_server(&events, &Faults::default(), false);
+    // No --since: the first run looks back 7 days, later ones start at the checkpoint.
+    let args = okta_args(
+        &server,
+        &["--until", "2026-06-04T00:00:00Z", "--page-size", "1"],
+    );
+    let timing = tempfile::tempdir().unwrap();
+    let started = std::time::Instant::now();
+    pull_ok(timing.path(), &args, OKTA_ENV);
+    let full_ms = started.elapsed().as_millis().max(50) as u64;
+    for seed in 1..=4u64 {
+        let dir = tempfile::tempdir().unwrap();
+        let lake = dir.path();
+        let mut state = seed.wrapping_mul(0xD1B5_4A32_D192_ED03);
+        let (mut kills, mut last_until) = (0, String::new());
+        for attempt in 0..3 {
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            let at = full_ms * (5 + (z ^ (z >> 31)) % 91) / 100;
+            let mut child = pull_command(lake, &args, OKTA_ENV)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            std::thread::sleep(Duration::from_millis(at));
+            if child.try_wait().unwrap().is_none() {
+                child.kill().unwrap(); // SIGKILL
+                kills += 1;
+            }
+            child.wait().unwrap();
+            let (rows, ids) = partial_lake_counts(lake);
+            assert_eq!(
+                rows, ids,
+                "seed {seed} kill {attempt} at {at} ms: an event twice"
+            );
+            assert!(rows <= 31, "seed {seed}: {rows}");
+            if let Some(saved) = checkpoint(lake, "okta-acme.okta.com") {
+                let until = saved["until"].as_str().unwrap().to_string();
+                assert!(until >= last_until, "seed {seed}: checkpoint moved back");
+                last_until = until;
+            }
+        }
+        assert!(kills > 0, "seed {seed}: every run finished before its kill");
+        eprintln!(
+            "seed {seed}: {kills} kills over a {full_ms} ms run, then {} events and checkpoint {last_until:?}",
+            partial_lake_counts(lake).0
+        );
+        pull_ok(lake, &args, OKTA_ENV);
+        assert_eq!(lake_counts(lake), (31, 31), "seed {seed}");
+    }
+}
+
 #[test]
 fn okta_bad_or_missing_token_is_one_clear_line() {
     let events = Events::default();

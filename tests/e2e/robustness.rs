@@ -759,11 +759,8 @@ fn ingest_killed_at_random_points_then_rerun_lands_every_event_exactly_once() {
                 child.kill().unwrap(); // SIGKILL
                 kills += 1;
             }
-            let status = child.wait().unwrap();
-            assert!(
-                finished || !status.success(),
-                "seed {seed} kill {attempt} at {at} ms"
-            );
+            // (A run may still end on its own between the check and the kill.)
+            child.wait().unwrap();
             // What a query sees after the kill: whole files only (the query reads
             // every `.parquet` file; a partial one has no footer and would fail it),
             // no event twice.

@@ -35,9 +35,11 @@ sessions AS (
     -- A session signed in interactively through a hosting or VPN network new to the user
     -- is relayed: its origin is that first network alone, so the replay minutes later
     -- (an adversary-in-the-middle's proxy, then the stolen cookie) is not taken for it.
+    -- A proxy relays the browser but cannot present the device: a sign-in that carries a
+    -- device id came from the device itself (a personal VPN), not through a relay.
     SELECT user, session_id, min(time) AS session_start,
            coalesce(first_value(category IN ('hosting', 'vpn', 'tor') AND log_type = 'interactive'
-                                AND network_days < ${regular_days} ORDER BY time), false) AS relayed
+                                AND network_days < ${regular_days} AND device_id IS NULL ORDER BY time), false) AS relayed
     FROM ev
     GROUP BY user, session_id HAVING max(time) >= ${since}
 ),

@@ -670,42 +670,6 @@ fn escape_sequences_and_newlines_in_records_print_escaped_in_tables() {
     assert_eq!(rows[0]["user_agent"], json!(hostile));
 }
 
-/// Every Parquet file under the lake's tables, and the other files there (a write
-/// killed before its rename leaves its temporary file, `part-….parquet#<pid><n>`,
-/// which queries do not read: only `.parquet` names are tables' files).
-fn lake_files(lake: &Path) -> (Vec<PathBuf>, Vec<PathBuf>) {
-    let (mut parquet, mut other) = (Vec::new(), Vec::new());
-    let mut folders: Vec<PathBuf> = ["signins", "audit"].iter().map(|t| lake.join(t)).collect();
-    while let Some(folder) = folders.pop() {
-        let Ok(entries) = std::fs::read_dir(&folder) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                folders.push(path);
-            } else if path.extension().is_some_and(|e| e == "parquet") {
-                parquet.push(path);
-            } else {
-                other.push(path);
-            }
-        }
-    }
-    (parquet, other)
-}
-
-/// (rows, distinct event ids) of `signins`; the query reads every file of the lake.
-fn rows_and_ids(lake: &Path) -> (u64, u64) {
-    if lake_files(lake).0.is_empty() {
-        return (0, 0);
-    }
-    let row = &sql(
-        lake,
-        "SELECT count(*) AS n, count(DISTINCT event_id) AS ids, max(length(raw)) AS longest FROM signins",
-    )[0];
-    (row["n"].as_u64().unwrap(), row["ids"].as_u64().unwrap())
-}
-
 #[test]
 fn ingest_killed_at_random_points_then_rerun_lands_every_event_exactly_once() {
     let dir = tempfile::tempdir().unwrap();
@@ -746,12 +710,7 @@ fn ingest_killed_at_random_points_then_rerun_lands_every_event_exactly_once() {
         let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15);
         let mut kills = 0;
         for attempt in 0..3 {
-            // SplitMix64: a kill point between 5 % and 95 % of a whole run.
-            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            let at = full_ms * (5 + (z ^ (z >> 31)) % 91) / 100;
+            let at = kill_point_ms(&mut state, full_ms);
             let mut child = run(&lake);
             std::thread::sleep(std::time::Duration::from_millis(at));
             let finished = child.try_wait().unwrap().is_some();
@@ -771,7 +730,7 @@ fn ingest_killed_at_random_points_then_rerun_lands_every_event_exactly_once() {
                     .all(|p| !p.to_string_lossy().ends_with(".parquet")),
                 "{other:?}"
             );
-            let (rows, ids) = rows_and_ids(&lake);
+            let (rows, ids) = rows_and_distinct_ids(&lake);
             assert_eq!(
                 rows, ids,
                 "seed {seed} kill {attempt} at {at} ms: an event twice"
@@ -786,6 +745,10 @@ fn ingest_killed_at_random_points_then_rerun_lands_every_event_exactly_once() {
             "seed {seed}: {}",
             String::from_utf8_lossy(&rerun.stderr)
         );
-        assert_eq!(rows_and_ids(&lake), (events, events), "seed {seed}");
+        assert_eq!(
+            rows_and_distinct_ids(&lake),
+            (events, events),
+            "seed {seed}"
+        );
     }
 }

@@ -151,3 +151,63 @@ pub fn hunt_jsonl(lake: &Path, args: &[&str]) -> Vec<Value> {
         .map(|line| serde_json::from_str(line).unwrap())
         .collect()
 }
+
+/// Every Parquet file under the lake's tables, and the other files there (a write
+/// killed before its rename leaves its temporary file, `part-….parquet#<pid><n>`,
+/// which queries do not read: only `.parquet` names are tables' files).
+pub fn lake_files(lake: &Path) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    let (mut parquet, mut other) = (Vec::new(), Vec::new());
+    let mut folders: Vec<PathBuf> = ["signins", "audit"].iter().map(|t| lake.join(t)).collect();
+    while let Some(folder) = folders.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.extension().is_some_and(|e| e == "parquet") {
+                parquet.push(path);
+            } else {
+                other.push(path);
+            }
+        }
+    }
+    (parquet, other)
+}
+
+/// Rows and distinct event ids over the lake's tables that hold Parquet files yet (a run
+/// killed early may have written none). `max(length(raw))` makes each query decode
+/// every file: a half-written one would fail it.
+pub fn rows_and_distinct_ids(lake: &Path) -> (u64, u64) {
+    let (parquet, _) = lake_files(lake);
+    let (mut rows, mut distinct) = (0, 0);
+    for table in ["signins", "audit"] {
+        if !parquet
+            .iter()
+            .any(|file| file.starts_with(lake.join(table)))
+        {
+            continue;
+        }
+        let result = sql(
+            lake,
+            &format!(
+                "SELECT count(*) AS n, count(DISTINCT event_id) AS d, max(length(raw)) AS longest FROM {table}"
+            ),
+        );
+        rows += result[0]["n"].as_u64().unwrap();
+        distinct += result[0]["d"].as_u64().unwrap();
+    }
+    (rows, distinct)
+}
+
+/// The next kill point of a fault-injection test: a SplitMix64 step of `state`, mapped to
+/// between 5 % and 95 % of a whole run (`full_ms`), so kills fall at repeatable, spread
+/// points for each seed.
+pub fn kill_point_ms(state: &mut u64, full_ms: u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    full_ms * (5 + (z ^ (z >> 31)) % 91) / 100
+}

@@ -535,24 +535,6 @@ fn okta_killed_pull_resumes_without_loss_or_duplicates() {
     assert_no_secrets(&output, lake, &[OKTA_TOKEN]);
 }
 
-/// Rows and distinct event ids over the tables that exist yet (a run killed early may
-/// have written none).
-fn partial_lake_counts(lake: &Path) -> (u64, u64) {
-    let (mut rows, mut distinct) = (0, 0);
-    for table in ["signins", "audit"] {
-        if !lake.join(table).is_dir() {
-            continue;
-        }
-        let result = sql(
-            lake,
-            &format!("SELECT count(*) AS n, count(DISTINCT event_id) AS d FROM {table}"),
-        );
-        rows += result[0]["n"].as_u64().unwrap();
-        distinct += result[0]["d"].as_u64().unwrap();
-    }
-    (rows, distinct)
-}
-
 #[test]
 fn okta_pull_killed_at_random_points_resumes_and_lands_every_event_once() {
     let events = three_days_of_okta();
@@ -572,11 +554,7 @@ fn okta_pull_killed_at_random_points_resumes_and_lands_every_event_once() {
         let mut state = seed.wrapping_mul(0xD1B5_4A32_D192_ED03);
         let (mut kills, mut last_until) = (0, String::new());
         for attempt in 0..3 {
-            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            let at = full_ms * (5 + (z ^ (z >> 31)) % 91) / 100;
+            let at = kill_point_ms(&mut state, full_ms);
             let mut child = pull_command(lake, &args, OKTA_ENV)
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
@@ -588,7 +566,7 @@ fn okta_pull_killed_at_random_points_resumes_and_lands_every_event_once() {
                 kills += 1;
             }
             child.wait().unwrap();
-            let (rows, ids) = partial_lake_counts(lake);
+            let (rows, ids) = rows_and_distinct_ids(lake);
             assert_eq!(
                 rows, ids,
                 "seed {seed} kill {attempt} at {at} ms: an event twice"
@@ -603,7 +581,7 @@ fn okta_pull_killed_at_random_points_resumes_and_lands_every_event_once() {
         assert!(kills > 0, "seed {seed}: every run finished before its kill");
         eprintln!(
             "seed {seed}: {kills} kills over a {full_ms} ms run, then {} events and checkpoint {last_until:?}",
-            partial_lake_counts(lake).0
+            rows_and_distinct_ids(lake).0
         );
         pull_ok(lake, &args, OKTA_ENV);
         assert_eq!(lake_counts(lake), (31, 31), "seed {seed}");

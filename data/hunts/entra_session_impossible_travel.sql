@@ -26,15 +26,19 @@ WITH tagged AS (
     JOIN baseline_user_networks b ON b.source = e.source AND b.user = e.user AND b.network = e.network
     WHERE e.source = 'entra' AND e.session_id IS NOT NULL AND e.user IS NOT NULL AND e.lat IS NOT NULL
       AND e.result = 'success' AND e.time >= ${since} AND e.time < ${until}
-      AND e.category NOT IN ('private', 'privacy_relay', 'cdn', 'mobile', 'microsoft')
-      AND p.users < ${shared_users}
+      AND e.category NOT IN ('private', 'privacy_relay', 'cdn', 'microsoft')
+      -- A carrier's addresses rotate and geolocate far apart, so the user's own carriers
+      -- are no network here; a carrier new to the user may be the thief's phone or proxy.
+      AND (e.category <> 'mobile' OR b.days < ${regular_days})
+      -- Carriers put strangers behind one address (CGNAT): that is no shared office.
+      AND (p.users < ${shared_users} OR e.category = 'mobile')
 ),
 steps AS (
     SELECT t.*,
            lag(network) OVER w AS previous_network, lag(time) OVER w AS previous_time,
            lag(lat) OVER w AS previous_lat, lag(lon) OVER w AS previous_lon,
            lag(country) OVER w AS previous_country, lag(city) OVER w AS previous_city,
-           lag(ip) OVER w AS previous_ip, lag(network_days) OVER w AS previous_network_days,
+           lag(ip) OVER w AS previous_ip, lag(category) OVER w AS previous_category, lag(network_days) OVER w AS previous_network_days,
            lag(network_first) OVER w AS previous_network_first,
            lag(tolerance) OVER w AS previous_tolerance
     FROM tagged t
@@ -148,7 +152,11 @@ SELECT f.user, f.session_id, 'entra' AS source, min(previous_time) AS first_seen
        -- that lands at twice airliner speed on a network the user never used, with another
        -- client running the session's own apps, is a second machine: the thief's server or
        -- residential proxy. The rest is context.
+       -- A hop onto a new carrier counts only into another country, and none from a
+       -- carrier: carriers geolocate their addresses far from the phone.
        named_struct('corroboration', CASE WHEN bool_or(two_clients AND network_days < ${regular_days}
+                                                      AND previous_category <> 'mobile'
+                                                      AND (category <> 'mobile' OR previous_country <> country)
                                                       AND kmh > 2 * ${travel_kmh}
                                                       AND km - tolerance - previous_tolerance > ${min_km})
                                           THEN 'instant_hop' ELSE '' END,

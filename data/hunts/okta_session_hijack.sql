@@ -34,7 +34,12 @@ WITH tagged AS (
     WHERE NOT ${allowlisted} AND category <> 'private'
 ),
 shared AS (
-    SELECT prefix, dcount(user) AS users FROM tagged GROUP BY prefix
+    -- Corporate egress and proxies put many users behind one address; a VPN provider's or
+    -- an ISP's /24 holds many customers, each on their own address, and a thief renting
+    -- an exit there is no less a thief for it.
+    SELECT prefix, max(users) AS users
+    FROM (SELECT prefix, ip, dcount(user) AS users FROM tagged GROUP BY prefix, ip)
+    GROUP BY prefix
 ),
 user_networks AS (
     SELECT user, network, min(time) AS network_first FROM tagged GROUP BY user, network

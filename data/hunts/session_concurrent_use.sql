@@ -30,13 +30,18 @@ WITH ev AS (
            CASE WHEN e.event_type NOT LIKE 'app.oauth2.%' THEN e.user_agent END AS user_agent,
            CASE WHEN e.event_type NOT LIKE 'app.oauth2.%' THEN 1 ELSE 0 END AS client_event,
            CASE WHEN NOT e.admin_tool THEN e.app END AS data_app,
-           e.network, e.category, b.days AS network_days, least(b.spread_km, 3000.0) AS spread_km, p.users AS shared_by
+           e.network, e.category, b.days AS network_days, least(b.spread_km, 3000.0) AS spread_km,
+           -- Carriers put strangers behind one address (CGNAT): that is no shared office.
+           CASE WHEN e.category = 'mobile' THEN 0 ELSE p.users END AS shared_by
     FROM ${user_events} e
     JOIN baseline_prefix_users p ON p.source = e.source AND p.prefix = e.prefix
     JOIN baseline_user_networks b ON b.source = e.source AND b.user = e.user AND b.network = e.network
     WHERE e.session_id IS NOT NULL AND e.user IS NOT NULL AND coalesce(e.result, 'success') = 'success'
       AND e.time >= ${since} - INTERVAL '1 day' AND e.time < ${until}
-      AND e.category NOT IN ('private', 'privacy_relay', 'cdn', 'mobile', 'microsoft')
+      AND e.category NOT IN ('private', 'privacy_relay', 'cdn', 'microsoft')
+      -- A carrier's addresses rotate and geolocate far apart, so the user's own carriers
+      -- are no network here; a carrier new to the user may be the thief's phone or proxy.
+      AND (e.category <> 'mobile' OR b.days < ${regular_days})
 ),
 steps AS (
     SELECT source, user, session_id, time, network,
@@ -61,7 +66,7 @@ per_network AS (
     SELECT e.source, e.user, e.session_id, e.network,
            min(e.time) AS first_seen, max(e.time) AS last_seen, count(*) AS events,
            make_set(e.ip) AS ips, make_set(e.asn) AS asns, make_set(e.country) AS countries, make_set(e.app) AS apps, make_set(e.data_app) AS data_apps,
-           max(e.category) AS category, max(e.network_days) AS network_days, max(e.shared_by) AS shared_by,
+           max(e.category) AS category, bool_or(e.category = 'mobile') AS mobile, max(e.network_days) AS network_days, max(e.shared_by) AS shared_by,
            avg(e.lat) AS lat, avg(e.lon) AS lon, max(e.spread_km) AS spread_km,
            make_set(e.device_id) AS devices, make_set(e.user_agent) AS agents,
            make_set(CASE WHEN e.user_agent IS NOT NULL THEN concat(coalesce(e.device_id, ''), '|', e.user_agent) END) AS clients
@@ -131,7 +136,7 @@ sides AS (
     JOIN per_network b ON b.source = p.source AND b.user = p.user AND b.session_id = p.session_id AND b.network = p.network_b
 ),
 scored AS (
-    SELECT s.*, o.ips, o.asns, o.countries, o.apps, o.category, o.network_days, o.events,
+    SELECT s.*, o.ips, o.asns, o.countries, o.apps, o.category, o.network_days, o.events, o.mobile, w.mobile AS own_mobile,
            w.countries AS own_countries, geo_distance_km(w.lat, w.lon, o.lat, o.lon) AS km,
            geo_distance_km(w.lat, w.lon, o.lat, o.lon) - coalesce(w.spread_km, 0) - coalesce(o.spread_km, 0) AS separated_km,
            -- With one day of history every network is new: the session's own network
@@ -174,9 +179,12 @@ SELECT user, session_id, source, first_switch AS first_seen, last_switch AS last
                     'events', events) AS evidence
 FROM scored
 -- Alternating again and again with minutes on each, or there and back in less time than
--- any travel between the two places takes.
-WHERE ((switches >= ${min_switches}
+-- any travel between the two places takes. A new carrier counts only as the other side,
+-- in another country, there and back faster than travel: a phone and a laptop of one
+-- person on a carrier and a hotel's network alternate too, in one city.
+WHERE ((NOT mobile AND NOT own_mobile AND switches >= ${min_switches}
         AND date_part('epoch', last_switch - first_switch) / 60.0 <= ${minutes_per_switch} * switches)
-       OR (separated_km > ${far_km}
+       OR (separated_km > ${far_km} AND NOT own_mobile
+           AND (NOT mobile OR NOT array_has_any(countries, own_countries))
            AND date_part('epoch', last_switch - first_switch) / 3600.0 * ${travel_kmh} < 2 * separated_km))
   AND least(100, score) >= ${min_score}

@@ -16,11 +16,16 @@
 -- param: regular_days = 3 | A network the user used on this many days is theirs.
 -- param: shared_users = 8 | A network where one address serves this many users (NAT egress, VPN, proxy) is shared, not an attacker's.
 WITH codes AS (
-    SELECT time AS signed_in, user, session_id, app_id, app AS code_app, ip AS code_ip, network AS code_network,
-           country AS code_country
-    FROM network_events
-    WHERE source = 'entra' AND auth_protocol = 'deviceCode' AND result = 'success' AND user IS NOT NULL
-      AND time >= ${since} AND time < ${until}
+    -- The first device-code event of each session is the sign-in; the session's later
+    -- refreshes carry the same protocol, wherever they come from.
+    SELECT signed_in, user, session_id, app_id, code_app, code_ip, code_network, code_country
+    FROM (SELECT time AS signed_in, user, session_id, app_id, app AS code_app, ip AS code_ip, network AS code_network,
+                 country AS code_country,
+                 row_number() OVER (PARTITION BY user, coalesce(session_id, CAST(time AS VARCHAR)) ORDER BY time) AS nth
+          FROM network_events
+          WHERE source = 'entra' AND auth_protocol = 'deviceCode' AND result = 'success' AND user IS NOT NULL
+            AND time < ${until})
+    WHERE nth = 1 AND signed_in >= ${since}
 ),
 uses AS (
     SELECT c.user, c.session_id, c.signed_in, c.code_app, c.code_ip, c.code_network, c.code_country,
@@ -47,15 +52,27 @@ grouped AS (
     FROM uses
     GROUP BY user, session_id, signed_in, network
 ),
+spread AS (
+    -- How many networks new to the user, in how many countries, redeemed the sign-in's
+    -- tokens: a developer's remote machine is one place; one refresh token redeemed in two
+    -- countries by turns was copied.
+    SELECT user AS spread_user, session_id AS spread_session, signed_in AS spread_signed_in,
+           count(DISTINCT CASE WHEN network_days < ${regular_days} AND category <> 'microsoft' THEN network END) AS new_networks,
+           count(DISTINCT CASE WHEN network_days < ${regular_days} AND category <> 'microsoft' THEN country END) AS new_countries
+    FROM uses
+    GROUP BY user, session_id, signed_in
+),
 scored AS (
-    SELECT *,
+    SELECT g.*, sp.new_networks, sp.new_countries,
            50 + CASE WHEN network_days < ${regular_days} THEN 15 ELSE -40 END
               + CASE category WHEN 'hosting' THEN 10 WHEN 'vpn' THEN 10 WHEN 'tor' THEN 15 ELSE 0 END
               + CASE WHEN code_country IS NOT NULL AND cardinality(countries) > 0
                           AND NOT array_has(countries, code_country) THEN 10 ELSE 0 END
               + CASE WHEN array_has(token_types, 'primaryRefreshToken') THEN 10 ELSE 0 END
               + CASE WHEN first_seen < signed_in + INTERVAL '1 hour' THEN 5 ELSE 0 END AS score
-    FROM grouped
+    FROM grouped g
+    JOIN spread sp ON sp.spread_user = g.user AND sp.spread_signed_in = g.signed_in
+     AND sp.spread_session IS NOT DISTINCT FROM g.session_id
     WHERE shared_by < ${shared_users}
       -- One or two events from Microsoft's AS are its services acting for the user.
       AND NOT (category = 'microsoft' AND events <= 3)
@@ -72,8 +89,13 @@ SELECT user, session_id, 'entra' AS source, signed_in AS first_seen, last_seen, 
        -- tokens in Microsoft's cloud by design: context there, not corroboration.
        -- Tokens used only by Azure CLI, Azure PowerShell or Visual Studio are a developer's
        -- device-code sign-in for a remote machine; a thief reads mail and files.
+       -- The same tokens redeemed from new networks in two countries are two machines,
+       -- whatever tool redeems them.
        named_struct('corroboration', CASE WHEN network_days < ${regular_days} AND category <> 'microsoft' AND NOT admin_only
-                                          THEN 'token_redeemed_elsewhere' ELSE '' END,
+                                          THEN 'token_redeemed_elsewhere'
+                                          WHEN network_days < ${regular_days} AND category <> 'microsoft'
+                                               AND new_networks >= 2 AND new_countries >= 2
+                                          THEN 'token_multi_network' ELSE '' END,
                     'code_network', code_network, 'network', network, 'category', category, 'events', events,
                     'network_days', network_days, 'token_types', token_types) AS evidence
 FROM scored

@@ -389,3 +389,50 @@ fn an_anonymised_one_day_device_code_export_flags_the_attacker_not_the_victim() 
         "{incidents:?}"
     );
 }
+
+/// A thief behind a residential proxy on the victim's own ISP, in her country: no network
+/// is new at the ASN level. The device's session turns up without the device, on other
+/// addresses, between the device's own sign-ins, and that alone alerts. A browser that
+/// also runs without the device id on the laptop's own address (a private window) and a
+/// phone app that reports its device id now and then do not.
+#[test]
+fn a_session_replayed_on_the_victims_own_isp_is_flagged_by_the_device_it_lacks() {
+    const THIEF_IPS: [&str; 3] = ["62.45.110.8", "77.249.13.201", "84.241.9.77"];
+    let lake = tempfile::tempdir().unwrap();
+    let summary = ingest_summary(lake.path(), &[fixture("same-isp").to_str().unwrap()]);
+    assert_eq!(summary["quarantined"], 0, "{summary}");
+    let incidents = hunt_jsonl(lake.path(), &["--all", "--group", "incidents"]);
+    let alerted: Vec<&Value> = incidents
+        .iter()
+        .filter(|i| i["score"].as_f64().unwrap() >= 50.0)
+        .collect();
+    assert_eq!(alerted.len(), 1, "{incidents:?}");
+    let incident = alerted[0];
+    assert_eq!(incident["user"], "adele.vance@contoso.example", "{incident}");
+    assert!(
+        incident["hunt"]
+            .as_str()
+            .unwrap()
+            .contains("entra_session_off_device"),
+        "{incident}"
+    );
+    let ips: BTreeSet<&str> = incident["ips"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(ips, BTreeSet::from(THIEF_IPS), "{incident}");
+    let facts = incident["evidence"]["corroboration"].as_array().unwrap();
+    assert!(facts.iter().any(|f| f == "token_left_device"), "{incident}");
+    let off_device = hunt_jsonl(
+        lake.path(),
+        &["entra_session_off_device", "--min-score", "0"],
+    );
+    assert!(
+        off_device
+            .iter()
+            .all(|f| f["user"] == "adele.vance@contoso.example"),
+        "{off_device:?}"
+    );
+}

@@ -1,0 +1,95 @@
+-- id: entra_session_off_device
+-- title: A device's session used without the device, from other addresses, while the device works
+-- technique: T1550.001
+-- severity: high
+-- sources: entra
+-- description: One Entra session whose device (Entra joined or registered) presents its
+--   device id with every sign-in, and whose own clients (the same user agents) redeem its
+--   tokens without that device id from addresses the device never used, minutes before or
+--   after the device itself: the device's cookie or refresh token replayed on another
+--   machine while the victim works. It needs no new network, so it sees a thief behind a
+--   residential proxy on the victim's own ISP, where hunts that compare networks see one
+--   network. An agent that also comes without the device id from the device's own
+--   address (a private window, an app that does not send it) says nothing, and native
+--   iOS and Android apps, which report the device inconsistently, are left out.
+-- materialize: ev
+-- param: min_score = 60 | Findings below this score are dropped.
+-- param: near_minutes = 30 | Use without the device within this many minutes of the device's own use is at the same time.
+-- param: min_events = 2 | Events without the device that make a finding.
+-- param: regular_days = 3 | A network the user used on this many days is theirs.
+WITH ev AS (
+    SELECT e.time, e.user, e.session_id, e.ip, e.prefix, e.network, e.category, e.asn, e.country, e.app,
+           e.device_id, e.user_agent, e.admin_tool, e.client_os
+    FROM ${user_events} e
+    WHERE e.source = 'entra' AND e.session_id IS NOT NULL AND e.user IS NOT NULL AND e.result = 'success'
+      AND e.time >= ${since} - INTERVAL '1 day' AND e.time < ${until}
+      AND e.category NOT IN ('private', 'microsoft')
+),
+device_sessions AS (
+    -- Sessions of exactly one device, with the addresses and networks it used.
+    SELECT user, session_id, max(device_id) AS device_id, make_set(ip) AS device_ips,
+           make_set(prefix) AS device_prefixes, make_set(network) AS device_networks
+    FROM ev WHERE device_id IS NOT NULL
+    GROUP BY user, session_id HAVING dcount(device_id) = 1
+),
+agents AS (
+    -- Per session and agent: whether it carried the device id, and whether it also came
+    -- without it from one of the device's own addresses (then that is its habit).
+    SELECT e.user, e.session_id, e.user_agent,
+           bool_or(e.device_id IS NOT NULL) AS carried,
+           bool_or(e.device_id IS NULL AND array_has(d.device_ips, e.ip)) AS bare_at_device
+    FROM ev e JOIN device_sessions d ON d.user = e.user AND d.session_id = e.session_id
+    WHERE e.user_agent IS NOT NULL
+    GROUP BY e.user, e.session_id, e.user_agent
+),
+off_device AS (
+    -- The device's own agents without its id, from addresses it never used (an IPv6
+    -- address in one of its /64s is the same home: privacy addresses rotate).
+    SELECT e.*, NOT array_has(d.device_networks, e.network) AS other_network
+    FROM ev e
+    JOIN device_sessions d ON d.user = e.user AND d.session_id = e.session_id
+    JOIN agents a ON a.user = e.user AND a.session_id = e.session_id AND a.user_agent = e.user_agent
+    WHERE e.device_id IS NULL AND a.carried AND NOT a.bare_at_device AND NOT e.admin_tool
+      AND coalesce(e.client_os, '') NOT IN ('iOS', 'Android')
+      AND NOT array_has(d.device_ips, e.ip)
+      AND NOT (e.ip LIKE '%:%' AND array_has(d.device_prefixes, e.prefix))
+      AND e.time >= ${since}
+),
+beside_device AS (
+    -- Only use within minutes of the device's own: the victim working, the thief too.
+    SELECT o.user, o.session_id, o.time, o.ip, o.network, o.category, o.asn, o.country, o.app, o.other_network
+    FROM off_device o
+    JOIN ev h ON h.user = o.user AND h.session_id = o.session_id AND h.device_id IS NOT NULL
+     AND h.time BETWEEN o.time - INTERVAL '${near_minutes} minutes' AND o.time + INTERVAL '${near_minutes} minutes'
+    GROUP BY o.user, o.session_id, o.time, o.ip, o.network, o.category, o.asn, o.country, o.app, o.other_network
+),
+grouped AS (
+    SELECT g.user, g.session_id, min(g.time) AS first_seen, max(g.time) AS last_seen, count(*) AS events,
+           make_set(g.ip) AS ips, make_set(g.asn) AS asns, make_set(g.country) AS countries, make_set(g.app) AS apps,
+           make_set(g.network) AS networks, max(g.category) AS category, bool_or(g.other_network) AS other_network,
+           min(b.days) AS fewest_network_days
+    FROM beside_device g
+    JOIN baseline_user_networks b ON b.source = 'entra' AND b.user = g.user AND b.network = g.network
+    GROUP BY g.user, g.session_id
+    HAVING count(*) >= ${min_events}
+)
+SELECT g.user, g.session_id, 'entra' AS source, g.first_seen, g.last_seen,
+       least(100, 60 + CASE WHEN g.other_network THEN 10 ELSE 0 END
+                      + CASE WHEN g.fewest_network_days < ${regular_days} THEN 10 ELSE 0 END
+                      + CASE g.category WHEN 'hosting' THEN 10 WHEN 'vpn' THEN 10 WHEN 'tor' THEN 15 ELSE 0 END
+                      + CASE WHEN g.events >= 5 THEN 5 ELSE 0 END) AS score,
+       g.ips, g.asns, g.countries, g.apps,
+       concat('session of device ', substr(d.device_id, 1, 8), ' used without the device from ',
+              array_to_string(g.ips, ', '), ' (', array_to_string(g.networks, ', '), ') ', CAST(g.events AS VARCHAR),
+              ' time(s), each within ', CAST(${near_minutes} AS VARCHAR), ' min of the device''s own use from ',
+              array_to_string(d.device_ips, ', ')) AS reason,
+       concat('entra:', g.session_id, ':off_device') AS finding_key,
+       named_struct('corroboration', 'token_left_device', 'device_id', d.device_id, 'device_ips', d.device_ips,
+                    'networks', g.networks, 'category', g.category, 'events', g.events,
+                    'network_days', g.fewest_network_days) AS evidence
+FROM grouped g
+JOIN device_sessions d ON d.user = g.user AND d.session_id = g.session_id
+WHERE least(100, 60 + CASE WHEN g.other_network THEN 10 ELSE 0 END
+                    + CASE WHEN g.fewest_network_days < ${regular_days} THEN 10 ELSE 0 END
+                    + CASE g.category WHEN 'hosting' THEN 10 WHEN 'vpn' THEN 10 WHEN 'tor' THEN 15 ELSE 0 END
+                    + CASE WHEN g.events >= 5 THEN 5 ELSE 0 END) >= ${min_score}

@@ -87,12 +87,13 @@ known_clients AS (
     -- The clients (device id and user agent together) a user shows on many days: their
     -- own machines' browsers and native clients, whatever network they are on today.
     -- Native mobile agents are alike on every phone, so an agent counts with its device.
-    SELECT user, make_set(CASE WHEN client_days >= ${regular_days} THEN client END) AS clients
-    FROM (SELECT user, concat(coalesce(device_id, ''), '|', user_agent) AS client,
+    SELECT user, make_set(CASE WHEN client_days >= ${regular_days} THEN client END) AS clients,
+           make_set(CASE WHEN client_days >= ${regular_days} THEN device_id END) AS devices
+    FROM (SELECT user, device_id, concat(coalesce(device_id, ''), '|', user_agent) AS client,
                  dcount(date_trunc('day', time)) AS client_days
           FROM network_events
           WHERE source = 'entra' AND user_agent IS NOT NULL AND user IS NOT NULL AND time < ${until}
-          GROUP BY user, concat(coalesce(device_id, ''), '|', user_agent))
+          GROUP BY user, device_id, concat(coalesce(device_id, ''), '|', user_agent))
     GROUP BY user
 ),
 elsewhere AS (
@@ -108,15 +109,15 @@ elsewhere AS (
 fast AS (
     -- Whether the new side is another client: a user agent the session never showed on
     -- any other network, from a client (device id and agent) the user does not show on
-    -- many days, a device id the session
-    -- never showed on any other network, or an agent without the device id it always
-    -- carried elsewhere.
+    -- many days; a device id neither the session showed on any other network nor the
+    -- user shows on many days; or an agent without the device id it always carried
+    -- elsewhere.
     -- One machine behind a VPN or a phone's home carrier shows the same clients, however
     -- fast it seems to move.
     -- A SaaS integration redeeming the user's token from its cloud is another client too,
     -- but with its own application: a stolen token is used with the session's own apps.
     SELECT j.*, ((NOT array_has_all(x.agents, a.agents) AND NOT array_has_all(coalesce(k.clients, make_array('-')), a.client_keys))
-                 OR NOT array_has_all(x.devices, a.devices)
+                 OR NOT array_has_all(array_concat(x.devices, coalesce(k.devices, make_array('-'))), a.devices)
                  OR st.network IS NOT NULL)
                 AND array_has_any(x.apps, a.apps) AS two_clients
     FROM jumps j
@@ -152,10 +153,15 @@ SELECT f.user, f.session_id, 'entra' AS source, min(previous_time) AS first_seen
        -- that lands at twice airliner speed on a network the user never used, with another
        -- client running the session's own apps, is a second machine: the thief's server or
        -- residential proxy. The rest is context.
-       -- A hop onto a new carrier counts only into another country, and none from a
-       -- carrier: carriers geolocate their addresses far from the phone.
+       -- The thief is the side the user knows least: a hop back onto the better-known
+       -- network is the victim's. A hop onto a new carrier counts only into another
+       -- country, and none from a carrier: carriers geolocate their addresses far from
+       -- the phone.
        named_struct('corroboration', CASE WHEN bool_or(two_clients AND network_days < ${regular_days}
                                                       AND previous_category <> 'mobile'
+                                                      AND (network_days < previous_network_days
+                                                           OR (network_days = previous_network_days
+                                                               AND network_first > previous_network_first))
                                                       AND (category <> 'mobile' OR previous_country <> country)
                                                       AND kmh > 2 * ${travel_kmh}
                                                       AND km - tolerance - previous_tolerance > ${min_km})

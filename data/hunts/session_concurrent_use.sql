@@ -112,12 +112,13 @@ known_clients AS (
     -- The clients (device id and user agent together) a user shows on many days: their
     -- own machines' browsers and native clients, whatever network they are on today.
     -- Native mobile agents are alike on every phone, so an agent counts with its device.
-    SELECT source, user, make_set(CASE WHEN client_days >= ${regular_days} THEN client END) AS clients
-    FROM (SELECT source, user, concat(coalesce(device_id, ''), '|', user_agent) AS client,
+    SELECT source, user, make_set(CASE WHEN client_days >= ${regular_days} THEN client END) AS clients,
+           make_set(CASE WHEN client_days >= ${regular_days} THEN device_id END) AS devices
+    FROM (SELECT source, user, device_id, concat(coalesce(device_id, ''), '|', user_agent) AS client,
                  dcount(date_trunc('day', time)) AS client_days
           FROM network_events
           WHERE user_agent IS NOT NULL AND user IS NOT NULL AND time < ${until}
-          GROUP BY source, user, concat(coalesce(device_id, ''), '|', user_agent))
+          GROUP BY source, user, device_id, concat(coalesce(device_id, ''), '|', user_agent))
     GROUP BY source, user
 ),
 sides AS (
@@ -154,15 +155,18 @@ scored AS (
     LEFT JOIN known_clients k ON k.source = s.source AND k.user = s.user
     LEFT JOIN stripped st ON st.source = s.source AND st.user = s.user AND st.session_id = s.session_id AND st.network = s.other_network
     -- Two clients: the other network shows a user agent the session showed nowhere else,
-    -- from a client (device id and agent) the user does not show on many days, or a device id the session never
-    -- showed anywhere else, or an agent without the device id it always carried elsewhere. One machine toggling a VPN or a tether shows the same clients on
-    -- both, however fast (its native clients and its browser each carry their own agent,
-    -- and each is seen on many days). A SaaS integration acting with the user's token
+    -- from a client (device id and agent) the user does not show on many days; or a
+    -- device id neither the session showed elsewhere nor the user shows on many days (a
+    -- laptop abroad beside the phone its session started on is still the user's); or an
+    -- agent without the device id it always carried elsewhere. One machine toggling a
+    -- VPN or a tether shows the same clients on both, however fast (its native clients
+    -- and its browser each carry their own agent, and each is seen on many days). A
+    -- SaaS integration acting with the user's token
     -- from its cloud uses its own application; a stolen token is used with the
     -- session's own apps. A network the user comes back to for days is theirs.
     WHERE o.shared_by < ${shared_users} AND o.network_days < ${regular_days} AND array_has_any(x.data_apps, o.data_apps)
       AND ((NOT array_has_all(x.agents, o.agents) AND NOT array_has_all(coalesce(k.clients, make_array('-')), o.clients))
-           OR NOT array_has_all(x.devices, o.devices)
+           OR NOT array_has_all(array_concat(x.devices, coalesce(k.devices, make_array('-'))), o.devices)
            OR st.network IS NOT NULL)
 )
 SELECT user, session_id, source, first_switch AS first_seen, last_switch AS last_seen, least(100, score) AS score,

@@ -408,7 +408,10 @@ fn a_session_replayed_on_the_victims_own_isp_is_flagged_by_the_device_it_lacks()
         .collect();
     assert_eq!(alerted.len(), 1, "{incidents:?}");
     let incident = alerted[0];
-    assert_eq!(incident["user"], "adele.vance@contoso.example", "{incident}");
+    assert_eq!(
+        incident["user"], "adele.vance@contoso.example",
+        "{incident}"
+    );
     assert!(
         incident["hunt"]
             .as_str()

@@ -2,8 +2,10 @@
 //! for every hunt that looks for one.
 //!
 //! It is `network_events` without the allowlisted networks and without the user's own
-//! automation — a scripted client the user has run on two days or more, starting a day
-//! before (Azure CLI in Cloud Shell, jobs on a cloud VM) — plus `admin_tool`: Azure CLI,
+//! automation — a scripted client the user has run from one ASN on two days or more,
+//! starting a day before (Azure CLI in Cloud Shell, jobs on a cloud VM); the same tool
+//! from another provider is not theirs, or a thief using python-requests would hide
+//! behind a developer's cron job — plus `admin_tool`: Azure CLI,
 //! Azure PowerShell and Visual Studio, which run a user's own work from clouds, where a
 //! thief uses a session for mail, files and chat.
 //!
@@ -17,12 +19,13 @@ const TEMPLATE: &str = "(SELECT n.*,
                  OR n.app IN ('Microsoft Azure CLI', 'Microsoft Azure PowerShell', 'Visual Studio',
                               'Visual Studio - Legacy', 'Visual Studio Code'), false) AS admin_tool
     FROM network_events n
-    LEFT JOIN (SELECT source, user, ua_family(user_agent) AS client, dcount(date_trunc('day', time)) AS days,
+    LEFT JOIN (SELECT source, user, ua_family(user_agent) AS client, asn, dcount(date_trunc('day', time)) AS days,
                       min(time) AS first_seen
                FROM signins
                WHERE user IS NOT NULL AND coalesce(ua_is_scripted(user_agent), false) AND time < {until}
-               GROUP BY source, user, ua_family(user_agent)) own
+               GROUP BY source, user, ua_family(user_agent), asn) own
       ON own.source = n.source AND own.user = n.user AND own.client = ua_family(n.user_agent)
+     AND own.asn IS NOT DISTINCT FROM n.asn
     WHERE NOT {allowlisted}
       AND NOT (coalesce(ua_is_scripted(n.user_agent), false) AND coalesce(own.days, 0) >= 2
                AND own.first_seen < n.time - INTERVAL '1 day'))";

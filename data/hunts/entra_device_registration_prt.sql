@@ -8,8 +8,10 @@
 --   followed within the hour by sign-ins of that user with a device id never seen for
 --   them before, on a network they had not used before the registration and do not work
 --   from: an attacker who registered their own device with a phished session and now
---   holds a Primary Refresh Token. A new laptop set up at home or in the office uses the
---   user's own networks and is not reported.
+--   holds a Primary Refresh Token. Also when the device's session was signed in through a
+--   hosting or VPN network new to the user without a device id (an adversary-in-the-middle
+--   proxy), from wherever the device is then used. A new laptop set up at home or in the
+--   office uses the user's own networks and is not reported.
 -- param: min_score = 60 | Findings below this score are dropped.
 -- param: follow_minutes = 60 | How long after the registration to look for the device's sign-ins.
 -- param: regular_days = 3 | A network the user used on this many days is theirs.
@@ -32,16 +34,36 @@ known_devices AS (
      AND s.time < ${until}
     GROUP BY r.event_id
 ),
+relayed AS (
+    -- Sessions of the registering users whose first sign-in was interactive, without a
+    -- device id, through a hosting or VPN network new to the user: an adversary-in-the-
+    -- middle proxy signing the victim in. A device registered from such a session is the
+    -- proxy operator's, wherever they then use it from (a residential proxy on the
+    -- victim's own ISP included). A new laptop set up by its owner signs in from itself.
+    SELECT user, session_id, session_start, relay_network
+    FROM (SELECT e.user, e.session_id, min(e.time) AS session_start,
+                 first_value(e.network ORDER BY e.time) AS relay_network,
+                 coalesce(first_value(e.category IN ('hosting', 'vpn', 'tor') AND e.log_type = 'interactive'
+                                      AND e.device_id IS NULL AND b.days < ${regular_days} ORDER BY e.time), false) AS relayed
+          FROM network_events e
+          JOIN (SELECT DISTINCT user FROM registrations) u ON u.user = e.user
+          JOIN baseline_user_networks b ON b.source = 'entra' AND b.user = e.user AND b.network = e.network
+          WHERE e.source = 'entra' AND e.session_id IS NOT NULL AND e.time < ${until} + INTERVAL '${follow_minutes} minutes'
+          GROUP BY e.user, e.session_id)
+    WHERE relayed
+),
 uses AS (
     SELECT r.registered, r.event_id, r.operation, r.actor_ip, r.device_name, r.user,
            e.time, e.ip, e.asn, e.country, e.app, e.network, e.category, e.device_id, e.incoming_token_type,
-           b.days AS network_days, b.first_seen AS network_first, p.users AS shared_by
+           b.days AS network_days, b.first_seen AS network_first, p.users AS shared_by, rs.relay_network
     FROM registrations r
     JOIN network_events e
       ON e.source = 'entra' AND e.user = r.user AND coalesce(e.result, 'success') = 'success'
      AND e.time >= r.registered - INTERVAL '5 minutes' AND e.time < r.registered + INTERVAL '${follow_minutes} minutes'
      AND e.device_id IS NOT NULL
     LEFT JOIN known_devices k ON k.event_id = r.event_id
+    LEFT JOIN relayed rs ON rs.user = e.user AND rs.session_id = e.session_id
+     AND rs.session_start >= r.registered - INTERVAL '2 hours' AND rs.session_start <= r.registered
     JOIN baseline_user_networks b ON b.source = 'entra' AND b.user = e.user AND b.network = e.network
     JOIN baseline_prefix_users p ON p.source = 'entra' AND p.prefix = e.prefix
     WHERE NOT array_has(coalesce(k.devices, make_array('-')), e.device_id)
@@ -49,8 +71,10 @@ uses AS (
       AND NOT ${allowlisted}
       AND e.time < ${until} + INTERVAL '${follow_minutes} minutes'
       -- A network the user was on before the registration is theirs (with one day of
-      -- history, the data's own first-seen is the baseline).
-      AND b.first_seen >= r.registered - INTERVAL '2 hours' AND b.days < ${regular_days}
+      -- history, the data's own first-seen is the baseline), unless a relay signed the
+      -- session in.
+      AND ((b.first_seen >= r.registered - INTERVAL '2 hours' AND b.days < ${regular_days})
+           OR rs.session_id IS NOT NULL)
       AND p.users < ${shared_users}
 ),
 grouped AS (
@@ -58,7 +82,8 @@ grouped AS (
            max(device_name) AS device_name, network,
            min(time) AS first_seen, max(time) AS last_seen, count(*) AS events,
            make_set(ip) AS ips, make_set(asn) AS asns, make_set(country) AS countries, make_set(app) AS apps,
-           make_set(device_id) AS devices, make_set(incoming_token_type) AS token_types, max(category) AS category
+           make_set(device_id) AS devices, make_set(incoming_token_type) AS token_types, max(category) AS category,
+           max(relay_network) AS relay_network
     FROM uses
     GROUP BY user, event_id, registered, network
 )
@@ -72,10 +97,13 @@ SELECT user, CAST(NULL AS VARCHAR) AS session_id, 'entra' AS source, registered 
               CAST(round(date_part('epoch', first_seen - registered) / 60) AS BIGINT), ' min later a device new to the user signed in ',
               CAST(events AS VARCHAR), ' time(s) from ', network, ' (', category, ', ', array_to_string(countries, ', '), ')',
               CASE WHEN array_has(token_types, 'primaryRefreshToken') THEN ' with a Primary Refresh Token' ELSE '' END,
-              ', a network new to them') AS reason,
+              CASE WHEN relay_network IS NOT NULL
+                   THEN concat(', in a session signed in through ', relay_network, ', a hosting/VPN network new to them')
+                   ELSE ', a network new to them' END) AS reason,
        concat('device_registration:', event_id, ':', network) AS finding_key,
        named_struct('corroboration', 'directory_change,new_device', 'operation', operation, 'device', device_name,
                     'devices', devices, 'network', network, 'category', category, 'events', events,
+                    'relay_network', relay_network,
                     'token_types', token_types) AS evidence
 FROM grouped
 WHERE least(100, 60 + CASE WHEN array_has(token_types, 'primaryRefreshToken') THEN 15 ELSE 0 END

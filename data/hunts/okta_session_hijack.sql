@@ -6,7 +6,9 @@
 -- description: One Okta session (authenticationContext.externalSessionId, or its
 --   rootSessionId) used from a network other than the one it started on, with a
 --   different device hash (dtHash) or user agent: a stolen session cookie replayed on the
---   attacker's machine. Ranked up for hosting and VPN networks, networks new to the user,
+--   attacker's machine; on the session's own network (a residential proxy on the
+--   victim's ISP) when the other device hash comes from an address block neither the
+--   session nor the user had used. Ranked up for hosting and VPN networks, networks new to the user,
 --   another country and back-and-forth use; ranked down for shared egress networks. OAuth
 --   token grants (the sign-in widget's or an SDK's own dtHash and agent) do not count as
 --   a client on any network.
@@ -47,7 +49,7 @@ user_networks AS (
 sessions AS (
     SELECT user, session_id, min(time) AS session_start
     FROM tagged GROUP BY user, session_id
-    HAVING max(time) >= ${since} AND dcount(network) > 1
+    HAVING max(time) >= ${since} AND (dcount(network) > 1 OR dcount(device_id) > 1)
 ),
 origin AS (
     SELECT t.user, t.session_id,
@@ -97,9 +99,52 @@ scored AS (
     JOIN user_networks un ON l.user = un.user AND l.network = un.network
     WHERE NOT array_has(o.origin_networks, l.network)
 ),
+user_firsts AS (
+    -- When the user first used each prefix and first showed each device hash.
+    SELECT user, prefix AS item, min(time) AS first_time FROM tagged GROUP BY user, prefix
+    UNION ALL
+    SELECT user, device_id AS item, min(time) AS first_time FROM tagged WHERE device_id IS NOT NULL GROUP BY user, device_id
+),
+same_network AS (
+    -- A thief behind a residential proxy on the victim's own ISP stays on the session's
+    -- network, but not on its address, and not in its browser: another device hash,
+    -- from a /24 (or /64) neither the session nor the user had used, with a hash the user
+    -- had never shown. The user's own browser keeps its hash wherever it goes, and a new
+    -- machine of theirs starts a session of its own.
+    SELECT t.user, t.session_id, t.prefix AS network, min(t.time) AS first_seen, max(t.time) AS last_seen, count(*) AS events,
+           make_set(t.ip) AS ips, make_set(t.asn) AS asns, make_set(t.country) AS countries, make_set(t.app) AS apps,
+           make_set(t.client) AS clients, make_set(t.device_id) AS devices, max(t.category) AS category,
+           max(sh.users) AS shared_by, s.session_start, o.origin_networks, o.origin_countries, o.origin_clients,
+           o.origin_devices, CAST(0 AS BIGINT) AS returns
+    FROM tagged t
+    JOIN sessions s ON t.user = s.user AND t.session_id = s.session_id
+    JOIN origin o ON t.user = o.user AND t.session_id = o.session_id
+    JOIN shared sh ON sh.prefix = t.prefix
+    JOIN user_firsts up ON up.user = t.user AND up.item = t.prefix
+    JOIN user_firsts ud ON ud.user = t.user AND ud.item = t.device_id
+    WHERE t.time >= ${since} AND t.device_id IS NOT NULL
+      AND array_has(o.origin_networks, t.network) AND NOT array_has(o.origin_devices, t.device_id)
+      AND t.time > s.session_start + INTERVAL '${origin_minutes} minutes'
+    GROUP BY t.user, t.session_id, t.prefix, s.session_start, o.origin_networks, o.origin_countries,
+             o.origin_clients, o.origin_devices
+    -- Both the address block and the hash first appear for the user right here.
+    HAVING max(sh.users) < ${shared_users} AND min(up.first_time) >= min(t.time) AND min(ud.first_time) >= min(t.time)
+),
+candidates AS (
+    SELECT user, session_id, network, first_seen, last_seen, events, ips, asns, countries, apps, clients, devices,
+           category, shared_by, session_start, origin_networks, origin_countries, origin_clients, origin_devices,
+           returns, corroboration, score
+    FROM scored
+    UNION ALL
+    SELECT user, session_id, network, first_seen, last_seen, events, ips, asns, countries, apps, clients, devices,
+           category, shared_by, session_start, origin_networks, origin_countries, origin_clients, origin_devices,
+           returns, 'device_change' AS corroboration,
+           65 + CASE WHEN NOT array_has_any(origin_clients, clients) THEN 10 ELSE 0 END AS score
+    FROM same_network
+),
 ranked AS (
     SELECT *, row_number() OVER (PARTITION BY user, session_id ORDER BY score DESC, first_seen) AS rank
-    FROM scored
+    FROM candidates
 )
 SELECT user, session_id, 'okta' AS source, first_seen, last_seen,
        least(100, score) AS score, ips, asns, countries, apps,

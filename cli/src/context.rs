@@ -1,5 +1,7 @@
 //! Turning global options into the engine's objects.
 
+use std::sync::OnceLock;
+
 use anyhow::{Context as _, Result, bail};
 use datafusion::prelude::SessionContext;
 use tokenhunt_engine::config::Config;
@@ -36,9 +38,27 @@ pub struct Context {
     pub global: GlobalArgs,
 }
 
+/// The command line's global options, for the prompt's dot commands (`.scope`,
+/// `.hunts`, `.run`, `.show`), whose handlers only get the shell.
+static GLOBALS: OnceLock<GlobalArgs> = OnceLock::new();
+
 impl Context {
     pub fn new(global: GlobalArgs) -> Self {
         Context { global }
+    }
+
+    /// Keeps the global options for [`Context::remembered`].
+    pub fn remember(global: &GlobalArgs) {
+        let _ = GLOBALS.set(global.clone());
+    }
+
+    /// A context from the options [`Context::remember`] kept.
+    pub fn remembered() -> Result<Context> {
+        let global = GLOBALS
+            .get()
+            .cloned()
+            .context("the prompt's options are not known")?;
+        Ok(Context::new(global))
     }
 
     pub fn format_or(&self, default: OutputFormat) -> OutputFormat {

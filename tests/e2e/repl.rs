@@ -38,6 +38,21 @@ fn fixture_lake() -> tempfile::TempDir {
     lake
 }
 
+/// A lake of the real and the crafted fixtures, where `session_scripted_client` flags
+/// gandalf@lotr.com at score 45 (see `hunts_run_on_the_real_fixtures_and_flag_the_known_cases`).
+fn hunted_lake() -> tempfile::TempDir {
+    let lake = tempfile::tempdir().unwrap();
+    run_ok(&[
+        "--lake",
+        lake.path().to_str().unwrap(),
+        "-q",
+        "ingest",
+        fixture("real").to_str().unwrap(),
+        fixture("crafted").to_str().unwrap(),
+    ]);
+    lake
+}
+
 impl Prompt {
     /// Starts `tokenhunt --lake <lake> <args>` with colours off and no pager, unless
     /// `env` says otherwise.
@@ -303,8 +318,11 @@ fn dot_commands_list_tables_schemas_functions_and_parameters() {
     assert!(params.contains("$since"), "{params}");
     let counted = prompt.run("SELECT count(*) AS n FROM signins WHERE time >= $since;");
     assert!(counted.contains("n"), "{counted}");
-    let unknown = prompt.run(".hunts");
-    assert!(unknown.contains(".hunts"), "{unknown}");
+    let unknown = prompt.run(".nope");
+    assert!(
+        unknown.contains("unknown command .nope (.help lists the commands)"),
+        "{unknown}"
+    );
     let script = prompt.home.path().join("setup.sql");
     std::fs::write(&script, ".format csv\nSELECT 'from a file' AS origin;\n").unwrap();
     let read = prompt.run(&format!(".read {}", script.display()));
@@ -359,4 +377,172 @@ fn results_end_with_the_row_count_and_time() {
     let mut prompt = Prompt::start(lake.path(), &["repl"], &[]);
     prompt.send("SELECT 3 AS three;\r");
     prompt.expect_regex(r"1 row in \d+\.\d{3} s");
+}
+
+#[test]
+fn hunts_are_listed_run_and_shown_at_the_prompt() {
+    let lake = hunted_lake();
+    let mut prompt = Prompt::start(lake.path(), &["repl"], &[]);
+    let help = prompt.run(".help");
+    for command in [".hunts [pattern]", ".run <hunt>", ".show <hunt>"] {
+        assert!(
+            help.contains(command),
+            "{command} missing from .help: {help}"
+        );
+    }
+
+    // The library, as `tokenhunt hunts` lists it, and filtered.
+    let listed = prompt.run(".hunts");
+    assert!(
+        listed.contains("entra_token_reuse") && listed.contains("okta_native_signals"),
+        "{listed}"
+    );
+    assert!(
+        listed.contains("T1550.001") && listed.contains("high"),
+        "{listed}"
+    );
+    let okta = prompt.run(".hunts okta_*");
+    assert!(
+        okta.contains("okta_native_signals") && !okta.contains("entra_token_reuse"),
+        "{okta}"
+    );
+    let none = prompt.run(".hunts zzz_nothing");
+    assert!(
+        none.contains("error: no hunt matches \"zzz_nothing\""),
+        "{none}"
+    );
+
+    // Tab completes the hunt id; the finding prints like a query result.
+    prompt.send(".run session_scr\t");
+    prompt.expect("session_scripted_client");
+    let found = prompt.run(" --min-score 0");
+    // 80 columns squeeze the table's wide cells.
+    assert!(
+        found.contains("score │ severi") && found.contains(" 45.0 │ medium "),
+        "{found}"
+    );
+    assert!(
+        found.contains("1 finding from session_scripted_client in "),
+        "{found}"
+    );
+    prompt.run(".format vertical");
+    let whole = prompt.run(".run session_scripted_client --min-score 0");
+    assert!(
+        whole.contains("-[ row 1 ]") && whole.contains("│ gandalf@lotr.com"),
+        "{whole}"
+    );
+    assert!(whole.contains("│ session-abc-123"), "{whole}");
+    // `tokenhunt hunt`'s default threshold (50) keeps the 45-point finding back.
+    let above = prompt.run(".run session_scripted_client");
+    assert!(!above.contains("-[ row 1 ]"), "{above}");
+    assert!(
+        above.contains("0 findings from session_scripted_client (1 more under score 50"),
+        "{above}"
+    );
+    // A time range after the fixtures' events finds nothing.
+    let later = prompt.run(".run session_scripted_client --min-score 0 --since 2030-01-01");
+    assert!(
+        !later.contains("-[ row 1 ]") && later.contains("0 findings from"),
+        "{later}"
+    );
+
+    // `.format` applies: JSON Lines carry the whole finding.
+    prompt.run(".format jsonl");
+    let jsonl = prompt.run(".run session_scripted_client --min-score 0");
+    let line = jsonl
+        .lines()
+        .find(|l| l.starts_with("{\"finding_id\""))
+        .unwrap_or_else(|| panic!("no JSON finding in {jsonl:?}"));
+    let finding: serde_json::Value = serde_json::from_str(line).unwrap();
+    assert_eq!(finding["hunt"], "session_scripted_client");
+    assert_eq!(finding["user"], "gandalf@lotr.com");
+    assert!(finding["evidence"].is_object(), "{finding}");
+
+    // `.output` applies: the findings go to the file, every column as CSV.
+    let file = prompt.home.path().join("findings.csv");
+    prompt.run(&format!(".output {}", file.display()));
+    prompt.run(".format csv");
+    let sent = prompt.run(".run session_scripted_client --min-score 0");
+    assert!(!sent.contains("gandalf@lotr.com"), "{sent}");
+    assert!(
+        sent.contains("1 finding from session_scripted_client"),
+        "{sent}"
+    );
+    prompt.run(".output");
+    prompt.run(".format table");
+    let csv = std::fs::read_to_string(&file).unwrap();
+    assert!(csv.starts_with("finding_id,hunt,technique,"), "{csv}");
+    assert!(
+        csv.contains(",session_scripted_client,") && csv.contains(",gandalf@lotr.com,"),
+        "{csv}"
+    );
+
+    // An unknown hunt is an error that names it, and the prompt carries on.
+    let unknown = prompt.run(".run no_such_hunt");
+    assert!(
+        unknown.contains("error: no hunt named \"no_such_hunt\"; .hunts lists the hunts"),
+        "{unknown}"
+    );
+    let still = prompt.run("SELECT 7 AS still_here;");
+    assert!(still.contains("still_here"), "{still}");
+
+    // `.show`: the SQL with every placeholder bound, which then runs at the prompt
+    // (the `.run` above put the baseline tables it reads in the session).
+    prompt.run(".set since 2024-01-01");
+    let shown = prompt.run(".show entra_token_reuse");
+    assert!(shown.contains("-- entra_token_reuse: "), "{shown}");
+    assert!(shown.contains("FROM network_events"), "{shown}");
+    assert!(
+        shown.contains("t.time >= TIMESTAMP '2024-01-01T00:00:00Z'"),
+        "$since bound: {shown}"
+    );
+    assert!(!shown.contains("${"), "placeholders left: {shown}");
+    assert!(prompt.quit().contains("Exited"));
+}
+
+#[test]
+fn piped_scripts_run_hunts_and_show_their_sql() {
+    let lake = hunted_lake();
+    let script =
+        ".format jsonl\n.run session_scripted_client --min-score 0\n.show entra_token_reuse\n";
+    let mut child = tokenhunt()
+        .args(["--lake", lake.path().to_str().unwrap()])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), script.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let finding: serde_json::Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(finding["user"], "gandalf@lotr.com");
+    assert!(stdout.contains("-- entra_token_reuse: "), "{stdout}");
+    assert!(!stdout.contains("${"), "{stdout}");
+    // A script stops at an unknown hunt, with exit code 1.
+    let mut child = tokenhunt()
+        .args(["--lake", lake.path().to_str().unwrap()])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(
+        &mut child.stdin.take().unwrap(),
+        b".run no_such_hunt\nSELECT 'not reached' AS x;\n",
+    )
+    .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("no hunt named \"no_such_hunt\""),
+        "{stderr}"
+    );
+    assert!(!String::from_utf8_lossy(&output.stdout).contains("not reached"));
 }

@@ -15,8 +15,8 @@ use tokenhunt_engine::timerange::TimeRange;
 use tokenhunt_gen::{GenOptions, Labels, Profile, evaluate, generate};
 
 use crate::args::{DemoArgs, OutputFormat};
-use crate::commands::hunt::write_findings;
 use crate::context::Context;
+use crate::output::findings::write_findings;
 use crate::output::print_line;
 
 pub async fn run(context: &Context, args: &DemoArgs) -> Result<()> {
@@ -125,7 +125,7 @@ pub async fn run(context: &Context, args: &DemoArgs) -> Result<()> {
         ))?;
         print_line(&report.to_string())?;
         print_line(&format!(
-            "done in {:.1} s. Explore: tokenhunt --lake {} (then `.tables`, `.scope <user>` or SQL; `tokenhunt hunts` lists the hunts)",
+            "done in {:.1} s. Explore: tokenhunt --lake {} (then `.tables`, `.hunts`, `.run <hunt>`, `.show <hunt>`, `.scope <user>` or SQL)",
             started.elapsed().as_secs_f64(),
             if args.dir.is_some() {
                 lake_path.display().to_string()

@@ -3,28 +3,13 @@
 use std::io::Write;
 
 use anyhow::{Result, bail};
-use tokenhunt_engine::baseline::{StoredBaseline, stored_baseline};
-use tokenhunt_engine::hunt::{
-    Finding, findings_batch, findings_csv_batch, group_incidents, load_hunts, run_hunts, select,
-};
+use tokenhunt_engine::baseline::stored_baseline;
+use tokenhunt_engine::hunt::{load_hunts, run_hunts, select};
 use tokenhunt_engine::timerange::{TimeRange, now_micros};
 
 use crate::args::{GroupBy, HuntArgs, OutputFormat};
 use crate::context::Context;
-use crate::output::{TableStyle, sink};
-
-/// Columns the table view shows; the other formats carry the whole contract.
-const TABLE_COLUMNS: &[&str] = &[
-    "score",
-    "severity",
-    "hunt",
-    "user",
-    "session_id",
-    "first_seen",
-    "last_seen",
-    "countries",
-    "reason",
-];
+use crate::output::findings::{ranked_findings, stale_baseline_note, write_findings};
 
 pub async fn run(context: &Context, args: &HuntArgs) -> Result<()> {
     if !args.all && args.ids.is_empty() {
@@ -40,17 +25,12 @@ pub async fn run(context: &Context, args: &HuntArgs) -> Result<()> {
     )?;
     let ctx = context.session().await?;
     let lake = context.lake()?;
-    if let StoredBaseline::Stale(manifest) = stored_baseline(&lake).await? {
-        if !context.global.quiet {
-            eprintln!(
-                "note: the stored baseline (built {}) comes from other baseline queries than this \
-                 tokenhunt's; computing baselines now instead — run `tokenhunt baseline` to rebuild it",
-                manifest.built_at
-            );
-        }
+    if let Some(note) = stale_baseline_note(&stored_baseline(&lake).await?)
+        && !context.global.quiet
+    {
+        eprintln!("{note}");
     }
     let runs = run_hunts(&ctx, Some(&lake), &selected, &config, &range).await?;
-    let mut findings: Vec<Finding> = Vec::new();
     let mut failed = Vec::new();
     for run in &runs {
         match &run.error {
@@ -72,17 +52,12 @@ pub async fn run(context: &Context, args: &HuntArgs) -> Result<()> {
             }
             None => {}
         }
-        findings.extend(run.findings.iter().cloned());
     }
-    if args.group == Some(GroupBy::Incidents) {
-        findings = group_incidents(&findings);
-    }
-    findings.retain(|f| f.score >= args.min_score);
-    findings.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then_with(|| a.first_seen.cmp(&b.first_seen))
-    });
+    let findings = ranked_findings(
+        &runs,
+        args.group == Some(GroupBy::Incidents),
+        args.min_score,
+    );
     let format = context.format_or(OutputFormat::Table);
     write_findings(&findings, format, args.out.as_deref())?;
     if !context.global.quiet {
@@ -95,63 +70,6 @@ pub async fn run(context: &Context, args: &HuntArgs) -> Result<()> {
     }
     if !failed.is_empty() {
         bail!("{} hunt(s) failed: {}", failed.len(), failed.join(", "));
-    }
-    Ok(())
-}
-
-/// Prints findings in the chosen format, or writes them to `out`.
-pub fn write_findings(findings: &[Finding], format: OutputFormat, out: Option<&str>) -> Result<()> {
-    let mut bytes: Vec<u8> = Vec::new();
-    match format {
-        OutputFormat::Jsonl => {
-            for finding in findings {
-                serde_json::to_writer(&mut bytes, finding)?;
-                bytes.push(b'\n');
-            }
-        }
-        OutputFormat::Json => {
-            serde_json::to_writer_pretty(&mut bytes, findings)?;
-            bytes.push(b'\n');
-        }
-        OutputFormat::Parquet
-        | OutputFormat::Csv
-        | OutputFormat::Table
-        | OutputFormat::Vertical => {
-            let batch = findings_batch(findings)?;
-            let batch = match format {
-                OutputFormat::Table | OutputFormat::Vertical => {
-                    let indices: Vec<usize> = TABLE_COLUMNS
-                        .iter()
-                        .filter_map(|c| batch.schema().index_of(c).ok())
-                        .collect();
-                    batch.project(&indices)?
-                }
-                // CSV has no lists: the list columns become `;`-separated text.
-                OutputFormat::Csv => findings_csv_batch(findings)?,
-                _ => batch,
-            };
-            let style = match out {
-                Some(_) => TableStyle::plain(0),
-                None => TableStyle::for_stdout(0),
-            };
-            let mut result = sink(format, batch.schema(), style, &mut bytes)?;
-            result.write(&batch)?;
-            result.finish()?;
-        }
-    }
-    match out {
-        None => {
-            if format == OutputFormat::Parquet {
-                bail!("--format parquet needs --out <file or URL>");
-            }
-            let mut stdout = std::io::stdout().lock();
-            match stdout.write_all(&bytes).and_then(|()| stdout.flush()) {
-                // A reader that stopped early (`| head`) is not an error.
-                Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {}
-                other => other?,
-            }
-        }
-        Some(location) => tokenhunt_engine::lake::store::write_location(location, bytes)?,
     }
     Ok(())
 }

@@ -9,6 +9,7 @@ use tokio::runtime::Runtime;
 use crate::args::OutputFormat;
 use crate::context::Context;
 use crate::repl::dot_commands::DotCommands;
+use crate::repl::hunts;
 use crate::repl::shell::{Mode, Shell, ShellOptions};
 
 /// Rows a table shows at the prompt before `… N more rows` (`.maxrows` changes it).
@@ -17,6 +18,8 @@ pub const DEFAULT_MAX_ROWS: usize = 1000;
 pub fn run(context: &Context, runtime: &Runtime) -> Result<()> {
     let interactive = std::io::stdin().is_terminal();
     let ctx = runtime.block_on(context.session())?;
+    let mut commands = DotCommands::builtin();
+    hunts::register(&mut commands);
     let options = ShellOptions {
         mode: if interactive {
             Mode::Interactive
@@ -28,12 +31,11 @@ pub fn run(context: &Context, runtime: &Runtime) -> Result<()> {
         max_rows: if interactive { DEFAULT_MAX_ROWS } else { 0 },
         out: None,
         params: context.params()?,
-        // Extension points for the commands that come next: hunt ids for Tab,
-        // `.hunts`/`.run`/`.scope` via `commands.register(...)`, and our
-        // functions' documentation (`tokenhunt_udfs::function_docs()`) for
-        // `.functions <name>`.
+        // Extension point: our functions' documentation
+        // (`tokenhunt_udfs::function_docs()`) for `.functions <name>`.
         extra_words: Vec::new(),
-        commands: DotCommands::builtin(),
+        hunt_ids: hunts::hunt_ids(context),
+        commands,
         function_docs: Vec::new(),
     };
     let shell = Shell::new(runtime.handle().clone(), ctx, options)?;

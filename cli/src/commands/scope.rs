@@ -1,24 +1,14 @@
 //! `tokenhunt scope --user|--session|--ip`, and `.scope` at the prompt.
 
 use std::io::Write;
-use std::sync::OnceLock;
 
 use anyhow::{Context as _, Result, bail};
 use datafusion::prelude::SessionContext;
 use tokenhunt_engine::scope::{ScopeContext, ScopeOptions, ScopeReport, ScopeTarget, run_scope};
 use tokenhunt_engine::timerange::{TimeRange, now_micros};
 
-use crate::args::{GlobalArgs, OutputFormat, ScopeArgs};
+use crate::args::{OutputFormat, ScopeArgs};
 use crate::context::Context;
-
-/// The command line's global options, for `.scope` at the prompt (whose dot-command
-/// handlers only get the shell).
-static GLOBALS: OnceLock<GlobalArgs> = OnceLock::new();
-
-/// Keeps the global options for [`prompt_scope`].
-pub fn remember_globals(global: &GlobalArgs) {
-    let _ = GLOBALS.set(global.clone());
-}
 
 fn target_of(args: &ScopeArgs) -> Result<ScopeTarget> {
     Ok(match (&args.user, &args.session, &args.ip) {
@@ -149,11 +139,7 @@ pub async fn prompt_scope(
         [value] => ScopeTarget::session(value)?,
         _ => bail!("usage: .scope <user|session|ip> (or .scope user|session|ip <value>)"),
     };
-    let global = GLOBALS
-        .get()
-        .cloned()
-        .context("the prompt's options are not known")?;
-    let context = Context::new(global);
+    let context = Context::remembered()?;
     let range = TimeRange::parse(since, until, now_micros())?;
     let report = scope_report(&context, ctx, &target, &range, ScopeOptions::default()).await?;
     let mut text = Vec::new();

@@ -42,6 +42,7 @@ pub fn run(context: &Context, runtime: &Runtime, args: &SqlArgs) -> Result<()> {
         out: args.out.as_ref().map(PathBuf::from),
         params: context.params()?,
         extra_words: Vec::new(),
+        hunt_ids: Vec::new(),
         commands: DotCommands::builtin(),
         function_docs: Vec::new(),
     };

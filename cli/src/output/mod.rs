@@ -5,6 +5,7 @@
 //! a table, so memory stays bounded by `--max-rows` / `.maxrows` for tables.
 
 pub mod error;
+pub mod findings;
 pub mod sanitize;
 mod table;
 

@@ -16,6 +16,8 @@ pub enum ArgCompletion {
     Functions,
     Files,
     Params,
+    /// Hunt ids (`.run`, `.show`).
+    Hunts,
     /// The extra words given at start-up (e.g. hunt ids for `.run`).
     #[allow(
         dead_code,
@@ -35,6 +37,8 @@ pub struct Vocabulary {
     pub table_functions: Vec<String>,
     pub params: Vec<String>,
     pub extra: Vec<String>,
+    /// Hunt ids, for the arguments of `.run` and `.show`.
+    pub hunts: Vec<String>,
     /// Dot command names (without the dot) and what their argument completes to.
     pub commands: Vec<(String, ArgCompletion)>,
 }
@@ -227,6 +231,7 @@ impl SqlCompleter {
                 }
                 names
             }
+            ArgCompletion::Hunts => pick(&vocabulary.hunts, prefix),
             ArgCompletion::Extra => pick(&vocabulary.extra, prefix),
             ArgCompletion::Words(words) => words
                 .iter()
@@ -263,7 +268,9 @@ mod tests {
             table_functions: vec!["generate_series".into()],
             params: vec!["since".into(), "user_name".into()],
             extra: vec!["okta-session-multi-ua".into()],
+            hunts: vec!["entra_token_reuse".into(), "entra_country_change".into()],
             commands: vec![
+                ("run".into(), ArgCompletion::Hunts),
                 ("schema".into(), ArgCompletion::Tables),
                 ("set".into(), ArgCompletion::Params),
                 ("format".into(), ArgCompletion::Words(&["table", "csv"])),
@@ -320,5 +327,15 @@ mod tests {
         assert_eq!(words(".format c").1, vec!["csv"]);
         assert_eq!(words(".set un").1, vec!["until"]);
         assert_eq!(words(".set us").1, vec!["user_name"]);
+        assert_eq!(words(".run entra_t"), (5, vec!["entra_token_reuse".into()]));
+        assert_eq!(
+            words(".run "),
+            (
+                5,
+                vec!["entra_country_change".into(), "entra_token_reuse".into()]
+            )
+        );
+        // Hunt ids are not tables or columns: SQL completion leaves them out.
+        assert!(words("SELECT entra_t").1.is_empty());
     }
 }

@@ -1,6 +1,7 @@
 //! Dot commands (`.tables`, `.format csv`, ...): a table of name, usage, help,
-//! argument completion and handler. Other commands (`.hunts`, `.run`, `.scope`)
-//! join by [`DotCommands::register`]ing an entry; `.help` and Tab pick them up.
+//! argument completion and handler. Other commands (`.hunts`, `.run` and `.show`,
+//! in `hunts`) join by [`DotCommands::register`]ing an entry; `.help` and Tab pick
+//! them up.
 
 use std::path::PathBuf;
 
@@ -123,10 +124,6 @@ impl DotCommands {
     }
 
     /// Adds a command, replacing a built-in one of the same name.
-    #[allow(
-        dead_code,
-        reason = "extension point: `.hunts`, `.run` and `.scope` register here"
-    )]
     pub fn register(&mut self, command: DotCommand) {
         match self.list.iter_mut().find(|c| c.name == command.name) {
             Some(existing) => *existing = command,
@@ -172,8 +169,8 @@ fn help(shell: &mut Shell, _args: &str) -> Result<Flow> {
         text.push_str(&format!("  {usage:<width$}  {help}\n"));
     }
     text.push_str(concat!(
-        "\nTab completes tables, columns, functions and commands; Ctrl-C cancels a running query,\n",
-        "Ctrl-D leaves. Tables: signins, audit; Sentinel views: SigninLogs, AADNonInteractiveUserSignInLogs,\n",
+        "\nTab completes tables, columns, functions, commands and hunt ids; Ctrl-C cancels a running\n",
+        "query, Ctrl-D leaves. Tables: signins, audit; Sentinel views: SigninLogs, AADNonInteractiveUserSignInLogs,\n",
         "AADServicePrincipalSignInLogs, AADManagedIdentitySignInLogs, AuditLogs, Okta_CL.\n",
         "Export a result to Parquet: COPY (SELECT ...) TO 'out.parquet';\n",
     ));
@@ -247,7 +244,7 @@ fn schema(shell: &mut Shell, args: &str) -> Result<Flow> {
 }
 
 /// `*` and `?` make a glob; anything else matches as a substring; case ignored.
-fn name_matches(name: &str, pattern: &str) -> bool {
+pub fn name_matches(name: &str, pattern: &str) -> bool {
     fn glob(name: &[u8], pattern: &[u8]) -> bool {
         match (pattern.first(), name.first()) {
             (None, _) => name.is_empty(),

@@ -1,7 +1,7 @@
 //! The interactive SQL prompt: a line editor (rustyline) in front of a [`Shell`].
 //!
 //! Files: `shell` runs inputs (SQL and dot commands), `dot_commands` is the table
-//! of dot commands, `helper` plugs `complete` and `highlight` into the editor,
+//! of dot commands (`hunts` adds `.hunts`, `.run` and `.show`), `helper` plugs `complete` and `highlight` into the editor,
 //! `params` substitutes `$since`-style parameters, `catalog` reads what the
 //! session knows, `progress` draws the progress line and `pager` pages results.
 
@@ -10,6 +10,7 @@ pub mod complete;
 pub mod dot_commands;
 pub mod helper;
 pub mod highlight;
+pub mod hunts;
 pub mod pager;
 pub mod params;
 pub mod progress;

@@ -182,6 +182,15 @@ impl Params {
         rows
     }
 
+    /// The moment a time parameter (`since`, `until`) names at `now`; None when it
+    /// is not set.
+    pub fn time(&self, name: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        match self.values.get(&name.to_ascii_lowercase()) {
+            Some((_, Value::Time(bound))) => Some(bound.resolve(now)),
+            _ => None,
+        }
+    }
+
     /// The SQL text standing for `$name`, if it is set or a time bound.
     fn sql_for(&self, name: &str, now: DateTime<Utc>) -> Option<String> {
         let key = name.to_ascii_lowercase();

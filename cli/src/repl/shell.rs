@@ -71,8 +71,10 @@ pub struct ShellOptions {
     pub out: Option<PathBuf>,
     /// Parameters set before the first input (`--since`, `--until`).
     pub params: Params,
-    /// Words Tab completes besides the catalog's (e.g. hunt ids).
+    /// Words Tab completes besides the catalog's.
     pub extra_words: Vec<String>,
+    /// Hunt ids, which Tab completes after `.run` and `.show`.
+    pub hunt_ids: Vec<String>,
     /// Dot commands besides the built-in ones.
     pub commands: DotCommands,
     /// Documentation of our functions, shown by `.functions <name>`.
@@ -108,6 +110,7 @@ pub struct Shell {
     commands: Arc<DotCommands>,
     vocabulary: SharedVocabulary,
     extra_words: Vec<String>,
+    hunt_ids: Vec<String>,
     function_docs: Vec<FunctionHelp>,
     read_depth: usize,
 }
@@ -153,6 +156,7 @@ impl Shell {
             commands: Arc::new(options.commands),
             vocabulary: Arc::new(RwLock::new(Vocabulary::default())),
             extra_words: options.extra_words,
+            hunt_ids: options.hunt_ids,
             function_docs: options.function_docs,
             read_depth: 0,
         };
@@ -180,6 +184,24 @@ impl Shell {
     /// Runs a future on the shell's runtime (dot commands are synchronous).
     pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
         self.runtime.block_on(future)
+    }
+
+    /// Runs a future on the shell's runtime; at the prompt, Ctrl-C drops it and
+    /// returns [`Cancelled`].
+    pub fn block_on_cancellable<F: std::future::Future>(&self, future: F) -> Result<F::Output> {
+        if self.mode != Mode::Interactive {
+            return Ok(self.runtime.block_on(future));
+        }
+        let started = Instant::now();
+        self.runtime.block_on(async {
+            tokio::select! {
+                output = future => Ok(output),
+                _ = tokio::signal::ctrl_c() => Err(Cancelled {
+                    after_seconds: started.elapsed().as_secs_f64(),
+                }
+                .into()),
+            }
+        })
     }
 
     pub fn mode(&self) -> Mode {
@@ -260,6 +282,7 @@ impl Shell {
             functions: catalog::function_names(&functions),
             params: self.params.names().map(str::to_string).collect(),
             extra: self.extra_words.clone(),
+            hunts: self.hunt_ids.clone(),
             commands: self
                 .commands
                 .iter()
@@ -496,21 +519,55 @@ impl Shell {
             OutputFormat::Parquet => OutputFormat::Table,
             other => other,
         };
+        // Listings are never cut at `.maxrows`.
+        self.write_to_destination(format, 0, |out, format, style| {
+            let mut out = sink(format, schema, style, out)?;
+            out.write(&batch)?;
+            out.finish()?;
+            Ok(())
+        })
+    }
+
+    /// Writes one result (the findings of `.run`) with `write` in the current
+    /// format to the current destination, as a query's result goes: the screen (paged
+    /// at the prompt, tables cut at `.maxrows`) or the `.output` file (every row).
+    /// `write` gets the destination, the format and the table layout.
+    pub fn print_result(
+        &mut self,
+        write: impl FnOnce(&mut (dyn Write + Send), OutputFormat, TableStyle) -> Result<()>,
+    ) -> Result<()> {
+        let (format, max_rows) = (self.settings.format, self.settings.max_rows);
+        self.write_to_destination(format, max_rows, write)
+    }
+
+    fn write_to_destination(
+        &mut self,
+        format: OutputFormat,
+        max_rows: usize,
+        write: impl FnOnce(&mut (dyn Write + Send), OutputFormat, TableStyle) -> Result<()>,
+    ) -> Result<()> {
         match &mut self.settings.output {
             Output::Screen => {
+                if format == OutputFormat::Parquet {
+                    bail!("parquet output needs a file: `.output result.parquet` first");
+                }
                 let mut screen = match self.mode {
                     Mode::Interactive => Screen::paged(),
                     Mode::Batch => Screen::direct(),
                 };
-                let mut out = sink(format, schema, TableStyle::for_stdout(0), &mut screen)?;
-                out.write(&batch)?;
-                out.finish()?;
-                screen.finish()?;
+                write(&mut screen, format, TableStyle::for_stdout(max_rows))?;
+                match screen.finish() {
+                    // A reader that stopped early (`| head`) is not an error.
+                    Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {}
+                    other => other?,
+                }
             }
-            Output::File { writer, .. } => {
-                let mut out = sink(format, schema, TableStyle::plain(0), writer)?;
-                out.write(&batch)?;
-                out.finish()?;
+            Output::File { path, writer } => {
+                if format == OutputFormat::Parquet {
+                    // One Parquet file holds one result: each result replaces the file.
+                    *writer = BufWriter::new(File::create(path)?);
+                }
+                write(writer, format, TableStyle::plain(0))?;
                 writer.flush()?;
             }
         }

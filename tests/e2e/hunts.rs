@@ -439,3 +439,47 @@ fn a_session_replayed_on_the_victims_own_isp_is_flagged_by_the_device_it_lacks()
         "{off_device:?}"
     );
 }
+
+/// A device-code phish for Azure CLI whose tokens only Azure CLI redeems, from two
+/// countries by turns: one refresh token in two places is two machines, whatever tool
+/// redeems it. A developer's device-code sign-in redeemed from one Azure VM stays quiet.
+#[test]
+fn device_code_tokens_redeemed_in_two_countries_alert_whatever_tool_redeems_them() {
+    let lake = tempfile::tempdir().unwrap();
+    let summary = ingest_summary(lake.path(), &[fixture("device-code-cli").to_str().unwrap()]);
+    assert_eq!(summary["quarantined"], 0, "{summary}");
+    let incidents = hunt_jsonl(lake.path(), &["--all", "--group", "incidents"]);
+    let alerted: Vec<&Value> = incidents
+        .iter()
+        .filter(|i| i["score"].as_f64().unwrap() >= 50.0)
+        .collect();
+    assert_eq!(alerted.len(), 1, "{incidents:?}");
+    let incident = alerted[0];
+    assert_eq!(incident["user"], "lee.gu@contoso.example", "{incident}");
+    assert!(
+        incident["hunt"]
+            .as_str()
+            .unwrap()
+            .contains("entra_device_code_token_use"),
+        "{incident}"
+    );
+    let facts = incident["evidence"]["corroboration"].as_array().unwrap();
+    assert!(
+        facts.iter().any(|f| f == "token_multi_network"),
+        "{incident}"
+    );
+    let ips: BTreeSet<&str> = incident["ips"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        ips.contains("45.79.127.16") && ips.contains("15.161.56.243"),
+        "{incident}"
+    );
+    assert!(
+        !ips.contains("73.42.17.201"),
+        "the victim's home: {incident}"
+    );
+}

@@ -483,3 +483,43 @@ fn device_code_tokens_redeemed_in_two_countries_alert_whatever_tool_redeems_them
         "the victim's home: {incident}"
     );
 }
+
+/// An Okta session cookie replayed through a residential proxy on the victim's own ISP:
+/// the same network, but an address block and a device hash (dtHash) that both first
+/// appear for her inside her open session. A browser moving to a new lease of the same ISP
+/// keeps its hash, and the sign-in widget's OAuth grants carry their own: no alert.
+#[test]
+fn an_okta_session_replayed_on_the_victims_own_isp_is_flagged_by_its_device_hash() {
+    let lake = tempfile::tempdir().unwrap();
+    let summary = ingest_summary(lake.path(), &[fixture("okta-same-isp").to_str().unwrap()]);
+    assert_eq!(summary["quarantined"], 0, "{summary}");
+    let incidents = hunt_jsonl(lake.path(), &["--all", "--group", "incidents"]);
+    let alerted: Vec<&Value> = incidents
+        .iter()
+        .filter(|i| i["score"].as_f64().unwrap() >= 50.0)
+        .collect();
+    assert_eq!(alerted.len(), 1, "{incidents:?}");
+    let incident = alerted[0];
+    assert_eq!(incident["user"], "wendy.kim@contoso.example", "{incident}");
+    assert!(
+        incident["hunt"]
+            .as_str()
+            .unwrap()
+            .contains("okta_session_hijack"),
+        "{incident}"
+    );
+    assert_eq!(
+        incident["ips"],
+        serde_json::json!(["24.20.77.3"]),
+        "{incident}"
+    );
+    let facts = incident["evidence"]["corroboration"].as_array().unwrap();
+    assert!(facts.iter().any(|f| f == "device_change"), "{incident}");
+    let hijack = hunt_jsonl(lake.path(), &["okta_session_hijack", "--min-score", "0"]);
+    assert!(
+        hijack
+            .iter()
+            .all(|f| f["user"] == "wendy.kim@contoso.example"),
+        "{hijack:?}"
+    );
+}

@@ -523,3 +523,40 @@ fn an_okta_session_replayed_on_the_victims_own_isp_is_flagged_by_its_device_hash
         "{hijack:?}"
     );
 }
+
+/// A stolen refresh token used from a carrier the victim never used, in another country,
+/// back and forth with her laptop: a carrier new to the user is a network, and its CGNAT
+/// is no shared office. The look-alike is one person's laptop in a hotel abroad beside his
+/// phone routed home, in one session: his laptop's device id is one he shows every day,
+/// so it is not another client, and nothing alerts.
+#[test]
+fn a_new_carrier_abroad_beside_the_laptop_alerts_and_the_users_own_laptop_abroad_does_not() {
+    let lake = tempfile::tempdir().unwrap();
+    let summary = ingest_summary(lake.path(), &[fixture("carrier").to_str().unwrap()]);
+    assert_eq!(summary["quarantined"], 0, "{summary}");
+    let incidents = hunt_jsonl(lake.path(), &["--all", "--group", "incidents"]);
+    let alerted: Vec<&Value> = incidents
+        .iter()
+        .filter(|i| i["score"].as_f64().unwrap() >= 50.0)
+        .collect();
+    assert_eq!(alerted.len(), 1, "{incidents:?}");
+    let incident = alerted[0];
+    assert_eq!(incident["user"], "wei.chen@contoso.example", "{incident}");
+    assert_eq!(
+        incident["ips"],
+        serde_json::json!(["49.36.112.77"]),
+        "{incident}"
+    );
+    let facts = incident["evidence"]["corroboration"].as_array().unwrap();
+    assert!(facts.iter().any(|f| f == "concurrent_use"), "{incident}");
+    let javier: Vec<&Value> = incidents
+        .iter()
+        .filter(|i| i["user"] == "javier.bakker@contoso.example")
+        .collect();
+    assert!(
+        javier.iter().all(|i| i["evidence"]["corroboration"]
+            .as_array()
+            .is_none_or(|facts| facts.is_empty())),
+        "{javier:?}"
+    );
+}

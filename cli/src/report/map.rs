@@ -1,5 +1,5 @@
 //! Where the scope's events came from, as an SVG world map: equirectangular
-//! projection, Natural Earth coastline and borders (`world.txt`), a graticule every
+//! projection, Natural Earth coastline and borders (`assets/report/world.txt`), a graticule every
 //! 30°, one circle per place sized by its events, the attacker's places in red.
 
 use std::fmt::Write;
@@ -8,7 +8,7 @@ use tokenhunt_engine::scope::report::Location;
 
 use super::escape::html;
 
-const WORLD: &str = include_str!("world.txt");
+const WORLD: &str = include_str!("../../assets/report/world.txt");
 
 fn world_path(kind: &str) -> &'static str {
     WORLD

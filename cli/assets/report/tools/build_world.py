@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Builds cli/src/report/world.txt: the coastline and country borders the HTML report's
+"""Builds cli/assets/report/world.txt: the coastline and country borders the HTML report's
 map draws, as SVG path data in an equirectangular projection (x = longitude + 180,
 y = 90 - latitude, so the world is 360 x 180 units).
 
@@ -7,8 +7,8 @@ Input: the npm package world-atlas 2.0.2 (Natural Earth 4.1.0 at 1:110m, public 
 redistributed as TopoJSON under the ISC licence):
 
     npm pack world-atlas@2.0.2 && tar xzf world-atlas-2.0.2.tgz
-    python3 cli/src/report/tools/build_world.py package/land-110m.json \
-        package/countries-110m.json > cli/src/report/world.txt
+    python3 cli/assets/report/tools/build_world.py package/land-110m.json \
+        package/countries-110m.json > cli/assets/report/world.txt
 
 Output: two lines, `land <path>` (closed polygons, filled) and `borders <path>`
 (arcs shared by two countries, stroked). Coordinates are rounded to 0.1 degree and

@@ -560,3 +560,52 @@ fn a_new_carrier_abroad_beside_the_laptop_alerts_and_the_users_own_laptop_abroad
         "{javier:?}"
     );
 }
+
+/// An adversary-in-the-middle proxy signs the victim in from a cloud, then a device is
+/// registered for her and its Primary Refresh Token used in that session from a
+/// residential proxy on her own ISP: no network is new, the relay is. A user setting up
+/// a new laptop at home does not alert.
+#[test]
+fn a_device_registered_from_a_relayed_session_alerts_wherever_it_is_used() {
+    let lake = tempfile::tempdir().unwrap();
+    let summary = ingest_summary(
+        lake.path(),
+        &[fixture("relay-registration").to_str().unwrap()],
+    );
+    assert_eq!(summary["quarantined"], 0, "{summary}");
+    let registrations = hunt_jsonl(
+        lake.path(),
+        &["entra_device_registration_prt", "--min-score", "0"],
+    );
+    assert!(!registrations.is_empty(), "nothing flagged");
+    for finding in &registrations {
+        assert_eq!(finding["user"], "amanda.lopez@contoso.example", "{finding}");
+        assert_eq!(
+            finding["evidence"]["relay_network"], "13.228.40.0/24",
+            "{finding}"
+        );
+        assert!(
+            finding["ips"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|ip| ip == "62.160.18.70"),
+            "{finding}"
+        );
+    }
+    let incidents = hunt_jsonl(lake.path(), &["--all", "--group", "incidents"]);
+    assert!(
+        incidents
+            .iter()
+            .filter(|i| i["score"].as_f64().unwrap() >= 50.0)
+            .all(|i| i["user"] == "amanda.lopez@contoso.example"),
+        "{incidents:?}"
+    );
+    assert!(
+        incidents
+            .iter()
+            .any(|i| i["user"] == "amanda.lopez@contoso.example"
+                && i["score"].as_f64().unwrap() >= 50.0),
+        "{incidents:?}"
+    );
+}

@@ -609,3 +609,32 @@ fn a_device_registered_from_a_relayed_session_alerts_wherever_it_is_used() {
         "{incidents:?}"
     );
 }
+
+/// A thief drives the victim's laptop session with python-requests from a Linode server
+/// while she runs her own python-requests job from an Azure VM every day: her automation
+/// is that tool from that provider, so the thief's use is not hidden as hers, and the
+/// laptop session's tokens off the device alert. Her own job never does.
+#[test]
+fn a_thief_using_the_users_automation_tool_from_another_provider_is_not_her_automation() {
+    let lake = tempfile::tempdir().unwrap();
+    let summary = ingest_summary(lake.path(), &[fixture("own-automation").to_str().unwrap()]);
+    assert_eq!(summary["quarantined"], 0, "{summary}");
+    let incidents = hunt_jsonl(lake.path(), &["--all", "--group", "incidents"]);
+    let alerted: Vec<&Value> = incidents
+        .iter()
+        .filter(|i| i["score"].as_f64().unwrap() >= 50.0)
+        .collect();
+    assert_eq!(alerted.len(), 1, "{incidents:?}");
+    let incident = alerted[0];
+    assert_eq!(
+        incident["user"], "priya.raman@contoso.example",
+        "{incident}"
+    );
+    assert_eq!(
+        incident["ips"],
+        serde_json::json!(["172.105.22.14"]),
+        "{incident}"
+    );
+    let facts = incident["evidence"]["corroboration"].as_array().unwrap();
+    assert!(facts.iter().any(|f| f == "token_left_device"), "{incident}");
+}

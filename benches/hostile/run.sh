@@ -14,6 +14,9 @@
 #   open-quote.csv    a portal CSV export whose second row opens a quote that never
 #                     closes (9 MB to the end of its line), good rows after it
 #   bomb.json.gz      a good record, then 8 GiB of zeros, gzip: 8 MB on disk
+#   pair/             max-line.jsonl twice (hard links), ingested in one run: two parse
+#                     workers each holding a maximal record at once (the good record
+#                     after each is the same event, written once)
 # Results: a table on stdout and WORK/results.tsv; exit status 1 when a check fails.
 set -euo pipefail
 
@@ -78,13 +81,21 @@ if [[ ! -f "$C/bomb.json.gz" ]]; then
     mv "$C/bomb.json.gz.tmp" "$C/bomb.json.gz"
 fi
 
+mkdir -p "$C/pair"
+ln -f "$C/max-line.jsonl" "$C/pair/a.jsonl"
+ln -f "$C/max-line.jsonl" "$C/pair/b.jsonl"
+
 status=0
 printf 'file\tbytes on disk\texit\tpeak RSS MiB\tseconds\tread\twritten\tquarantined\treasons\n' | tee "$WORK/results.tsv"
-for file in deep.jsonl long-line.jsonl max-line.jsonl huge-open.jsonl open-quote.csv bomb.json.gz; do
+for file in deep.jsonl long-line.jsonl max-line.jsonl huge-open.jsonl open-quote.csv bomb.json.gz pair; do
     lake="$WORK/lake-$file"
     rm -rf "$lake"
     set +e
-    /usr/bin/time -v -o "$WORK/$file.time" "$TOKENHUNT" --lake "$lake" --format jsonl ingest "$C/$file" \
+    # A folder's files are named one by one: discovery skips a folder's files whose first
+    # record is no log, and these are meant to be read.
+    inputs=("$C/$file")
+    [[ -d "$C/$file" ]] && inputs=("$C/$file"/*)
+    /usr/bin/time -v -o "$WORK/$file.time" "$TOKENHUNT" --lake "$lake" --format jsonl ingest "${inputs[@]}" \
         > "$WORK/$file.summary.json" 2> "$WORK/$file.stderr"
     code=$?
     set -e
@@ -106,7 +117,7 @@ for line in sys.stdin:
         seen.append(reason)
 print(" | ".join(seen))' || true)
     error=$(grep -o 'error[^"]*' "$WORK/$file.stderr" | head -1 || true)
-    size=$(stat -c %s "$C/$file")
+    size=$(du -blL "$C/$file" | cut -f1)
     printf '%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n' "$file" "$size" "$code" $((rss_kb / 1024)) "$wall" \
         "$read" "$written" "$quarantined" "${reasons:-$error}" | tee -a "$WORK/results.tsv"
     # Checks: no crash (a signal shows as 128+n), the good records written, the
@@ -123,6 +134,9 @@ print(" | ".join(seen))' || true)
         open-quote.csv)
             [[ $written -ge 2 && $quarantined -ge 1 && $reasons == *"CSV record larger than 8 MiB"* ]] \
                 || { echo "  FAIL: $file"; status=1; } ;;
+        pair)
+            # The good record after each maximal one is the same event: written once.
+            [[ $written == 1 && $quarantined == 2 ]] || { echo "  FAIL: $file"; status=1; } ;;
         bomb.json.gz)
             grep -q 'MAX_GZIP_RATIO' "$WORK/$file.stderr" "$WORK/$file.summary.json" \
                 || { echo "  FAIL: $file: no gzip ratio error"; status=1; } ;;

@@ -366,6 +366,12 @@ pub struct HuntArgs {
     /// Write findings to this file or object-store URL instead of stdout.
     #[arg(long)]
     pub out: Option<String>,
+
+    /// Exit with status 3 when anything alerted (a finding, or an incident with --group,
+    /// at or above --min-score), 0 when nothing did, 1 on an error: for cron and CI, as
+    /// `git diff --exit-code`. The findings are written either way.
+    #[arg(long)]
+    pub exit_code: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -59,6 +59,10 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // `hunt --exit-code`: the findings are out; the status says they alerted.
+        Err(error) if error.downcast_ref::<commands::hunt::Alerted>().is_some() => {
+            ExitCode::from(commands::hunt::Alerted::EXIT_STATUS)
+        }
         // Output piped into a reader that stopped early (`| head`): not a failure.
         Err(error)
             if error.chain().any(|cause| {

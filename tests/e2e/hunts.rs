@@ -592,3 +592,48 @@ fn a_thief_using_the_users_automation_tool_from_another_provider_is_not_her_auto
         "{incident}"
     );
 }
+
+/// `hunt --exit-code` is for cron and CI: status 3 when something alerted (the findings
+/// still written), 0 when nothing did, 1 when a hunt cannot run.
+#[test]
+fn hunt_exit_code_says_whether_anything_alerted() {
+    let lake = tempfile::tempdir().unwrap();
+    ingest_summary(lake.path(), &[fixture("same-isp").to_str().unwrap()]);
+    let lake_arg = lake.path().to_str().unwrap();
+    let hunt = |extra: &[&str]| {
+        let mut args = vec![
+            "--lake",
+            lake_arg,
+            "--format",
+            "jsonl",
+            "hunt",
+            "--all",
+            "--group",
+            "incidents",
+            "--exit-code",
+        ];
+        args.extend_from_slice(extra);
+        tokenhunt().args(&args).output().unwrap()
+    };
+    let alerted = hunt(&[]);
+    assert_eq!(alerted.status.code(), Some(3), "{alerted:?}");
+    let text = String::from_utf8_lossy(&alerted.stdout);
+    assert!(text.contains("adele.vance@contoso.example"), "{text}");
+    assert!(
+        !String::from_utf8_lossy(&alerted.stderr).contains("error"),
+        "{alerted:?}"
+    );
+    let quiet = hunt(&["--min-score", "101"]);
+    assert_eq!(quiet.status.code(), Some(0), "{quiet:?}");
+    assert!(quiet.stdout.is_empty(), "{quiet:?}");
+    let mut broken = tokenhunt()
+        .args(["--lake", lake_arg, "hunt", "no_such_hunt", "--exit-code"])
+        .output()
+        .unwrap();
+    assert_eq!(broken.status.code(), Some(1), "{broken:?}");
+    broken.stderr.truncate(400);
+    assert!(
+        String::from_utf8_lossy(&broken.stderr).contains("no_such_hunt"),
+        "{broken:?}"
+    );
+}

@@ -71,8 +71,28 @@ pub async fn run(context: &Context, args: &HuntArgs) -> Result<()> {
     if !failed.is_empty() {
         bail!("{} hunt(s) failed: {}", failed.len(), failed.join(", "));
     }
+    if args.exit_code && !findings.is_empty() {
+        return Err(Alerted(findings.len()).into());
+    }
     Ok(())
 }
+
+/// `hunt --exit-code` alerted: not an error, a status (3) for cron and CI to act on.
+#[derive(Debug)]
+pub struct Alerted(pub usize);
+
+impl Alerted {
+    /// The exit status `hunt --exit-code` ends with when something alerted.
+    pub const EXIT_STATUS: u8 = 3;
+}
+
+impl std::fmt::Display for Alerted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} alert(s)", self.0)
+    }
+}
+
+impl std::error::Error for Alerted {}
 
 /// `tokenhunt hunts`: the library.
 pub fn list(context: &Context) -> Result<()> {

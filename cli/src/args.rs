@@ -122,6 +122,14 @@ pub enum Command {
     /// Revocation plan for a compromised user (Microsoft Graph and Okta calls, then
     /// follow-ups); --execute performs the calls.
     Respond(RespondArgs),
+    /// Print a shell completion script (e.g. `tokenhunt completions bash >
+    /// /etc/bash_completion.d/tokenhunt`).
+    Completions {
+        /// The shell to complete in.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff; e.g. `tokenhunt man > tokenhunt.1 && man ./tokenhunt.1`).
+    Man,
 }
 
 #[derive(Debug, Args)]

@@ -56,6 +56,8 @@ fn main() -> ExitCode {
         Some(Command::Demo(args)) => runtime.block_on(commands::demo::run(&context, args)),
         Some(Command::Scope(args)) => runtime.block_on(commands::scope::run(&context, args)),
         Some(Command::Respond(args)) => runtime.block_on(commands::respond::run(&context, args)),
+        Some(Command::Completions { shell }) => commands::completions::completions(*shell),
+        Some(Command::Man) => commands::completions::man(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

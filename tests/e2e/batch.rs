@@ -451,3 +451,59 @@ fn readme_seed_hunts_find_the_replays_in_the_fixtures() {
         ]
     );
 }
+
+/// Shell completions and the manual page come from the argument definitions: every
+/// command is in them, and a shell loads the script.
+#[test]
+fn completions_and_the_manual_page_cover_every_command() {
+    let bash = String::from_utf8(run_ok(&["completions", "bash"]).stdout).unwrap();
+    assert!(bash.contains("_tokenhunt()"), "{bash}");
+    for command in [
+        "ingest",
+        "pull",
+        "hunt",
+        "scope",
+        "respond",
+        "completions",
+        "man",
+    ] {
+        assert!(
+            bash.contains(command),
+            "{command} missing from the bash script"
+        );
+    }
+    assert!(bash.contains("--exit-code"), "hunt's options are completed");
+    let zsh = String::from_utf8(run_ok(&["completions", "zsh"]).stdout).unwrap();
+    assert!(zsh.starts_with("#compdef tokenhunt"), "{zsh}");
+    // The script is valid bash: sourcing it defines the completion.
+    let script = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(script.path(), &bash).unwrap();
+    let sourced = std::process::Command::new("bash")
+        .args([
+            "-c",
+            &format!(
+                "source {} && complete -p tokenhunt",
+                script.path().display()
+            ),
+        ])
+        .output()
+        .unwrap();
+    assert!(sourced.status.success(), "{sourced:?}");
+    assert!(
+        String::from_utf8_lossy(&sourced.stdout).contains("_tokenhunt"),
+        "{sourced:?}"
+    );
+    let man = String::from_utf8(run_ok(&["man"]).stdout).unwrap();
+    assert!(man.contains(".TH tokenhunt 1"), "{man}");
+    for command in ["ingest", "hunt", "scope", "completions"] {
+        assert!(
+            man.contains(command),
+            "{command} missing from the manual page"
+        );
+    }
+    let unknown = tokenhunt()
+        .args(["completions", "cmd.exe"])
+        .output()
+        .unwrap();
+    assert!(!unknown.status.success());
+}

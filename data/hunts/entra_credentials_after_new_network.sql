@@ -41,27 +41,27 @@ ip_categories AS (
 user_start AS (
     SELECT user, min(first_used) AS first_signin FROM user_prefixes GROUP BY user
 ),
-scored AS (
+facts AS (
     -- New: never used, or first used within new_hours, and not the network the user was
     -- first seen on (with a short history, first-seen within the data is the baseline).
     SELECT c.*, u.first_used, s.users AS shared_by,
            coalesce(ic.category, ip_category(c.actor_ip), asn_category(ip_asn(c.actor_ip)), 'isp') AS category,
            u.first_used IS NULL OR (u.first_used > c.time - INTERVAL '${new_hours} hours'
-                                    AND u.first_used > us.first_signin + INTERVAL '1 hour') AS new_network,
-           CASE WHEN u.first_used IS NULL OR (u.first_used > c.time - INTERVAL '${new_hours} hours'
-                                              AND u.first_used > us.first_signin + INTERVAL '1 hour') THEN 45 ELSE 0 END
-           + CASE WHEN coalesce(ic.category, ip_category(c.actor_ip), asn_category(ip_asn(c.actor_ip)), '') IN ('hosting', 'vpn', 'tor')
-                  THEN 30 ELSE 0 END
-           + 25
-           -- Carriers put strangers behind one address (CGNAT): that is no shared office.
-           - CASE WHEN coalesce(s.users, 0) >= ${shared_users}
-                       AND coalesce(ic.category, ip_category(c.actor_ip), asn_category(ip_asn(c.actor_ip)), '') <> 'mobile'
-                  THEN 60 ELSE 0 END AS score
+                                    AND u.first_used > us.first_signin + INTERVAL '1 hour') AS new_network
     FROM changes c
     LEFT JOIN user_prefixes u ON u.user = c.actor AND u.prefix = c.prefix
     LEFT JOIN shared s ON s.prefix = c.prefix
     LEFT JOIN user_start us ON us.user = c.actor
     LEFT JOIN ip_categories ic ON ic.ip = c.actor_ip
+),
+scored AS (
+    SELECT *,
+           CASE WHEN new_network THEN 45 ELSE 0 END
+           + CASE WHEN category IN ('hosting', 'vpn', 'tor') THEN 30 ELSE 0 END
+           + 25
+           -- Carriers put strangers behind one address (CGNAT): that is no shared office.
+           - CASE WHEN coalesce(shared_by, 0) >= ${shared_users} AND category <> 'mobile' THEN 60 ELSE 0 END AS score
+    FROM facts
 )
 SELECT actor AS user, CAST(NULL AS VARCHAR) AS session_id, 'entra' AS source,
        time AS first_seen, time AS last_seen, least(100, score) AS score,

@@ -83,19 +83,9 @@ stripped AS (
         GROUP BY o.user, o.session_id, o.network, o.user_agent
         HAVING bool_and(m.carried AND NOT m.bare))
 ),
-known_clients AS (
-    -- The clients (device id and user agent together) a user shows on many days: their
-    -- own machines' browsers and native clients, whatever network they are on today.
-    -- Native mobile agents are alike on every phone, so an agent counts with its device.
-    SELECT user, make_set(CASE WHEN client_days >= ${regular_days} THEN client END) AS clients,
-           make_set(CASE WHEN client_days >= ${regular_days} THEN device_id END) AS devices
-    FROM (SELECT user, device_id, concat(coalesce(device_id, ''), '|', user_agent) AS client,
-                 dcount(date_trunc('day', time)) AS client_days
-          FROM network_events
-          WHERE source = 'entra' AND user_agent IS NOT NULL AND user IS NOT NULL AND time < ${until}
-          GROUP BY user, device_id, concat(coalesce(device_id, ''), '|', user_agent))
-    GROUP BY user
-),
+-- The clients and devices the user shows on regular_days days or more (one definition,
+-- filled in by the engine; see "known_clients" in the README).
+known_clients AS ${known_clients},
 elsewhere AS (
     -- The clients each fast hop's session showed on every other network.
     SELECT j.user, j.session_id, j.network,
@@ -124,7 +114,7 @@ fast AS (
     JOIN clients a ON a.user = j.user AND a.session_id = j.session_id AND a.network = j.network
     JOIN clients b ON b.user = j.user AND b.session_id = j.session_id AND b.network = j.previous_network
     JOIN elsewhere x ON x.user = j.user AND x.session_id = j.session_id AND x.network = j.network
-    LEFT JOIN known_clients k ON k.user = j.user
+    LEFT JOIN known_clients k ON k.source = 'entra' AND k.user = j.user
     LEFT JOIN stripped st ON st.user = j.user AND st.session_id = j.session_id AND st.network = j.network
     WHERE j.km >= ${min_km} AND j.kmh > ${travel_kmh}
 ),

@@ -72,12 +72,16 @@ grouped AS (
     JOIN baseline_user_networks b ON b.source = 'entra' AND b.user = g.user AND b.network = g.network
     GROUP BY g.user, g.session_id
     HAVING count(*) >= ${min_events}
+),
+scored AS (
+    SELECT *,
+           least(100, 60 + CASE WHEN other_network THEN 10 ELSE 0 END
+                          + CASE WHEN fewest_network_days < ${regular_days} THEN 10 ELSE 0 END
+                          + CASE category WHEN 'hosting' THEN 10 WHEN 'vpn' THEN 10 WHEN 'tor' THEN 15 ELSE 0 END
+                          + CASE WHEN events >= 5 THEN 5 ELSE 0 END) AS score
+    FROM grouped
 )
-SELECT g.user, g.session_id, 'entra' AS source, g.first_seen, g.last_seen,
-       least(100, 60 + CASE WHEN g.other_network THEN 10 ELSE 0 END
-                      + CASE WHEN g.fewest_network_days < ${regular_days} THEN 10 ELSE 0 END
-                      + CASE g.category WHEN 'hosting' THEN 10 WHEN 'vpn' THEN 10 WHEN 'tor' THEN 15 ELSE 0 END
-                      + CASE WHEN g.events >= 5 THEN 5 ELSE 0 END) AS score,
+SELECT g.user, g.session_id, 'entra' AS source, g.first_seen, g.last_seen, g.score,
        g.ips, g.asns, g.countries, g.apps,
        concat('session of device ', substr(d.device_id, 1, 8), ' used without the device from ',
               array_to_string(g.ips, ', '), ' (', array_to_string(g.networks, ', '), ') ', CAST(g.events AS VARCHAR),
@@ -87,9 +91,6 @@ SELECT g.user, g.session_id, 'entra' AS source, g.first_seen, g.last_seen,
        named_struct('corroboration', 'token_left_device', 'device_id', d.device_id, 'device_ips', d.device_ips,
                     'networks', g.networks, 'category', g.category, 'events', g.events,
                     'network_days', g.fewest_network_days) AS evidence
-FROM grouped g
+FROM scored g
 JOIN device_sessions d ON d.user = g.user AND d.session_id = g.session_id
-WHERE least(100, 60 + CASE WHEN g.other_network THEN 10 ELSE 0 END
-                    + CASE WHEN g.fewest_network_days < ${regular_days} THEN 10 ELSE 0 END
-                    + CASE g.category WHEN 'hosting' THEN 10 WHEN 'vpn' THEN 10 WHEN 'tor' THEN 15 ELSE 0 END
-                    + CASE WHEN g.events >= 5 THEN 5 ELSE 0 END) >= ${min_score}
+WHERE g.score >= ${min_score}

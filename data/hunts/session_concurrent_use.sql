@@ -108,19 +108,9 @@ stripped AS (
         GROUP BY o.source, o.user, o.session_id, o.network, o.user_agent
         HAVING bool_and(m.carried AND NOT m.bare))
 ),
-known_clients AS (
-    -- The clients (device id and user agent together) a user shows on many days: their
-    -- own machines' browsers and native clients, whatever network they are on today.
-    -- Native mobile agents are alike on every phone, so an agent counts with its device.
-    SELECT source, user, make_set(CASE WHEN client_days >= ${regular_days} THEN client END) AS clients,
-           make_set(CASE WHEN client_days >= ${regular_days} THEN device_id END) AS devices
-    FROM (SELECT source, user, device_id, concat(coalesce(device_id, ''), '|', user_agent) AS client,
-                 dcount(date_trunc('day', time)) AS client_days
-          FROM network_events
-          WHERE user_agent IS NOT NULL AND user IS NOT NULL AND time < ${until}
-          GROUP BY source, user, device_id, concat(coalesce(device_id, ''), '|', user_agent))
-    GROUP BY source, user
-),
+-- The clients and devices the user shows on regular_days days or more (one definition,
+-- filled in by the engine; see "known_clients" in the README).
+known_clients AS ${known_clients},
 sides AS (
     -- The other network is the one the user knows least; on a tie, the one the session
     -- did not start on. A network many users share (the office's egress, a corporate

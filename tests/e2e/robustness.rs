@@ -740,14 +740,12 @@ fn ingest_killed_at_random_points_then_rerun_lands_every_event_exactly_once() {
     };
     for seed in 1..=4u64 {
         let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        // A machine busier during the timing run than now finishes before every kill:
-        // then start again on a fresh lake with the kills twice as early.
-        let lake = [100, 50, 25, 12, 6]
-            .into_iter()
-            .map(|percent| (dir.path().join(format!("lake-{seed}-{percent}")), percent))
-            .find(|(lake, percent)| kill_runs(lake, &mut state, full_ms * percent / 100, seed) > 0)
-            .map(|(lake, _)| lake)
-            .unwrap_or_else(|| panic!("seed {seed}: every run finished before its kill"));
+        // Each try on a fresh lake.
+        let lake = with_earlier_kills(full_ms, |span_ms| {
+            let lake = dir.path().join(format!("lake-{seed}-{span_ms}"));
+            (kill_runs(&lake, &mut state, span_ms, seed) > 0).then_some(lake)
+        })
+        .unwrap_or_else(|| panic!("seed {seed}: every run finished before its kill"));
         // The rerun completes the job.
         let rerun = run(&lake).wait_with_output().unwrap();
         assert!(

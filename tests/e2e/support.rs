@@ -201,6 +201,16 @@ pub fn rows_and_distinct_ids(lake: &Path) -> (u64, u64) {
     (rows, distinct)
 }
 
+/// Tries `attempt` with the kills spread over the whole timed run, then over the first
+/// half, quarter, … (down to 6 %), until an attempt killed something and returns its
+/// result. A machine busier during the timing run than now finishes every run before
+/// its kill, and a test that killed nothing proved nothing.
+pub fn with_earlier_kills<T>(full_ms: u64, mut attempt: impl FnMut(u64) -> Option<T>) -> Option<T> {
+    [100, 50, 25, 12, 6]
+        .into_iter()
+        .find_map(|percent| attempt(full_ms * percent / 100))
+}
+
 /// The next kill point of a fault-injection test: a SplitMix64 step of `state`, mapped to
 /// between 5 % and 95 % of a whole run (`full_ms`), so kills fall at repeatable, spread
 /// points for each seed.

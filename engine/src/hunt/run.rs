@@ -58,20 +58,9 @@ pub fn expand_placeholders(
         .hunt_parameter(owner, "baseline_days")
         .and_then(|v| v.as_float().or_else(|| v.as_integer().map(|n| n as f64)))
         .unwrap_or(30.0);
-    let lookup = |name: &str| -> Result<String> {
-        match name {
-            "since" => return Ok(range.since_literal()),
-            "until" => return Ok(range.until_literal()),
-            "baseline_since" => return Ok(range.before_since_literal(baseline_days)),
-            "user_events" => {
-                let allowlisted = config_placeholder(config, "allowlisted").unwrap_or_default();
-                return Ok(super::user_events::user_events_sql(
-                    &allowlisted,
-                    &range.until_literal(),
-                ));
-            }
-            _ => {}
-        }
+    // A configured placeholder, the hunt's own parameter from tokenhunt.toml, else its
+    // header default.
+    let parameter = |name: &str| -> Result<String> {
         if let Some(expression) = config_placeholder(config, name) {
             return Ok(expression);
         }
@@ -87,6 +76,28 @@ pub fn expand_placeholders(
             .find(|p| p.name == name)
             .map(|p| p.default.clone())
             .ok_or_else(|| EngineError::Invalid(format!("{owner}: unknown parameter ${{{name}}}")))
+    };
+    let lookup = |name: &str| -> Result<String> {
+        match name {
+            "since" => return Ok(range.since_literal()),
+            "until" => return Ok(range.until_literal()),
+            "baseline_since" => return Ok(range.before_since_literal(baseline_days)),
+            "user_events" => {
+                let allowlisted = config_placeholder(config, "allowlisted").unwrap_or_default();
+                return Ok(super::user_events::user_events_sql(
+                    &allowlisted,
+                    &range.until_literal(),
+                ));
+            }
+            "known_clients" => {
+                return Ok(super::user_events::known_clients_sql(
+                    &parameter("regular_days")?,
+                    &range.until_literal(),
+                ));
+            }
+            _ => {}
+        }
+        parameter(name)
     };
     let mut out = String::with_capacity(sql.len());
     let mut rest = sql;

@@ -37,6 +37,35 @@ pub fn user_events_sql(allowlisted: &str, until: &str) -> String {
         .replace("{allowlisted}", allowlisted)
 }
 
+/// `${known_clients}`: per source and user, the clients (device id and user agent
+/// together, `device|agent`) and the device ids the user shows on the hunt's
+/// `regular_days` days or more — their own machines' browsers and native clients,
+/// whatever network they are on today. Native mobile agents are alike on every phone,
+/// so an agent counts with its device. The hunts that ask whether a session shows
+/// "another machine" use it, one definition for all.
+///
+/// ```sql
+/// WITH known_clients AS ${known_clients}
+/// SELECT user, clients, devices FROM known_clients WHERE source = 'entra'
+/// ```
+const KNOWN_CLIENTS: &str = "(SELECT source, user,
+           make_set(CASE WHEN client_days >= {days} THEN client END) AS clients,
+           make_set(CASE WHEN client_days >= {days} THEN device_id END) AS devices
+    FROM (SELECT source, user, device_id, concat(coalesce(device_id, ''), '|', user_agent) AS client,
+                 dcount(date_trunc('day', time)) AS client_days
+          FROM network_events
+          WHERE user_agent IS NOT NULL AND user IS NOT NULL AND time < {until}
+          GROUP BY source, user, device_id, concat(coalesce(device_id, ''), '|', user_agent))
+    GROUP BY source, user)";
+
+/// The `${known_clients}` subquery, given the days that make a client the user's and the
+/// run's upper time bound (SQL).
+pub fn known_clients_sql(regular_days: &str, until: &str) -> String {
+    KNOWN_CLIENTS
+        .replace("{days}", regular_days)
+        .replace("{until}", until)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -46,6 +75,15 @@ mod tests {
         let sql = user_events_sql("false", "TIMESTAMP '2026-01-01T00:00:00Z'");
         assert!(sql.contains("time < TIMESTAMP '2026-01-01T00:00:00Z'"));
         assert!(sql.contains("WHERE NOT false"));
+        assert!(!sql.contains('{'));
+    }
+
+    #[test]
+    fn known_clients_take_the_hunts_days_and_bound() {
+        let sql = known_clients_sql("3", "TIMESTAMP '2026-01-01T00:00:00Z'");
+        assert!(sql.contains("client_days >= 3 THEN client"));
+        assert!(sql.contains("client_days >= 3 THEN device_id"));
+        assert!(sql.contains("time < TIMESTAMP '2026-01-01T00:00:00Z'"));
         assert!(!sql.contains('{'));
     }
 }

@@ -585,16 +585,12 @@ fn okta_pull_killed_at_random_points_resumes_and_lands_every_event_once() {
     };
     for seed in 1..=4u64 {
         let mut state = seed.wrapping_mul(0xD1B5_4A32_D192_ED03);
-        // A machine busier during the timing run than now finishes before every kill:
-        // then start again on a fresh lake with the kills twice as early.
-        let dir = [100, 50, 25, 12, 6]
-            .into_iter()
-            .map(|percent| (tempfile::tempdir().unwrap(), percent))
-            .find(|(dir, percent)| {
-                kill_runs(dir.path(), &mut state, full_ms * percent / 100, seed) > 0
-            })
-            .map(|(dir, _)| dir)
-            .unwrap_or_else(|| panic!("seed {seed}: every run finished before its kill"));
+        // Each try on a fresh lake.
+        let dir = with_earlier_kills(full_ms, |span_ms| {
+            let dir = tempfile::tempdir().unwrap();
+            (kill_runs(dir.path(), &mut state, span_ms, seed) > 0).then_some(dir)
+        })
+        .unwrap_or_else(|| panic!("seed {seed}: every run finished before its kill"));
         let lake = dir.path();
         pull_ok(lake, &args, OKTA_ENV);
         assert_eq!(lake_counts(lake), (31, 31), "seed {seed}");

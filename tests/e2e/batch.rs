@@ -506,4 +506,20 @@ fn completions_and_the_manual_page_cover_every_command() {
         .output()
         .unwrap();
     assert!(!unknown.status.success());
+    // A reader that stops at once (`| head -1`) is no crash.
+    for args in [&["completions", "zsh"][..], &["man"][..]] {
+        let mut child = tokenhunt()
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let closed = child.wait_with_output().unwrap();
+        assert!(closed.status.success(), "{args:?}: {closed:?}");
+        assert!(
+            !String::from_utf8_lossy(&closed.stderr).contains("panicked"),
+            "{args:?}: {closed:?}"
+        );
+    }
 }

@@ -10,10 +10,14 @@ use crate::args::Cli;
 
 /// Writes the completion script for `shell` to stdout.
 pub fn completions(shell: clap_complete::Shell) -> Result<()> {
-    let mut command = Cli::command();
+    // clap_complete panics when its writer fails; write to memory, then to stdout, so a
+    // reader that stops early (`| head`) is an ordinary closed pipe.
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "tokenhunt", &mut script);
     let mut out = std::io::stdout().lock();
-    clap_complete::generate(shell, &mut command, "tokenhunt", &mut out);
-    out.flush().context("writing the completion script")
+    out.write_all(&script)
+        .and_then(|()| out.flush())
+        .context("writing the completion script")
 }
 
 /// Writes the manual page (roff) to stdout.

@@ -43,6 +43,24 @@ sessions AS (
     FROM ev
     GROUP BY user, session_id HAVING max(time) >= ${since}
 ),
+relay_elsewhere AS (
+    -- A relayed sign-in is interactive: the user sat at the relay's keyboard only if none
+    -- of their own fixed networks (no carrier, hosting or VPN; used on regular_days days;
+    -- Okta's too) saw them within two hours at a distance no flight covers. An adversary
+    -- in the middle relays the victim's sign-in from its server while the victim is at
+    -- home. (A personal VPN at home looks the same, so this alone corroborates nothing.)
+    SELECT s.user, s.session_id
+    FROM sessions s
+    JOIN ev r ON r.user = s.user AND r.session_id = s.session_id AND r.time = s.session_start
+    JOIN network_events h ON h.user = s.user AND coalesce(h.session_id, '') <> s.session_id
+     AND h.time BETWEEN s.session_start - INTERVAL '2 hours' AND s.session_start + INTERVAL '2 hours'
+    JOIN baseline_user_networks hb ON hb.source = h.source AND hb.user = h.user AND hb.network = h.network
+    WHERE s.relayed AND hb.days >= ${regular_days} AND h.lat IS NOT NULL
+      AND h.category NOT IN ('mobile', 'hosting', 'vpn', 'tor', 'privacy_relay', 'cdn', 'microsoft', 'private')
+      AND geo_velocity_kmh(h.time, h.lat, h.lon, r.time, r.lat, r.lon,
+                           100.0 + least(hb.spread_km, 3000.0) + r.tolerance) > 2 * ${travel_kmh}
+    GROUP BY s.user, s.session_id
+),
 origin AS (
     SELECT ev.user, ev.session_id, make_set(network) AS origin_networks, make_set(country) AS origin_countries,
            array_remove(make_set(client_os), 'unknown') AS origin_oses, make_set(device_id) AS origin_devices,
@@ -127,7 +145,12 @@ scored AS (
            -- a device's session whose tokens turn up without the device's id.
            concat_ws(',',
                CASE WHEN o.origin_relayed AND b.days < ${regular_days}
-                         AND u.first_seen <= s.session_start + INTERVAL '60 minutes' THEN 'relayed_sign_in' END,
+                         AND (u.first_seen <= s.session_start + INTERVAL '60 minutes'
+                              -- ... and, later that day, the replay: a network new to the user
+                              -- that no VPN user hops to (a home or carrier address).
+                              OR (re.session_id IS NOT NULL AND u.first_seen <= s.session_start + INTERVAL '24 hours'
+                                  AND u.category NOT IN ('hosting', 'vpn', 'tor', 'privacy_relay', 'cdn', 'microsoft')))
+                    THEN 'relayed_sign_in' END,
                -- Microsoft's cloud (Cloud Shell, Azure services) carries a user's tokens
                -- off the device by design. A SaaS integration acting for the user runs its
                -- own application, a stolen token the session's own; and a client the
@@ -162,13 +185,14 @@ scored AS (
     LEFT JOIN switches w ON u.user = w.user AND u.session_id = w.session_id AND u.network = w.network
     LEFT JOIN clients_elsewhere x ON x.user = u.user AND x.session_id = u.session_id AND x.network = u.network
     LEFT JOIN regular_countries r ON r.user = u.user
+    LEFT JOIN relay_elsewhere re ON re.user = u.user AND re.session_id = u.session_id
     WHERE NOT array_has(o.origin_networks, u.network)
       -- Microsoft's services act for the user for an event or two inside a session;
       -- sustained use from Microsoft's AS is someone's Azure VM.
       AND NOT (u.category = 'microsoft' AND u.events <= 3)
 ),
 ranked AS (
-    SELECT *, row_number() OVER (PARTITION BY user, session_id ORDER BY score DESC, first_seen) AS rank
+    SELECT *, row_number() OVER (PARTITION BY user, session_id ORDER BY corroboration LIKE '%relayed_sign_in%' DESC, score DESC, first_seen) AS rank
     FROM scored
 )
 SELECT user, session_id, 'entra' AS source, first_seen, last_seen,
@@ -185,4 +209,6 @@ SELECT user, session_id, 'entra' AS source, first_seen, last_seen,
                     'shared_by_users', shared_by, 'max_switch_kmh', max_switch_kmh,
                     'fast_far_switches', fast_far_switches) AS evidence
 FROM ranked
-WHERE rank = 1 AND least(100, score) >= ${min_score}
+-- A relayed sign-in's move is kept whatever the second network weighs (the replay from a
+-- carrier): the incident weighs it with the relay's own findings.
+WHERE rank = 1 AND (least(100, score) >= ${min_score} OR corroboration LIKE '%relayed_sign_in%')

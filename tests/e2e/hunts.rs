@@ -573,6 +573,40 @@ fn a_device_registered_from_a_relayed_session_alerts_wherever_it_is_used() {
     }
 }
 
+/// Two adversary-in-the-middle sessions: signed in through a proxy on a cloud server
+/// without a device id, then replayed from the thief's own network, once within the hour
+/// from a carrier (little weight as a network) and once five hours later while the
+/// victim's laptop was at home, far from the proxy, during the sign-in. A personal VPN at
+/// home hopping exits and a traveller's VPN then hotel network are context only.
+#[test]
+fn a_relayed_sign_in_replayed_from_another_network_alerts_and_vpns_and_travel_do_not() {
+    let (_lake, alerting) = alerting_incidents("aitm-replay");
+    let users: BTreeSet<&str> = alerting
+        .iter()
+        .map(|i| i["user"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        users,
+        BTreeSet::from(["marco.rossi@contoso.example", "sofia.ruiz@contoso.example"]),
+        "{alerting:?}"
+    );
+    for (incident, replay) in [("sofia", "85.255.235.19"), ("marco", "73.165.20.31")] {
+        let incident = alerting
+            .iter()
+            .find(|i| i["user"].as_str().unwrap().starts_with(incident))
+            .unwrap();
+        assert!(
+            incident["evidence"]["corroboration"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f == "relayed_sign_in"),
+            "{incident}"
+        );
+        assert!(ips_of(incident).contains(replay), "{incident}");
+    }
+}
+
 /// A thief drives the victim's laptop session with python-requests from a Linode server
 /// while she runs her own python-requests job from an Azure VM every day: her automation
 /// is that tool from that provider, so the thief's use is not hidden as hers, and the

@@ -64,11 +64,13 @@ redemptions AS (
 ),
 bare_elsewhere AS (
     -- The user agents the session showed without a device id on its other networks: a
-    -- laptop without one beside the phone that started the session is the user's.
-    SELECT r.user, r.session_id, r.network, make_set(t.user_agent) AS agents
+    -- laptop without one beside the phone that started the session is the user's. Every
+    -- network counts here, carriers and roaming ISPs too: the laptop at home on an ISP
+    -- whose customers roam is still the user's laptop.
+    SELECT r.user, r.session_id, r.network, make_set(n.user_agent) AS agents
     FROM redemptions r
-    JOIN tagged t ON t.user = r.user AND t.session_id = r.session_id AND t.network <> r.network
-     AND t.device_id IS NULL
+    JOIN network_events n ON n.source = 'entra' AND n.user = r.user AND n.session_id = r.session_id
+     AND n.network <> r.network AND n.device_id IS NULL AND n.time < ${until}
     GROUP BY r.user, r.session_id, r.network
 ),
 concurrency AS (

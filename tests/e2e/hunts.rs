@@ -577,7 +577,9 @@ fn a_device_registered_from_a_relayed_session_alerts_wherever_it_is_used() {
 /// without a device id, then replayed from the thief's own network, once within the hour
 /// from a carrier (little weight as a network) and once five hours later while the
 /// victim's laptop was at home, far from the proxy, during the sign-in. A personal VPN at
-/// home hopping exits and a traveller's VPN then hotel network are context only.
+/// home hopping exits, a traveller's VPN then hotel network, and a laptop's session an hour
+/// behind a personal VPN abroad with a sync client it ran at home only once (a client seen
+/// at the user's home is theirs) are context only.
 #[test]
 fn a_relayed_sign_in_replayed_from_another_network_alerts_and_vpns_and_travel_do_not() {
     let (_lake, alerting) = alerting_incidents("aitm-replay");

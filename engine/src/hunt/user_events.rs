@@ -40,22 +40,29 @@ pub fn user_events_sql(allowlisted: &str, until: &str) -> String {
 /// `${known_clients}`: per source and user, the clients (device id and user agent
 /// together, `device|agent`) and the device ids the user shows on the hunt's
 /// `regular_days` days or more — their own machines' browsers and native clients,
-/// whatever network they are on today. Native mobile agents are alike on every phone,
-/// so an agent counts with its device. The hunts that ask whether a session shows
-/// "another machine" use it, one definition for all.
+/// whatever network they are on today — plus every client seen on one of the user's own
+/// fixed networks (home or office: used on `regular_days` days, not hosting, VPN, a
+/// carrier or a relay): a sync client the user runs now and then is still their laptop's
+/// when it turns up behind their personal VPN, and a thief's client never ran at the
+/// victim's home. Native mobile agents are alike on every phone, so an agent counts with
+/// its device. The hunts that ask whether a session shows "another machine" use it, one
+/// definition for all.
 ///
 /// ```sql
 /// WITH known_clients AS ${known_clients}
 /// SELECT user, clients, devices FROM known_clients WHERE source = 'entra'
 /// ```
 const KNOWN_CLIENTS: &str = "(SELECT source, user,
-           make_set(CASE WHEN client_days >= {days} THEN client END) AS clients,
+           make_set(CASE WHEN client_days >= {days} OR at_home THEN client END) AS clients,
            make_set(CASE WHEN client_days >= {days} THEN device_id END) AS devices
-    FROM (SELECT source, user, device_id, concat(coalesce(device_id, ''), '|', user_agent) AS client,
-                 dcount(date_trunc('day', time)) AS client_days
-          FROM network_events
-          WHERE user_agent IS NOT NULL AND user IS NOT NULL AND time < {until}
-          GROUP BY source, user, device_id, concat(coalesce(device_id, ''), '|', user_agent))
+    FROM (SELECT n.source, n.user, n.device_id, concat(coalesce(n.device_id, ''), '|', n.user_agent) AS client,
+                 dcount(date_trunc('day', n.time)) AS client_days,
+                 bool_or(b.days >= {days} AND n.category NOT IN ('hosting', 'vpn', 'tor', 'mobile', 'privacy_relay',
+                                                                 'cdn', 'microsoft')) AS at_home
+          FROM network_events n
+          JOIN baseline_user_networks b ON b.source = n.source AND b.user = n.user AND b.network = n.network
+          WHERE n.user_agent IS NOT NULL AND n.user IS NOT NULL AND n.time < {until}
+          GROUP BY n.source, n.user, n.device_id, concat(coalesce(n.device_id, ''), '|', n.user_agent))
     GROUP BY source, user)";
 
 /// The `${known_clients}` subquery, given the days that make a client the user's and the
@@ -81,7 +88,8 @@ mod tests {
     #[test]
     fn known_clients_take_the_hunts_days_and_bound() {
         let sql = known_clients_sql("3", "TIMESTAMP '2026-01-01T00:00:00Z'");
-        assert!(sql.contains("client_days >= 3 THEN client"));
+        assert!(sql.contains("client_days >= 3 OR at_home THEN client"));
+        assert!(sql.contains("b.days >= 3 AND"));
         assert!(sql.contains("client_days >= 3 THEN device_id"));
         assert!(sql.contains("time < TIMESTAMP '2026-01-01T00:00:00Z'"));
         assert!(!sql.contains('{'));

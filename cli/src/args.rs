@@ -90,6 +90,9 @@ pub enum OutputFormat {
 pub enum Command {
     /// Ingest Entra ID / Okta log files into the lake.
     Ingest(IngestArgs),
+    /// Rewrite each partition's small files into one, in the lake's clustered order,
+    /// swapped in atomically (--since/--until limit the dates).
+    Compact(CompactArgs),
     /// Fetch new events from the Okta or Microsoft APIs into the lake (incremental).
     Pull(PullArgs),
     /// Run SQL over the lake in batch.
@@ -201,6 +204,23 @@ pub struct IngestArgs {
     /// Bytes of parsed rows buffered before writing (bounds memory; e.g. 192MiB).
     #[arg(long)]
     pub buffer: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompactArgs {
+    /// List the partitions that would be rewritten (files and bytes); change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// How long the replaced files stay after the swap, for queries that listed them
+    /// before it (e.g. `60s`, `5m`; default 60s).
+    #[arg(long, value_name = "DURATION")]
+    pub grace: Option<String>,
+
+    /// The largest file compaction writes (e.g. `128MiB`, the default); files this
+    /// large already are left alone. A group of files is sorted in memory.
+    #[arg(long, value_name = "SIZE")]
+    pub target_size: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -45,6 +45,7 @@ fn main() -> ExitCode {
         None | Some(Command::Repl) => commands::repl::run(&context, &runtime),
         Some(Command::Sql(args)) => commands::sql::run(&context, &runtime, args),
         Some(Command::Ingest(args)) => runtime.block_on(commands::ingest::run(&context, args)),
+        Some(Command::Compact(args)) => runtime.block_on(commands::compact::run(&context, args)),
         Some(Command::Pull(args)) => runtime.block_on(commands::pull::run(&context, args)),
         Some(Command::Hunt(args)) => runtime.block_on(commands::hunt::run(&context, args)),
         Some(Command::Hunts) => commands::hunt::list(&context),

@@ -11,6 +11,7 @@ use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt};
 use url::Url;
 
+use super::swap::LakeStore;
 use crate::error::{EngineError, Result};
 use crate::schema::{Source, Table};
 
@@ -21,7 +22,11 @@ pub struct Lake {
     pub location: String,
     /// The store's base URL (`file:///`, `s3://bucket`), as DataFusion registers it.
     pub store_url: Url,
+    /// The store every reader and writer goes through: its listings of the tables'
+    /// folders honour compaction swaps (see [`super::swap`]).
     pub store: Arc<dyn ObjectStore>,
+    /// The store underneath, listing every object: compaction's own view.
+    pub raw_store: Arc<dyn ObjectStore>,
     /// The lake's root inside the store.
     pub root: Path,
     /// The local folder, when the lake is on local disk.
@@ -110,13 +115,7 @@ impl Lake {
         match parse_url(location) {
             Some(url) if url.scheme() != "file" => {
                 let (store, store_url, root) = store_for_url(&url)?;
-                Ok(Lake {
-                    location: redacted(&url),
-                    store_url,
-                    store,
-                    root,
-                    local_root: None,
-                })
+                Ok(Lake::assemble(redacted(&url), store_url, store, root, None))
             }
             Some(url) => {
                 let path = url
@@ -130,13 +129,34 @@ impl Lake {
 
     fn open_local(location: &str, path: &FsPath) -> Result<Lake> {
         let (store, store_url, root, absolute) = local_store(path)?;
-        Ok(Lake {
-            location: location.to_string(),
+        Ok(Lake::assemble(
+            location.to_string(),
             store_url,
             store,
             root,
-            local_root: Some(absolute),
-        })
+            Some(absolute),
+        ))
+    }
+
+    fn assemble(
+        location: String,
+        store_url: Url,
+        raw_store: Arc<dyn ObjectStore>,
+        root: Path,
+        local_root: Option<PathBuf>,
+    ) -> Lake {
+        let tables = Table::ALL
+            .iter()
+            .map(|table| root.clone().join(table.name()))
+            .collect();
+        Lake {
+            location,
+            store_url,
+            store: Arc::new(LakeStore::new(raw_store.clone(), tables)),
+            raw_store,
+            root,
+            local_root,
+        }
     }
 
     /// A path under the lake root.

@@ -23,8 +23,8 @@ pub async fn run(context: &Context, args: &HuntArgs) -> Result<()> {
         context.global.until.as_deref(),
         now_micros(),
     )?;
-    let ctx = context.session().await?;
     let lake = context.lake()?;
+    let ctx = context.session_over(&lake).await?;
     if let Some(note) = stale_baseline_note(&stored_baseline(&lake).await?)
         && !context.global.quiet
     {
@@ -67,6 +67,18 @@ pub async fn run(context: &Context, args: &HuntArgs) -> Result<()> {
             "finding(s)"
         };
         eprintln!("{} {what} from {} hunt(s)", findings.len(), runs.len());
+    }
+    if context.global.verbose > 0 {
+        // What the run cost in I/O, against the lake's size: data pages and footers
+        // fetched from the tables' files (the baselines and temporary files aside).
+        let total = lake.table_bytes().await?;
+        let read = lake.bytes_read();
+        eprintln!(
+            "read {:.1} MB of the lake's {:.1} MB of Parquet ({:.2} %)",
+            read as f64 / 1e6,
+            total as f64 / 1e6,
+            100.0 * read as f64 / total.max(1) as f64
+        );
     }
     if !failed.is_empty() {
         bail!("{} hunt(s) failed: {}", failed.len(), failed.join(", "));

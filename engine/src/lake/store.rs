@@ -2,6 +2,7 @@
 
 use std::path::{Path as FsPath, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use object_store::aws::AmazonS3Builder;
 use object_store::azure::MicrosoftAzureBuilder;
@@ -27,6 +28,8 @@ pub struct Lake {
     pub store: Arc<dyn ObjectStore>,
     /// The store underneath, listing every object: compaction's own view.
     pub raw_store: Arc<dyn ObjectStore>,
+    /// Bytes read from the tables' files through `store` (by this lake and its clones).
+    bytes_read: Arc<AtomicU64>,
     /// The lake's root inside the store.
     pub root: Path,
     /// The local folder, when the lake is on local disk.
@@ -149,14 +152,51 @@ impl Lake {
             .iter()
             .map(|table| root.clone().join(table.name()))
             .collect();
+        let bytes_read = Arc::new(AtomicU64::new(0));
         Lake {
             location,
             store_url,
-            store: Arc::new(LakeStore::new(raw_store.clone(), tables)),
+            store: Arc::new(LakeStore::new(
+                raw_store.clone(),
+                tables,
+                bytes_read.clone(),
+            )),
             raw_store,
+            bytes_read,
             root,
             local_root,
         }
+    }
+
+    /// Bytes read so far from the tables' Parquet files (data and footers) by every
+    /// session and run over this lake in this process: what a hunt or query cost in I/O.
+    pub fn bytes_read(&self) -> u64 {
+        self.bytes_read.load(Ordering::Relaxed)
+    }
+
+    /// The bytes of the tables' files readers see (what [`Lake::bytes_read`] is a
+    /// share of).
+    pub async fn table_bytes(&self) -> Result<u64> {
+        use futures::TryStreamExt;
+        let mut total = 0;
+        for table in Table::ALL {
+            let listed: Vec<object_store::ObjectMeta> = match self
+                .store
+                .list(Some(&self.table_path(table)))
+                .try_collect()
+                .await
+            {
+                Ok(listed) => listed,
+                Err(object_store::Error::NotFound { .. }) => Vec::new(),
+                Err(error) => return Err(error.into()),
+            };
+            total += listed
+                .iter()
+                .filter(|o| o.location.as_ref().ends_with(".parquet"))
+                .map(|o| o.size)
+                .sum::<u64>();
+        }
+        Ok(total)
     }
 
     /// A path under the lake root.

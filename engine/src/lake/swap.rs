@@ -41,6 +41,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::ops::Range;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
@@ -228,14 +229,18 @@ pub struct LakeStore {
     /// The tables' folders (`<root>/signins`, `<root>/audit`).
     tables: Vec<Path>,
     markers: Arc<Mutex<HashMap<Path, Arc<Marker>>>>,
+    /// Bytes fetched from the tables' files (data pages and footers alike).
+    bytes_read: Arc<AtomicU64>,
 }
 
 impl LakeStore {
-    pub fn new(inner: Arc<dyn ObjectStore>, tables: Vec<Path>) -> Self {
+    /// `bytes_read` counts what is fetched from the tables' files through this store.
+    pub fn new(inner: Arc<dyn ObjectStore>, tables: Vec<Path>, bytes_read: Arc<AtomicU64>) -> Self {
         LakeStore {
             inner,
             tables,
             markers: Arc::new(Mutex::new(HashMap::new())),
+            bytes_read,
         }
     }
 
@@ -312,7 +317,12 @@ impl ObjectStore for LakeStore {
         location: &Path,
         options: GetOptions,
     ) -> object_store::Result<GetResult> {
-        self.inner.get_opts(location, options).await
+        let result = self.inner.get_opts(location, options).await?;
+        if self.under_tables(location) {
+            self.bytes_read
+                .fetch_add(result.range.end - result.range.start, Ordering::Relaxed);
+        }
+        Ok(result)
     }
 
     async fn get_ranges(
@@ -320,7 +330,12 @@ impl ObjectStore for LakeStore {
         location: &Path,
         ranges: &[Range<u64>],
     ) -> object_store::Result<Vec<Bytes>> {
-        self.inner.get_ranges(location, ranges).await
+        let read = self.inner.get_ranges(location, ranges).await?;
+        if self.under_tables(location) {
+            let bytes: usize = read.iter().map(Bytes::len).sum();
+            self.bytes_read.fetch_add(bytes as u64, Ordering::Relaxed);
+        }
+        Ok(read)
     }
 
     fn delete_stream(

@@ -121,9 +121,17 @@ PY
 
 layout
 measure before
-/usr/bin/time -f "%e %M" -o "$work/time.txt" "$bin" --lake "$work/lake" compact --grace 0s
+/usr/bin/time -f "%e %M" -o "$work/time.txt" "$bin" --lake "$work/lake" --format json compact --grace 0s > "$work/compact.json"
 read -r wall rss < "$work/time.txt"
-echo "compact: ${wall} s, peak $(( rss / 1024 )) MB"
+python3 - "$work/compact.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+largest = max(p["decoded_bytes"] for p in s["partitions"])
+print(f'compacted {len(s["partitions"])} partitions: {s["files_before"]} files -> {s["files_after"]}, '
+      f'{s["bytes_before"] / 1e6:.1f} MB -> {s["bytes_after"] / 1e6:.1f} MB, {s["rows"]:,} rows; '
+      f'largest partition {largest / 1e6:.1f} MB decoded')
+PY
+echo "compact: ${wall} s wall, peak $(( rss / 1024 )) MB"
 layout
 measure after
 for hunt in "${hunts[@]}"; do

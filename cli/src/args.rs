@@ -217,8 +217,9 @@ pub struct CompactArgs {
     #[arg(long, value_name = "DURATION")]
     pub grace: Option<String>,
 
-    /// The largest file compaction writes (e.g. `128MiB`, the default); files this
-    /// large already are left alone. A group of files is sorted in memory.
+    /// The most data one rewritten file holds, decoded (e.g. `256MiB`, the default):
+    /// a partition holding more is rewritten into several files. A file's rows are
+    /// sorted in memory, so this bounds the memory compaction uses.
     #[arg(long, value_name = "SIZE")]
     pub target_size: Option<String>,
 }

@@ -15,7 +15,7 @@
 //! serialises with `ingest` and `pull`: no rows are committed to a partition between
 //! the compaction reading it and replacing it, and dedup keys (read from the visible
 //! files) are the same before and after. Groups of files are bounded by
-//! [`CompactOptions::target_bytes`], since a group is sorted in memory.
+//! [`CompactOptions::target_bytes`] of decoded data, since a group is sorted in memory.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -25,7 +25,10 @@ use bytes::Bytes;
 use datafusion::arrow::array::{ArrayRef, RecordBatch, new_null_array};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::parquet::arrow::ParquetRecordBatchStreamBuilder;
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+#[allow(deprecated)]
+use datafusion::parquet::arrow::async_reader::ParquetObjectReader;
 use futures::TryStreamExt;
 use object_store::path::Path;
 use object_store::{ObjectMeta, ObjectStoreExt};
@@ -44,9 +47,10 @@ use crate::schema::{Source, Table, file_schema};
 /// listing cache keeps a listing ([`crate::session::LISTING_CACHE_TTL`]) plus a query.
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(60);
 
-/// Parquet bytes of one output at most: a group is decoded and sorted in memory
-/// (about eight times its Parquet size at the peak).
-pub const DEFAULT_TARGET_BYTES: u64 = 128 * 1024 * 1024;
+/// Decoded bytes of one group at most (the row groups' uncompressed size, from the
+/// files' footers). A group is decoded and sorted in memory, holding it about twice
+/// at the peak: Parquet sizes say little, since the `raw` column compresses twentyfold.
+pub const DEFAULT_TARGET_BYTES: u64 = 256 * 1024 * 1024;
 
 /// What to compact and how.
 #[derive(Clone)]
@@ -59,7 +63,8 @@ pub struct CompactOptions {
     pub dry_run: bool,
     /// How long replaced files stay after the commit, for readers that listed before.
     pub grace: Duration,
-    /// The largest output; files at least this large are left as they are.
+    /// The most decoded bytes one group (one output) holds; files at least this large
+    /// decoded are left as they are.
     pub target_bytes: u64,
     pub lease: LeaseOptions,
     /// Called with one human line when the run waits for readers.
@@ -90,6 +95,8 @@ pub struct PartitionCompaction {
     pub files_after: u64,
     pub bytes_before: u64,
     pub bytes_after: u64,
+    /// Decoded bytes of the files rewritten (the largest group bounds memory).
+    pub decoded_bytes: u64,
     /// Rows rewritten (0 in a dry run: nothing is read).
     pub rows: u64,
 }
@@ -178,7 +185,8 @@ async fn run(
     }
     let mut committed = Vec::new();
     for folder in &folders {
-        let groups = plan(&folder.state.visible, options.target_bytes);
+        let sizes = decoded_sizes(lake, &folder.state.visible).await?;
+        let groups = plan(&folder.state.visible, &sizes, options.target_bytes);
         if groups.is_empty() {
             continue;
         }
@@ -192,6 +200,14 @@ async fn run(
             files_after: files_before - grouped as u64 + groups.len() as u64,
             bytes_before: folder.state.visible.iter().map(|o| o.size).sum(),
             bytes_after: 0,
+            decoded_bytes: folder
+                .state
+                .visible
+                .iter()
+                .zip(&sizes)
+                .filter(|(o, _)| groups.iter().flatten().any(|g| g.location == o.location))
+                .map(|(_, size)| size)
+                .sum(),
             rows: 0,
         };
         let untouched: u64 =
@@ -300,24 +316,46 @@ fn partition_of(folder: &Path) -> Option<(Source, String)> {
     (date.len() == 10).then(|| (source, date.to_string()))
 }
 
+/// Each file's decoded size (its row groups' uncompressed bytes), from its footer.
+async fn decoded_sizes(lake: &Lake, files: &[ObjectMeta]) -> Result<Vec<u64>> {
+    let mut sizes = Vec::with_capacity(files.len());
+    for file in files {
+        // Deprecated upstream in favour of hand-written readers; it reads a footer.
+        #[allow(deprecated)]
+        let reader = ParquetObjectReader::new(lake.raw_store.clone(), file.location.clone())
+            .with_file_size(file.size);
+        let builder = ParquetRecordBatchStreamBuilder::new(reader).await?;
+        let metadata = builder.metadata();
+        sizes.push(
+            metadata
+                .row_groups()
+                .iter()
+                .map(|g| g.total_byte_size().max(0) as u64)
+                .sum(),
+        );
+    }
+    Ok(sizes)
+}
+
 /// Groups of a partition's visible files to rewrite, each into one output: files in
-/// name order (ingest runs are named by time), a group closed before it would pass
-/// `target_bytes`. Groups of one file, and files already as large as the target, stay.
-fn plan(visible: &[ObjectMeta], target_bytes: u64) -> Vec<Vec<ObjectMeta>> {
-    let mut files: Vec<&ObjectMeta> = visible.iter().collect();
-    files.sort_by(|a, b| a.location.cmp(&b.location));
+/// name order (ingest runs are named by time), a group closed before its decoded
+/// size (`sizes`, one per file) would pass `target_bytes`. Groups of one file, and
+/// files that large alone, stay.
+fn plan(visible: &[ObjectMeta], sizes: &[u64], target_bytes: u64) -> Vec<Vec<ObjectMeta>> {
+    let mut files: Vec<(&ObjectMeta, u64)> = visible.iter().zip(sizes.iter().copied()).collect();
+    files.sort_by(|a, b| a.0.location.cmp(&b.0.location));
     let mut groups: Vec<Vec<ObjectMeta>> = Vec::new();
     let mut current: Vec<ObjectMeta> = Vec::new();
     let mut bytes = 0u64;
-    for file in files {
-        if file.size >= target_bytes {
+    for (file, size) in files {
+        if size >= target_bytes {
             continue;
         }
-        if !current.is_empty() && bytes + file.size > target_bytes {
+        if !current.is_empty() && bytes + size > target_bytes {
             groups.push(std::mem::take(&mut current));
             bytes = 0;
         }
-        bytes += file.size;
+        bytes += size;
         current.push(file.clone());
     }
     groups.push(current);
@@ -534,7 +572,8 @@ mod tests {
             meta("part-d.parquet", 500),
             meta("part-e.parquet", 10),
         ];
-        let groups = plan(&files, 100);
+        let sizes: Vec<u64> = files.iter().map(|f| f.size).collect();
+        let groups = plan(&files, &sizes, 100);
         let names: Vec<Vec<String>> = groups
             .iter()
             .map(|g| {
@@ -550,8 +589,8 @@ mod tests {
                 vec!["part-c.parquet".to_string(), "part-e.parquet".to_string()],
             ]
         );
-        assert!(plan(&files[3..4], 100).is_empty());
-        assert!(plan(&files[..1], 100).is_empty());
+        assert!(plan(&files[3..4], &sizes[3..4], 100).is_empty());
+        assert!(plan(&files[..1], &sizes[..1], 100).is_empty());
     }
 
     #[test]

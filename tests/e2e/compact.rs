@@ -193,11 +193,26 @@ fn an_ingest_running_beside_a_compaction_lands_every_event_once() {
     // The compaction keeps the lease through its grace period: the ingest started
     // during it waits, then finds the compacted rows as duplicates.
     let compaction = tokenhunt()
-        .args(["--lake", lake.to_str().unwrap(), "compact", "--grace", "3s"])
+        .args(["--lake", lake.to_str().unwrap(), "compact", "--grace", "5s"])
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    // Once every partition is committed and before the grace period ends, the
+    // replaced files are still on disk beside the outputs: readers see one or the other.
+    let started = std::time::Instant::now();
+    while markers(&lake).len() < 6 {
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "no commit within a minute"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let on_disk = lake_files(&lake).0.len();
+    assert!(
+        on_disk > 6,
+        "{on_disk} files: the replaced ones already gone"
+    );
+    assert_eq!(rows_and_distinct_ids(&lake), (events as u64, events as u64));
     let ingest = tokenhunt()
         .args([
             "--lake",

@@ -107,7 +107,7 @@ pub enum Command {
         pattern: Option<String>,
     },
     /// Build and store per-user baselines (networks, countries, devices, browsers, apps; shared prefixes) for the hunts.
-    Baseline,
+    Baseline(BaselineArgs),
     /// Configuration helpers.
     Config(ConfigArgs),
     /// Generate a synthetic tenant with planted attacks and benign look-alikes (and labels.json).
@@ -204,6 +204,15 @@ pub struct IngestArgs {
     /// Bytes of parsed rows buffered before writing (bounds memory; e.g. 192MiB).
     #[arg(long)]
     pub buffer: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    /// Add the days since the stored baseline was built to it (from its stored rollups)
+    /// instead of recomputing the whole history; the tables equal a full rebuild's.
+    /// Falls back to a full build, saying why, when older events arrived since.
+    #[arg(long)]
+    pub incremental: bool,
 }
 
 #[derive(Debug, Args)]

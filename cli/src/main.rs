@@ -49,7 +49,7 @@ fn main() -> ExitCode {
         Some(Command::Pull(args)) => runtime.block_on(commands::pull::run(&context, args)),
         Some(Command::Hunt(args)) => runtime.block_on(commands::hunt::run(&context, args)),
         Some(Command::Hunts) => commands::hunt::list(&context),
-        Some(Command::Baseline) => runtime.block_on(commands::hunt::baseline(&context)),
+        Some(Command::Baseline(args)) => runtime.block_on(commands::hunt::baseline(&context, args)),
         Some(Command::Functions { pattern }) => commands::functions::run(pattern.as_deref()),
         Some(Command::Config(args)) => commands::config::run(&args.action),
         Some(Command::Gen(args)) => commands::generate::run_gen(&context, args),

@@ -48,8 +48,9 @@ use crate::schema::{Source, Table, file_schema};
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(60);
 
 /// Decoded bytes of one group at most (the row groups' uncompressed size, from the
-/// files' footers). A group is decoded and sorted in memory, holding it about twice
-/// at the peak: Parquet sizes say little, since the `raw` column compresses twentyfold.
+/// files' footers). A group is decoded, copied in sorted order and encoded in memory:
+/// the README's benchmark peaked at about four times its largest group. Parquet sizes
+/// would say little, since the `raw` JSON column compresses many times over.
 pub const DEFAULT_TARGET_BYTES: u64 = 256 * 1024 * 1024;
 
 /// What to compact and how.

@@ -250,18 +250,6 @@ fn an_ingest_running_beside_a_compaction_lands_every_event_once() {
     assert_eq!(rows_and_distinct_ids(&lake), (total, total));
 }
 
-fn copy_folder(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_folder(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 #[test]
 fn a_compaction_killed_at_random_points_leaves_every_event_once_and_the_rerun_finishes() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# What a daily run costs (issue 13, item 4): on a 90-day lake with a stored baseline,
-# how many of the lake's bytes `hunt --since 1d` reads, per hunt and for --all. The
-# figure is `hunt -v`'s last line: bytes fetched from the tables' Parquet files (data
-# pages and footers, counted at the lake's object store) against the bytes of the
-# files readers see.
+# What a daily run costs (issue 13, item 4), on a 90-day lake: a baseline stored up to
+# the last day, brought up to date with `baseline --incremental` (and, to compare, a
+# full rebuild), then how many of the lake's bytes `hunt --since 1d` reads, per hunt
+# and for --all. The figures are `-v`'s last line: bytes fetched from the tables'
+# Parquet files (data pages and footers, counted at the lake's object store) against
+# the bytes of the files readers see.
 #
 #   benches/hunts/since_1d.sh [users] [days] [seed] [workdir]
 #
@@ -24,13 +25,14 @@ fi
 if [ ! -d "$work/lake/signins" ]; then
     "$bin" --lake "$work/lake" ingest "$work/tenant"
 fi
-if [ ! -f "$work/lake/_tokenhunt/baseline/baseline.json" ]; then
-    "$bin" --lake "$work/lake" -q baseline
-fi
 # The day after the tenant's last: --since 1d then covers its last day.
 start=$(python3 -c "import json;print(json.load(open('$work/tenant/labels.json'))['tenant']['start'])")
 until=$(python3 -c "import datetime as d;print(d.date.fromisoformat('$start')+d.timedelta(days=$days))")
 since=$(python3 -c "import datetime as d;print(d.date.fromisoformat('$until')-d.timedelta(days=1))")
+read_line() { grep -E '^read |built in full|updated|^wall' | tr '\n' ' '; echo; }
+echo "baseline up to $since (full):  $("$bin" --lake "$work/lake" -v --until "${since}T00:00:00Z" baseline 2>&1 | read_line)"
+echo "baseline --incremental:        $( { /usr/bin/time -f 'wall %e s' "$bin" --lake "$work/lake" -v --until "${until}T00:00:00Z" baseline --incremental; } 2>&1 | read_line)"
+echo "full rebuild, for comparison:  $( { /usr/bin/time -f 'wall %e s' "$bin" --lake "$work/lake" -v --until "${until}T00:00:00Z" baseline; } 2>&1 | read_line)"
 echo "lake: $(find "$work/lake/signins" "$work/lake/audit" -name '*.parquet' | wc -l) files; window $since to $until"
 ids=$("$bin" --format json hunts | python3 -c "import json,sys;print(' '.join(h['id'] for h in json.load(sys.stdin)))")
 for hunt in $ids --all; do

@@ -67,6 +67,7 @@ pub struct CompactOptions {
     /// The most decoded bytes one group (one output) holds; files at least this large
     /// decoded are left as they are.
     pub target_bytes: u64,
+    /// How the run takes the lake's write lease (how long it waits for a writer).
     pub lease: LeaseOptions,
     /// Called with one human line when the run waits for readers.
     pub notes: Option<LeaseNotes>,
@@ -105,10 +106,13 @@ pub struct PartitionCompaction {
 /// What a run did.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct CompactSummary {
+    /// The run's id (names its outputs, markers and manifest).
     pub run_id: String,
+    /// Only planned: nothing written or deleted.
     pub dry_run: bool,
     /// Partitions looked at (within the dates).
     pub partitions_seen: u64,
+    /// The partitions rewritten (or that would be, in a dry run).
     pub partitions: Vec<PartitionCompaction>,
     pub files_before: u64,
     pub files_after: u64,

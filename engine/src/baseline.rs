@@ -407,16 +407,29 @@ async fn last_sign_in(ctx: &SessionContext) -> Result<Option<i64>> {
 }
 
 /// Sign-ins with `since <= time < until` (no lower bound when `since` is `None`).
+/// Without a lower bound the days before `until`'s are counted by `date` alone, which
+/// the files' footers answer (row counts) without reading a column: a row's `date` is
+/// its time's UTC day.
 async fn count_sign_ins(ctx: &SessionContext, since: Option<i64>, until: i64) -> Result<u64> {
     let range = TimeRange {
         since,
         until: Some(until),
     };
-    let sql = format!(
-        "SELECT count(*) AS n FROM signins WHERE time >= {} AND time < {}",
-        range.since_literal(),
-        range.until_literal()
-    );
+    let sql = match since {
+        Some(_) => format!(
+            "SELECT count(*) AS n FROM signins WHERE time >= {} AND time < {}",
+            range.since_literal(),
+            range.until_literal()
+        ),
+        None => {
+            let day = crate::parse::time::date_of_micros(until);
+            format!(
+                "SELECT (SELECT count(*) FROM signins WHERE date < '{day}') \
+                 + (SELECT count(*) FROM signins WHERE date = '{day}' AND time < {}) AS n",
+                range.until_literal()
+            )
+        }
+    };
     let batches = ctx.sql(&sql).await?.collect().await?;
     Ok(batches
         .first()

@@ -90,6 +90,9 @@ pub enum OutputFormat {
 pub enum Command {
     /// Ingest Entra ID / Okta log files into the lake.
     Ingest(IngestArgs),
+    /// Rewrite each partition's small files into one, in the lake's clustered order,
+    /// swapped in atomically (--since/--until limit the dates).
+    Compact(CompactArgs),
     /// Fetch new events from the Okta or Microsoft APIs into the lake (incremental).
     Pull(PullArgs),
     /// Run SQL over the lake in batch.
@@ -104,7 +107,7 @@ pub enum Command {
         pattern: Option<String>,
     },
     /// Build and store per-user baselines (networks, countries, devices, browsers, apps; shared prefixes) for the hunts.
-    Baseline,
+    Baseline(BaselineArgs),
     /// Configuration helpers.
     Config(ConfigArgs),
     /// Generate a synthetic tenant with planted attacks and benign look-alikes (and labels.json).
@@ -201,6 +204,33 @@ pub struct IngestArgs {
     /// Bytes of parsed rows buffered before writing (bounds memory; e.g. 192MiB).
     #[arg(long)]
     pub buffer: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    /// Add the days since the stored baseline was built to it (from its stored rollups)
+    /// instead of recomputing the whole history; the tables equal a full rebuild's.
+    /// Falls back to a full build, saying why, when older events arrived since.
+    #[arg(long)]
+    pub incremental: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompactArgs {
+    /// List the partitions that would be rewritten (files and bytes); change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// How long the replaced files stay after the swap, for queries that listed them
+    /// before it (e.g. `60s`, `5m`; default 60s).
+    #[arg(long, value_name = "DURATION")]
+    pub grace: Option<String>,
+
+    /// The most data one rewritten file holds, decoded (e.g. `256MiB`, the default):
+    /// a partition holding more is rewritten into several files. A file's rows are
+    /// sorted in memory, so this bounds the memory compaction uses.
+    #[arg(long, value_name = "SIZE")]
+    pub target_size: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -99,7 +99,13 @@ impl Context {
 
     /// A session over the lake; fails with one line when the lake does not exist.
     pub async fn session(&self) -> Result<SessionContext> {
-        let lake = self.lake()?;
+        self.session_over(&self.lake()?).await
+    }
+
+    /// A session over an opened lake (whose [`Lake::bytes_read`] then counts the
+    /// session's reads).
+    pub async fn session_over(&self, lake: &Lake) -> Result<SessionContext> {
+        let lake = lake.clone();
         if !lake.exists().await? {
             bail!(tokenhunt_engine::error::EngineError::MissingLake(
                 lake.location.clone()

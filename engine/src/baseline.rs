@@ -10,6 +10,8 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::array::{Array, AsArray};
+use datafusion::arrow::datatypes::{Int64Type, SchemaRef};
 use datafusion::catalog::MemTable;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
@@ -39,6 +41,24 @@ pub struct BaselineManifest {
     /// used (older manifests have none).
     #[serde(default)]
     pub definitions: Option<String>,
+    /// What the stored rollups cover, for `baseline --incremental` (absent in
+    /// manifests written before rollups were kept: those rebuild in full).
+    #[serde(default)]
+    pub rollups: Option<RollupState>,
+}
+
+/// The rollups a stored baseline was computed from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RollupState {
+    /// Sign-ins before this instant (microseconds since the epoch) are in the rollups.
+    pub cut_micros: i64,
+    /// The sign-ins the lake held before the cut when it was taken. More later means
+    /// older events arrived since (a backfill, a late export): only a full rebuild
+    /// counts those.
+    pub events_before_cut: u64,
+    /// Each rollup's stored files (names in `_tokenhunt/baseline/rollup/<table>/`),
+    /// oldest first.
+    pub parts: Vec<(String, Vec<String>)>,
 }
 
 /// Fingerprint of this build's baseline queries (`data/baselines/*.sql`).
@@ -72,7 +92,44 @@ pub fn baseline_names() -> Vec<&'static str> {
         .collect()
 }
 
-/// Computes every baseline table over the session's lake.
+/// One baseline table's two queries (`data/baselines/<name>.sql`, split at `-- final:`):
+/// the rollup over `${since}`..`${until}` keeps what the table counts at a grain
+/// (per day, session, address) whose rows from disjoint time ranges add up; the final
+/// query over every rollup (`rollup_<name>` tables) gives the table. A full build is
+/// one rollup; `baseline --incremental` adds the rollup of the days since and reruns
+/// the finals, which equals a full rebuild.
+struct Definition {
+    name: &'static str,
+    rollup: &'static str,
+    final_query: &'static str,
+}
+
+fn definitions() -> Vec<Definition> {
+    BUILTIN_BASELINES
+        .iter()
+        .map(|(file, sql)| {
+            let (rollup, final_query) = sql
+                .split_once("\n-- final:\n")
+                .expect("each baseline query has a `-- final:` part");
+            Definition {
+                name: file.trim_end_matches(".sql"),
+                rollup,
+                final_query,
+            }
+        })
+        .collect()
+}
+
+/// The rollup tables a final query reads (its own, and for the countries the address
+/// rollup that says which prefixes are shared egress).
+fn rollups_read(final_query: &str) -> Vec<&'static str> {
+    baseline_names()
+        .into_iter()
+        .filter(|name| final_query.contains(&format!("rollup_{name}")))
+        .collect()
+}
+
+/// Computes every baseline table over the session's lake, up to the range's end.
 pub async fn compute(
     ctx: &SessionContext,
     config: &Config,
@@ -81,22 +138,82 @@ pub async fn compute(
     compute_some(ctx, config, range, |_| true).await
 }
 
-/// Computes the baseline tables whose name `wanted` accepts.
+/// Computes the baseline tables whose name `wanted` accepts, over the whole history up
+/// to the range's end (its start does not matter: a baseline is what came before).
 pub async fn compute_some(
     ctx: &SessionContext,
     config: &Config,
     range: &TimeRange,
     wanted: impl Fn(&str) -> bool,
 ) -> Result<Vec<(String, Vec<RecordBatch>)>> {
-    let mut tables = Vec::new();
-    for (file, sql) in BUILTIN_BASELINES {
-        let name = file.trim_end_matches(".sql");
-        if !wanted(name) {
+    let history = TimeRange {
+        since: None,
+        until: range.until,
+    };
+    let finals: Vec<Definition> = definitions()
+        .into_iter()
+        .filter(|d| wanted(d.name))
+        .collect();
+    let mut needed: Vec<&str> = finals
+        .iter()
+        .flat_map(|d| rollups_read(d.final_query))
+        .collect();
+    needed.sort_unstable();
+    needed.dedup();
+    let rollups = compute_rollups(ctx, config, &history, |name| needed.contains(&name)).await?;
+    let registered: Vec<(String, Vec<RecordBatch>)> = rollups
+        .into_iter()
+        .map(|(name, _, batches)| (format!("rollup_{name}"), batches))
+        .collect();
+    register_tables(ctx, &registered)?;
+    let tables = compute_finals(ctx, config, &finals).await;
+    for (name, _) in &registered {
+        ctx.deregister_table(name.as_str())?;
+    }
+    tables
+}
+
+/// The rollups (name, schema, rows) of the wanted tables over `range`.
+async fn compute_rollups(
+    ctx: &SessionContext,
+    config: &Config,
+    range: &TimeRange,
+    wanted: impl Fn(&str) -> bool,
+) -> Result<Vec<(String, SchemaRef, Vec<RecordBatch>)>> {
+    let mut rollups = Vec::new();
+    for definition in definitions() {
+        if !wanted(definition.name) {
             continue;
         }
-        let expanded = expand_placeholders(sql, name, &[], config, range)?;
+        let expanded = expand_placeholders(definition.rollup, definition.name, &[], config, range)?;
+        let frame = ctx.sql(&expanded).await?;
+        let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
+        let batches = frame.collect().await?;
+        rollups.push((definition.name.to_string(), schema, batches));
+    }
+    Ok(rollups)
+}
+
+/// The final queries, over the `rollup_<name>` tables registered in the session.
+async fn compute_finals(
+    ctx: &SessionContext,
+    config: &Config,
+    finals: &[Definition],
+) -> Result<Vec<(String, Vec<RecordBatch>)>> {
+    let mut tables = Vec::new();
+    for definition in finals {
+        let expanded = expand_placeholders(
+            definition.final_query,
+            definition.name,
+            &[],
+            config,
+            &TimeRange {
+                since: None,
+                until: None,
+            },
+        )?;
         let batches = ctx.sql(&expanded).await?.collect().await?;
-        tables.push((name.to_string(), batches));
+        tables.push((definition.name.to_string(), batches));
     }
     Ok(tables)
 }
@@ -126,26 +243,239 @@ fn manifest_path(lake: &Lake) -> object_store::path::Path {
     lake.meta_path(&["baseline", "baseline.json"])
 }
 
+/// How a stored baseline was (re)built.
+#[derive(Debug, Clone)]
+pub struct BuildOutcome {
+    pub manifest: BaselineManifest,
+    /// True when the stored rollups were extended rather than recomputed.
+    pub incremental: bool,
+    /// Why an incremental build was done in full, when it was.
+    pub note: Option<String>,
+}
+
+/// Builds and stores the baselines: in full, or with `incremental` by adding the
+/// rollups of the sign-ins since the stored baseline's cut to its stored rollups and
+/// rerunning the final queries (the same tables as a full rebuild). The cut is
+/// `--until`, else just after the lake's last sign-in. An incremental build falls back
+/// to a full one, saying why in [`BuildOutcome::note`], when there is no usable stored
+/// baseline or older sign-ins arrived since it was built.
+pub async fn build(
+    ctx: &SessionContext,
+    lake: &Lake,
+    config: &Config,
+    range: &TimeRange,
+    incremental: bool,
+) -> Result<BuildOutcome> {
+    let cut = match range.until {
+        Some(until) => until,
+        None => last_sign_in(ctx)
+            .await?
+            .map_or_else(crate::timerange::now_micros, |last| last + 1),
+    };
+    let mut note = None;
+    let mut previous = None;
+    if incremental {
+        match stored_baseline(lake).await? {
+            StoredBaseline::Current(BaselineManifest {
+                rollups: Some(rollups),
+                ..
+            }) => previous = Some(rollups),
+            StoredBaseline::Current(_) => {
+                note = Some(
+                    "the stored baseline keeps no rollups (built by an earlier version)".into(),
+                )
+            }
+            StoredBaseline::Stale(_) => {
+                note = Some("the stored baseline was built by other baseline queries".into())
+            }
+            StoredBaseline::Absent => note = Some("no baseline is stored yet".into()),
+        }
+    }
+    if let Some(stored) = &previous {
+        if cut < stored.cut_micros {
+            return Err(EngineError::Invalid(format!(
+                "--until {} is before the stored baseline's end ({}): an incremental build only \
+                 adds later days; run `tokenhunt baseline` for a full rebuild",
+                rfc3339(cut),
+                rfc3339(stored.cut_micros)
+            )));
+        }
+        let now_before = count_sign_ins(ctx, None, stored.cut_micros).await?;
+        if now_before != stored.events_before_cut {
+            note = Some(format!(
+                "{} sign-in(s) older than the stored baseline's end ({}) arrived since it was built",
+                now_before.abs_diff(stored.events_before_cut),
+                rfc3339(stored.cut_micros)
+            ));
+            previous = None;
+        }
+    }
+    let rollup_range = TimeRange {
+        since: previous.as_ref().map(|p| p.cut_micros),
+        until: Some(cut),
+    };
+    let rollups = compute_rollups(ctx, config, &rollup_range, |_| true).await?;
+    let stamp = crate::ingest::new_run_id();
+    let mut parts: Vec<(String, Vec<String>)> = previous
+        .as_ref()
+        .map(|p| p.parts.clone())
+        .unwrap_or_default();
+    let file = format!("{stamp}.parquet");
+    for (name, schema, batches) in &rollups {
+        let path = rollup_path(lake, name, &file);
+        lake.put_durable(&path, encode(schema.clone(), batches)?)
+            .await?;
+        match parts.iter_mut().find(|(n, _)| n == name) {
+            Some((_, files)) => files.push(file.clone()),
+            None => parts.push((name.clone(), vec![file.clone()])),
+        }
+    }
+    for (name, files) in &parts {
+        let urls: Vec<String> = files
+            .iter()
+            .map(|file| store_url(lake, rollup_path(lake, name, file).as_ref()))
+            .collect();
+        let frame = ctx
+            .read_parquet(urls, datafusion::prelude::ParquetReadOptions::default())
+            .await?;
+        ctx.deregister_table(format!("rollup_{name}").as_str())?;
+        ctx.register_table(format!("rollup_{name}").as_str(), frame.into_view())?;
+    }
+    let tables = compute_finals(ctx, config, &definitions()).await;
+    for (name, _) in &parts {
+        ctx.deregister_table(format!("rollup_{name}").as_str())?;
+    }
+    let tables = tables?;
+    let events_before_cut = match &previous {
+        Some(stored) => {
+            stored.events_before_cut + count_sign_ins(ctx, Some(stored.cut_micros), cut).await?
+        }
+        None => count_sign_ins(ctx, None, cut).await?,
+    };
+    let state = RollupState {
+        cut_micros: cut,
+        events_before_cut,
+        parts,
+    };
+    let manifest = store(lake, &tables, range, Some(state.clone())).await?;
+    // Rollups no manifest names any more (a full rebuild's predecessors, a crashed
+    // build's): gone once the new manifest is stored.
+    remove_unlisted_rollups(lake, &state).await?;
+    Ok(BuildOutcome {
+        manifest,
+        incremental: previous.is_some(),
+        note,
+    })
+}
+
+fn rollup_path(lake: &Lake, table: &str, file: &str) -> object_store::path::Path {
+    lake.meta_path(&["baseline", "rollup", table, file])
+}
+
+/// The URL DataFusion reads a file of the lake's store under.
+fn store_url(lake: &Lake, path: &str) -> String {
+    let mut url = lake.store_url.as_str().to_string();
+    if !url.ends_with('/') {
+        url.push('/');
+    }
+    url.push_str(path);
+    url
+}
+
+/// One Parquet file of `batches` (with the schema even when there are none).
+fn encode(schema: SchemaRef, batches: &[RecordBatch]) -> Result<Vec<u8>> {
+    let mut buffer = Vec::new();
+    let mut writer = datafusion::parquet::arrow::ArrowWriter::try_new(&mut buffer, schema, None)?;
+    for batch in batches {
+        writer.write(batch)?;
+    }
+    writer.close()?;
+    Ok(buffer)
+}
+
+/// The lake's last sign-in time (microseconds), if it has any.
+async fn last_sign_in(ctx: &SessionContext) -> Result<Option<i64>> {
+    let batches = ctx
+        .sql("SELECT CAST(max(time) AS BIGINT) AS last FROM signins")
+        .await?
+        .collect()
+        .await?;
+    Ok(batches.first().and_then(|batch| {
+        let column = batch.column(0).as_primitive::<Int64Type>();
+        (batch.num_rows() > 0 && column.is_valid(0)).then(|| column.value(0))
+    }))
+}
+
+/// Sign-ins with `since <= time < until` (no lower bound when `since` is `None`).
+/// Without a lower bound the days before `until`'s are counted by `date` alone, which
+/// the files' footers answer (row counts) without reading a column: a row's `date` is
+/// its time's UTC day.
+async fn count_sign_ins(ctx: &SessionContext, since: Option<i64>, until: i64) -> Result<u64> {
+    let range = TimeRange {
+        since,
+        until: Some(until),
+    };
+    let sql = match since {
+        Some(_) => format!(
+            "SELECT count(*) AS n FROM signins WHERE time >= {} AND time < {}",
+            range.since_literal(),
+            range.until_literal()
+        ),
+        None => {
+            let day = crate::parse::time::date_of_micros(until);
+            format!(
+                "SELECT (SELECT count(*) FROM signins WHERE date < '{day}') \
+                 + (SELECT count(*) FROM signins WHERE date = '{day}' AND time < {}) AS n",
+                range.until_literal()
+            )
+        }
+    };
+    let batches = ctx.sql(&sql).await?.collect().await?;
+    Ok(batches
+        .first()
+        .map(|batch| batch.column(0).as_primitive::<Int64Type>().value(0) as u64)
+        .unwrap_or(0))
+}
+
+async fn remove_unlisted_rollups(lake: &Lake, state: &RollupState) -> Result<()> {
+    use futures::TryStreamExt;
+    let folder = lake.meta_path(&["baseline", "rollup"]);
+    let listed: Vec<object_store::ObjectMeta> =
+        match lake.store.list(Some(&folder)).try_collect().await {
+            Ok(listed) => listed,
+            Err(object_store::Error::NotFound { .. }) => return Ok(()),
+            Err(error) => return Err(error.into()),
+        };
+    for object in listed {
+        let kept = state.parts.iter().any(|(name, files)| {
+            files
+                .iter()
+                .any(|file| rollup_path(lake, name, file) == object.location)
+        });
+        if !kept {
+            match lake.store.delete(&object.location).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(error) => return Err(error.into()),
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Writes computed tables to the lake, each as one Parquet file, then the manifest.
 pub async fn store(
     lake: &Lake,
     tables: &[(String, Vec<RecordBatch>)],
     range: &TimeRange,
+    rollups: Option<RollupState>,
 ) -> Result<BaselineManifest> {
     let mut counts = Vec::new();
     for (name, batches) in tables {
         let Some(schema) = batches.first().map(|b| b.schema()) else {
             continue;
         };
-        let mut buffer = Vec::new();
-        let mut writer =
-            datafusion::parquet::arrow::ArrowWriter::try_new(&mut buffer, schema, None)?;
-        for batch in batches {
-            writer.write(batch)?;
-        }
-        writer.close()?;
         let path = lake.meta_path(&["baseline", name, "part-0.parquet"]);
-        lake.put_durable(&path, buffer).await?;
+        lake.put_durable(&path, encode(schema, batches)?).await?;
         counts.push((
             name.clone(),
             batches.iter().map(|b| b.num_rows() as u64).sum(),
@@ -156,6 +486,7 @@ pub async fn store(
         until: range.until.map(rfc3339),
         tables: counts,
         definitions: Some(definitions_fingerprint()),
+        rollups,
     };
     let bytes =
         serde_json::to_vec_pretty(&manifest).map_err(|e| EngineError::Invalid(e.to_string()))?;

@@ -2,6 +2,7 @@
 //! the lake catalog, hunts and findings.
 
 pub mod baseline;
+pub mod compact;
 pub mod config;
 pub mod error;
 pub mod functions;

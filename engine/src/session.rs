@@ -79,6 +79,10 @@ pub fn session_config(threads: usize) -> SessionConfig {
     config
 }
 
+/// How long a session reuses a table's file listing. Compaction keeps replaced files
+/// well beyond it ([`crate::compact::DEFAULT_GRACE`]).
+pub const LISTING_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Builds a session: memory pool with spilling, functions, and the lake if given.
 pub async fn open_session(lake: Option<&Lake>, options: &SessionOptions) -> Result<SessionContext> {
     let mut disk = DiskManagerBuilder::default();
@@ -86,6 +90,10 @@ pub async fn open_session(lake: Option<&Lake>, options: &SessionOptions) -> Resu
         disk = disk.with_mode(DiskManagerMode::Directories(vec![dir.clone()]));
     }
     let runtime = RuntimeEnvBuilder::new()
+        // DataFusion keeps a table's listing forever by default: a prompt open for
+        // hours would never see new ingests, and would read files a compaction
+        // replaced long after it deleted them.
+        .with_object_list_cache_ttl(Some(LISTING_CACHE_TTL))
         .with_memory_pool(Arc::new(FairSpillPool::new(options.memory_limit)))
         .with_disk_manager_builder(disk)
         .build_arc()?;

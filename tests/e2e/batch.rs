@@ -460,6 +460,7 @@ fn completions_and_the_manual_page_cover_every_command() {
     assert!(bash.contains("_tokenhunt()"), "{bash}");
     for command in [
         "ingest",
+        "compact",
         "pull",
         "hunt",
         "scope",

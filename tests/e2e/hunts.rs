@@ -280,17 +280,100 @@ fn a_stored_baseline_is_used_by_hunts_and_queryable() {
     assert_eq!(rows.lines().count(), computed.len());
 }
 
-fn copy_folder(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_folder(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
+/// Every row of every baseline table, as sorted JSON lines (row order is no part of
+/// a table).
+fn baseline_tables(lake: &std::path::Path) -> Vec<(String, Vec<String>)> {
+    [
+        "baseline_user_networks",
+        "baseline_user_countries",
+        "baseline_prefix_users",
+        "baseline_network_roaming",
+        "baseline_user_clients",
+    ]
+    .iter()
+    .map(|table| {
+        let mut rows: Vec<String> = sql(lake, &format!("SELECT * FROM {table}"))
+            .iter()
+            .map(|row| row.to_string())
+            .collect();
+        rows.sort();
+        assert!(!rows.is_empty(), "{table} is empty");
+        (table.to_string(), rows)
+    })
+    .collect()
+}
+
+fn baseline(lake: &std::path::Path, args: &[&str]) -> String {
+    let mut all = vec!["--lake", lake.to_str().unwrap()];
+    all.extend_from_slice(args);
+    all.push("baseline");
+    if args.contains(&"--incremental") {
+        all.retain(|a| *a != "--incremental");
+        all.push("--incremental");
     }
+    String::from_utf8_lossy(&run_ok(&all).stderr).into_owned()
+}
+
+#[test]
+fn an_incremental_baseline_equals_a_full_rebuild() {
+    let tenant = small_tenant();
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake");
+    copy_folder(&tenant.lake, &lake);
+    let days = sql(&lake, "SELECT DISTINCT date FROM signins ORDER BY date");
+    let day = |i: usize| format!("{}T00:00:00Z", days[i]["date"].as_str().unwrap());
+    assert!(days.len() >= 5, "{days:?}");
+    let (first_cut, second_cut) = (day(2), day(days.len() - 2));
+
+    // Stored up to the third day, then brought up to the second-last day.
+    baseline(&lake, &["--until", &first_cut]);
+    let updated = baseline(&lake, &["--until", &second_cut, "--incremental"]);
+    assert!(updated.contains("updated with the days since"), "{updated}");
+    let incremental = baseline_tables(&lake);
+    baseline(&lake, &["--until", &second_cut]);
+    assert_eq!(incremental, baseline_tables(&lake));
+
+    // Without --until: up to the lake's last sign-in, from the stored rollups.
+    let updated = baseline(&lake, &["--incremental"]);
+    assert!(updated.contains("updated with the days since"), "{updated}");
+    let incremental = baseline_tables(&lake);
+    baseline(&lake, &[]);
+    assert_eq!(incremental, baseline_tables(&lake));
+    // The rollups of the full rebuild replaced the incremental ones.
+    let rollups = std::fs::read_dir(lake.join("_tokenhunt/baseline/rollup/baseline_user_networks"))
+        .unwrap()
+        .count();
+    assert_eq!(rollups, 1);
+
+    // A sign-in older than the stored baseline's end arrives (a late export): only a
+    // full rebuild counts it, so the incremental build does one and says why.
+    baseline(&lake, &["--until", &second_cut]);
+    let late = dir.path().join("late.jsonl");
+    let record = serde_json::json!({
+        "uuid": "1a7e0000-0000-4000-8000-000000000001",
+        "published": format!("{}T12:00:00.000Z", days[1]["date"].as_str().unwrap()),
+        "eventType": "user.session.start",
+        "actor": {"alternateId": "late.arrival@example.com", "type": "User"},
+        "client": {"ipAddress": "192.0.2.77"},
+        "outcome": {"result": "SUCCESS"},
+    });
+    std::fs::write(&late, record.to_string() + "\n").unwrap();
+    ingest_summary(&lake, &[late.to_str().unwrap()]);
+    let rebuilt = baseline(&lake, &["--until", &second_cut, "--incremental"]);
+    assert!(
+        rebuilt.contains("older than the stored baseline's end")
+            && rebuilt.contains("built in full"),
+        "{rebuilt}"
+    );
+    let after_late = baseline_tables(&lake);
+    assert!(
+        after_late[0]
+            .1
+            .iter()
+            .any(|row| row.contains("late.arrival@example.com"))
+    );
+    baseline(&lake, &["--until", &second_cut]);
+    assert_eq!(after_late, baseline_tables(&lake));
 }
 
 #[test]

@@ -23,8 +23,8 @@ pub async fn run(context: &Context, args: &HuntArgs) -> Result<()> {
         context.global.until.as_deref(),
         now_micros(),
     )?;
-    let ctx = context.session().await?;
     let lake = context.lake()?;
+    let ctx = context.session_over(&lake).await?;
     if let Some(note) = stale_baseline_note(&stored_baseline(&lake).await?)
         && !context.global.quiet
     {
@@ -67,6 +67,18 @@ pub async fn run(context: &Context, args: &HuntArgs) -> Result<()> {
             "finding(s)"
         };
         eprintln!("{} {what} from {} hunt(s)", findings.len(), runs.len());
+    }
+    if context.global.verbose > 0 {
+        // What the run cost in I/O, against the lake's size: data pages and footers
+        // fetched from the tables' files (the baselines and temporary files aside).
+        let total = lake.table_bytes().await?;
+        let read = lake.bytes_read();
+        eprintln!(
+            "read {:.1} MB of the lake's {:.1} MB of Parquet ({:.2} %)",
+            read as f64 / 1e6,
+            total as f64 / 1e6,
+            100.0 * read as f64 / total.max(1) as f64
+        );
     }
     if !failed.is_empty() {
         bail!("{} hunt(s) failed: {}", failed.len(), failed.join(", "));
@@ -171,26 +183,45 @@ pub fn list(context: &Context) -> Result<()> {
     Ok(())
 }
 
-/// `tokenhunt baseline`: compute the baselines over the lake (up to --until) and store them.
-pub async fn baseline(context: &Context) -> Result<()> {
+/// `tokenhunt baseline`: compute the baselines over the lake (up to --until) and store
+/// them; `--incremental` adds the days since the stored ones.
+pub async fn baseline(context: &Context, args: &crate::args::BaselineArgs) -> Result<()> {
     let config = context.config()?;
     let range = TimeRange::parse(
         context.global.since.as_deref(),
         context.global.until.as_deref(),
         now_micros(),
     )?;
-    let ctx = context.session().await?;
     let lake = context.lake()?;
+    let ctx = context.session_over(&lake).await?;
     let started = std::time::Instant::now();
-    let tables = tokenhunt_engine::baseline::compute(&ctx, &config, &range).await?;
-    let manifest = tokenhunt_engine::baseline::store(&lake, &tables, &range).await?;
+    let outcome =
+        tokenhunt_engine::baseline::build(&ctx, &lake, &config, &range, args.incremental).await?;
     if !context.global.quiet {
-        for (name, rows) in &manifest.tables {
+        if let Some(note) = &outcome.note {
+            eprintln!("{}: built in full", crate::output::terminal_text(note));
+        }
+        for (name, rows) in &outcome.manifest.tables {
             eprintln!("{name:<28} {rows:>9} rows");
         }
         eprintln!(
-            "baseline stored in {:.2} s; hunts use it until you rebuild it",
+            "baseline {} in {:.2} s; hunts use it until you rebuild it",
+            if outcome.incremental {
+                "updated with the days since"
+            } else {
+                "stored"
+            },
             started.elapsed().as_secs_f64()
+        );
+    }
+    if context.global.verbose > 0 {
+        let total = lake.table_bytes().await?;
+        let read = lake.bytes_read();
+        eprintln!(
+            "read {:.1} MB of the lake's {:.1} MB of Parquet ({:.2} %)",
+            read as f64 / 1e6,
+            total as f64 / 1e6,
+            100.0 * read as f64 / total.max(1) as f64
         );
     }
     Ok(())

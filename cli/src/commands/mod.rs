@@ -1,5 +1,6 @@
 //! One module per command.
 
+pub mod compact;
 pub mod completions;
 pub mod config;
 pub mod demo;

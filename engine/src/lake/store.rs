@@ -2,6 +2,7 @@
 
 use std::path::{Path as FsPath, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use object_store::aws::AmazonS3Builder;
 use object_store::azure::MicrosoftAzureBuilder;
@@ -11,6 +12,7 @@ use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt};
 use url::Url;
 
+use super::swap::LakeStore;
 use crate::error::{EngineError, Result};
 use crate::schema::{Source, Table};
 
@@ -21,7 +23,13 @@ pub struct Lake {
     pub location: String,
     /// The store's base URL (`file:///`, `s3://bucket`), as DataFusion registers it.
     pub store_url: Url,
+    /// The store every reader and writer goes through: its listings of the tables'
+    /// folders honour compaction swaps (see [`super::swap`]).
     pub store: Arc<dyn ObjectStore>,
+    /// The store underneath, listing every object: compaction's own view.
+    pub raw_store: Arc<dyn ObjectStore>,
+    /// Bytes read from the tables' files through `store` (by this lake and its clones).
+    bytes_read: Arc<AtomicU64>,
     /// The lake's root inside the store.
     pub root: Path,
     /// The local folder, when the lake is on local disk.
@@ -110,13 +118,7 @@ impl Lake {
         match parse_url(location) {
             Some(url) if url.scheme() != "file" => {
                 let (store, store_url, root) = store_for_url(&url)?;
-                Ok(Lake {
-                    location: redacted(&url),
-                    store_url,
-                    store,
-                    root,
-                    local_root: None,
-                })
+                Ok(Lake::assemble(redacted(&url), store_url, store, root, None))
             }
             Some(url) => {
                 let path = url
@@ -130,13 +132,71 @@ impl Lake {
 
     fn open_local(location: &str, path: &FsPath) -> Result<Lake> {
         let (store, store_url, root, absolute) = local_store(path)?;
-        Ok(Lake {
-            location: location.to_string(),
+        Ok(Lake::assemble(
+            location.to_string(),
             store_url,
             store,
             root,
-            local_root: Some(absolute),
-        })
+            Some(absolute),
+        ))
+    }
+
+    fn assemble(
+        location: String,
+        store_url: Url,
+        raw_store: Arc<dyn ObjectStore>,
+        root: Path,
+        local_root: Option<PathBuf>,
+    ) -> Lake {
+        let tables = Table::ALL
+            .iter()
+            .map(|table| root.clone().join(table.name()))
+            .collect();
+        let bytes_read = Arc::new(AtomicU64::new(0));
+        Lake {
+            location,
+            store_url,
+            store: Arc::new(LakeStore::new(
+                raw_store.clone(),
+                tables,
+                bytes_read.clone(),
+            )),
+            raw_store,
+            bytes_read,
+            root,
+            local_root,
+        }
+    }
+
+    /// Bytes read so far from the tables' Parquet files (data and footers) by every
+    /// session and run over this lake in this process: what a hunt or query cost in I/O.
+    pub fn bytes_read(&self) -> u64 {
+        self.bytes_read.load(Ordering::Relaxed)
+    }
+
+    /// The bytes of the tables' files readers see (what [`Lake::bytes_read`] is a
+    /// share of).
+    pub async fn table_bytes(&self) -> Result<u64> {
+        use futures::TryStreamExt;
+        let mut total = 0;
+        for table in Table::ALL {
+            let listed: Vec<object_store::ObjectMeta> = match self
+                .store
+                .list(Some(&self.table_path(table)))
+                .try_collect()
+                .await
+            {
+                Ok(listed) => listed,
+                Err(object_store::Error::NotFound { .. }) => Vec::new(),
+                Err(error) => return Err(error.into()),
+            };
+            total += listed
+                .iter()
+                .filter(|o| o.location.as_ref().ends_with(".parquet"))
+                .map(|o| o.size)
+                .sum::<u64>();
+        }
+        Ok(total)
     }
 
     /// A path under the lake root.

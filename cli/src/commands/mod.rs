@@ -3,6 +3,7 @@
 pub mod completions;
 pub mod config;
 pub mod demo;
+pub mod findings;
 pub mod functions;
 pub mod generate;
 pub mod hunt;

@@ -2,6 +2,7 @@
 //! and real lakes. One test binary, because each links all of DataFusion.
 
 mod batch;
+mod findings;
 mod hunts;
 mod ingest;
 mod pull;

@@ -5,6 +5,7 @@
 //! <lake>/audit/source=<entra|okta>/date=<YYYY-MM-DD>/part-<run>-<n>.parquet
 //! <lake>/_tokenhunt/ingest/<run>.json        one summary per ingest run
 //! <lake>/_tokenhunt/quarantine/<run>.jsonl   rejected records, verbatim, with reasons
+//! <lake>/_tokenhunt/findings/state.jsonl     what `hunt --new` reported, suppressions (`hunt::state`)
 //! ```
 //!
 //! `source` and `date` live in the path (Hive-style partitions), not in the files, so

@@ -455,14 +455,13 @@ impl FindingsState {
             let finding = &alert.finding;
             // Read under the lease: a suppression stored since the alerts were
             // computed counts; a rule's comes with the alert.
+            let by_rule = alert
+                .suppression
+                .clone()
+                .filter(|s| s.by.starts_with(RULE_PREFIX));
             let suppression = self
                 .suppression(&finding.finding_id, &alert.members, now_micros)
-                .or_else(|| {
-                    alert
-                        .suppression
-                        .clone()
-                        .filter(|s| s.by.starts_with(RULE_PREFIX))
-                });
+                .or_else(|| by_rule.clone());
             let (position, existing) = match self.take_match(&finding.finding_id, &alert.members) {
                 Some((position, item)) => (position, Some(item)),
                 None => (self.items.len(), None),
@@ -471,7 +470,7 @@ impl FindingsState {
                 .clone()
                 .unwrap_or_else(|| TrackedItem::named(&finding.finding_id, &now));
             // A rule that no longer covers it lets it go; a person's decision stays.
-            if item.suppressed_by_rule() && alert.suppression.is_none() {
+            if item.suppressed_by_rule() && by_rule.is_none() {
                 item.status = if item.first_reported.is_some() {
                     Status::Open
                 } else {

@@ -51,8 +51,9 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub threads: Option<usize>,
 
-    /// How long `ingest` and `pull` wait for another run writing to the same lake
-    /// before giving up (e.g. `30s`, `10m`; default 10m).
+    /// How long a lake writer (`ingest`, `pull`, `compact`, `hunt --new`, `suppress`,
+    /// `close`, `reopen`) waits for another run writing to the same lake before giving
+    /// up (e.g. `30s`, `10m`; default 10m).
     #[arg(
         long,
         global = true,
@@ -101,6 +102,20 @@ pub enum Command {
     Hunt(HuntArgs),
     /// List the hunts.
     Hunts,
+    /// The lake's findings state: every finding and incident `hunt --new` reported,
+    /// with status (new, open, suppressed, closed), first reported, last seen, reason.
+    Findings(FindingsArgs),
+    /// Stop alerting on findings or incidents (until --until, else for good); they stay
+    /// in the `findings` table with the reason.
+    Suppress(SuppressArgs),
+    /// Mark findings or incidents as dealt with: reported again only when they grow.
+    Close(CloseArgs),
+    /// Undo `suppress` or `close`.
+    Reopen {
+        /// Finding or incident ids.
+        #[arg(required = true)]
+        ids: Vec<String>,
+    },
     /// List tokenhunt's SQL functions with signatures and examples.
     Functions {
         /// Only functions whose name contains this.
@@ -410,6 +425,51 @@ pub struct HuntArgs {
     /// `git diff --exit-code`. The findings are written either way.
     #[arg(long)]
     pub exit_code: bool,
+
+    /// Report only what was not reported before: new findings or incidents, and
+    /// incidents that grew (a finding joined, later activity, a higher score), once.
+    /// Records what it reports in the lake's findings state (under the write lease,
+    /// so concurrent runs never report an item twice).
+    #[arg(long)]
+    pub new: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SuppressArgs {
+    /// Finding or incident ids (`finding_id` as `hunt` prints it; an incident's
+    /// earlier id works too).
+    #[arg(required = true)]
+    pub ids: Vec<String>,
+
+    /// Why (kept with the item in the `findings` table).
+    #[arg(long)]
+    pub reason: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CloseArgs {
+    /// Finding or incident ids.
+    #[arg(required = true)]
+    pub ids: Vec<String>,
+
+    /// How it was dealt with.
+    #[arg(long)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct FindingsArgs {
+    /// Only items with these statuses (repeatable or comma-separated).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub status: Vec<StatusArg>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusArg {
+    New,
+    Open,
+    Suppressed,
+    Closed,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -49,6 +49,14 @@ fn main() -> ExitCode {
         Some(Command::Pull(args)) => runtime.block_on(commands::pull::run(&context, args)),
         Some(Command::Hunt(args)) => runtime.block_on(commands::hunt::run(&context, args)),
         Some(Command::Hunts) => commands::hunt::list(&context),
+        Some(Command::Findings(args)) => runtime.block_on(commands::findings::list(&context, args)),
+        Some(Command::Suppress(args)) => {
+            runtime.block_on(commands::findings::suppress(&context, args))
+        }
+        Some(Command::Close(args)) => runtime.block_on(commands::findings::close(&context, args)),
+        Some(Command::Reopen { ids }) => {
+            runtime.block_on(commands::findings::reopen(&context, ids))
+        }
         Some(Command::Baseline(args)) => runtime.block_on(commands::hunt::baseline(&context, args)),
         Some(Command::Functions { pattern }) => commands::functions::run(pattern.as_deref()),
         Some(Command::Config(args)) => commands::config::run(&args.action),

@@ -29,6 +29,31 @@ pub struct Config {
     pub hunts: BTreeMap<String, toml::Table>,
     /// Extra folders of `*.sql` hunts, beside the built-in library.
     pub hunt_dirs: Vec<PathBuf>,
+    /// Rule-style suppressions (`[[suppress]]`): findings they cover are recorded as
+    /// suppressed instead of alerting (see `hunt::suppression`).
+    pub suppress: Vec<SuppressRule>,
+}
+
+/// One `[[suppress]]` rule as written in `tokenhunt.toml`. Every criterion given must
+/// hold (users, hunts: the finding's is listed; cidrs, asns, apps: every one of the
+/// finding's addresses, ASNs or apps is covered, so an attacker's address outside the
+/// range still alerts); at least one criterion and a reason are required.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct SuppressRule {
+    /// Why: kept with every finding the rule suppresses.
+    pub reason: String,
+    /// Users (UPN or Okta login, any case).
+    pub users: Vec<String>,
+    /// Address blocks (`203.0.113.0/24`, a bare address, IPv6 alike).
+    pub cidrs: Vec<String>,
+    pub asns: Vec<i64>,
+    /// Application names as the findings list them (any case).
+    pub apps: Vec<String>,
+    /// Hunt ids.
+    pub hunts: Vec<String>,
+    /// The rule stops applying at this time (a date means through that day, UTC).
+    pub until: Option<String>,
 }
 
 /// IP intelligence databases.

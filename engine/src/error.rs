@@ -43,6 +43,14 @@ pub enum EngineError {
     /// Pulling from an API failed (`tokenhunt pull`).
     #[error(transparent)]
     Pull(#[from] crate::pull::PullError),
+
+    /// The lake's findings state (`hunt --new`, `suppress`, `close`).
+    #[error(transparent)]
+    FindingsState(#[from] crate::hunt::state::StateError),
+
+    /// A suppression rule or request that cannot be used.
+    #[error(transparent)]
+    Suppression(#[from] crate::hunt::suppression::SuppressionError),
 }
 
 impl EngineError {

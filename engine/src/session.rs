@@ -119,8 +119,13 @@ pub async fn open_session(lake: Option<&Lake>, options: &SessionOptions) -> Resu
             if let Some(manifest) = crate::baseline::stored_manifest(lake).await? {
                 crate::baseline::register_stored(&ctx, lake, &manifest).await?;
             }
+            // What was alerted and decided (`hunt --new`, `suppress`), as a table.
+            crate::hunt::state::register(&ctx, lake).await?;
         }
-        None => register_views_without_lake(&ctx).await?,
+        None => {
+            register_views_without_lake(&ctx).await?;
+            crate::hunt::state::register_empty(&ctx)?;
+        }
     }
     Ok(ctx)
 }

@@ -465,6 +465,10 @@ fn completions_and_the_manual_page_cover_every_command() {
         "hunt",
         "scope",
         "respond",
+        "findings",
+        "suppress",
+        "close",
+        "reopen",
         "completions",
         "man",
     ] {
@@ -474,6 +478,7 @@ fn completions_and_the_manual_page_cover_every_command() {
         );
     }
     assert!(bash.contains("--exit-code"), "hunt's options are completed");
+    assert!(bash.contains("--new"), "hunt's options are completed");
     let zsh = String::from_utf8(run_ok(&["completions", "zsh"]).stdout).unwrap();
     assert!(zsh.starts_with("#compdef tokenhunt"), "{zsh}");
     // The script is valid bash: sourcing it defines the completion.

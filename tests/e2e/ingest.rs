@@ -560,13 +560,13 @@ fn a_killed_ingest_leaves_a_usable_lake_and_a_rerun_completes() {
 }
 
 /// An S3-compatible server on loopback (moto), for the lake and for inputs.
-struct S3Server {
+pub(crate) struct S3Server {
     child: std::process::Child,
     endpoint: String,
 }
 
 impl S3Server {
-    fn start() -> S3Server {
+    pub(crate) fn start() -> S3Server {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -587,7 +587,7 @@ impl S3Server {
         S3Server { child, endpoint }
     }
 
-    fn create_bucket(&self, bucket: &str) {
+    pub(crate) fn create_bucket(&self, bucket: &str) {
         use std::io::Read;
         let address = self.endpoint.trim_start_matches("http://");
         let mut stream = std::net::TcpStream::connect(address).unwrap();
@@ -608,7 +608,7 @@ impl S3Server {
         assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     }
 
-    fn command(&self) -> std::process::Command {
+    pub(crate) fn command(&self) -> std::process::Command {
         let mut command = tokenhunt();
         command
             .env("AWS_ACCESS_KEY_ID", "tokenhunt-test")

@@ -3,6 +3,7 @@
 
 mod batch;
 mod compact;
+mod findings;
 mod hunts;
 mod ingest;
 mod pull;

@@ -7,16 +7,18 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context as _, Result};
-use tokenhunt_engine::hunt::{group_incidents, load_hunts, run_hunts, select};
+use tokenhunt_engine::hunt::{
+    AlertOptions, FindingsState, SuppressionRules, alerts, load_hunts, run_hunts, select,
+};
 use tokenhunt_engine::ingest::{IngestOptions, IngestProgress, ingest};
 use tokenhunt_engine::lake::Lake;
 use tokenhunt_engine::session::open_session;
-use tokenhunt_engine::timerange::TimeRange;
+use tokenhunt_engine::timerange::{TimeRange, now_micros};
 use tokenhunt_gen::{GenOptions, Labels, Profile, evaluate, generate};
 
 use crate::args::{DemoArgs, OutputFormat};
 use crate::context::Context;
-use crate::output::findings::write_findings;
+use crate::output::findings::{unsuppressed, write_findings};
 use crate::output::print_line;
 
 pub async fn run(context: &Context, args: &DemoArgs) -> Result<()> {
@@ -92,9 +94,19 @@ pub async fn run(context: &Context, args: &DemoArgs) -> Result<()> {
             run.error.as_deref().unwrap_or_default()
         ));
     }
-    let mut incidents = group_incidents(&findings);
-    // The same alert threshold as `hunt`: weak signals count only once they compound.
-    incidents.retain(|incident| incident.score >= args.min_score);
+    // The same alerts as `hunt --group incidents`: weak signals count only once they
+    // compound, and the configuration's suppressions hold.
+    let rules = SuppressionRules::compile(&config.suppress, now_micros())?;
+    let incidents = unsuppressed(&alerts(
+        &findings,
+        AlertOptions {
+            incidents: true,
+            min_score: args.min_score,
+        },
+        &rules,
+        &FindingsState::default(),
+        now_micros(),
+    ));
     say(format!(
         "    {} hunts, {} findings, {} incidents in {:.1} s",
         runs.len(),

@@ -4,12 +4,15 @@ use std::io::Write;
 
 use anyhow::{Result, bail};
 use tokenhunt_engine::baseline::stored_baseline;
-use tokenhunt_engine::hunt::{load_hunts, run_hunts, select};
+use tokenhunt_engine::hunt::state::{self, Change, record_run};
+use tokenhunt_engine::hunt::{SuppressionRules, load_hunts, run_hunts, select};
 use tokenhunt_engine::timerange::{TimeRange, now_micros};
 
 use crate::args::{GroupBy, HuntArgs, OutputFormat};
 use crate::context::Context;
-use crate::output::findings::{ranked_findings, stale_baseline_note, write_findings};
+use crate::output::findings::{
+    run_alerts, stale_baseline_note, unsuppressed, write_findings, write_reported,
+};
 
 pub async fn run(context: &Context, args: &HuntArgs) -> Result<()> {
     if !args.all && args.ids.is_empty() {
@@ -18,6 +21,8 @@ pub async fn run(context: &Context, args: &HuntArgs) -> Result<()> {
     let config = context.config()?;
     let hunts = load_hunts(&config)?;
     let selected = select(&hunts, &args.ids, &config)?;
+    // A bad rule fails before the hunts run, not after.
+    let rules = SuppressionRules::compile(&config.suppress, now_micros())?;
     let range = TimeRange::parse(
         context.global.since.as_deref(),
         context.global.until.as_deref(),
@@ -53,21 +58,68 @@ pub async fn run(context: &Context, args: &HuntArgs) -> Result<()> {
             None => {}
         }
     }
-    let findings = ranked_findings(
-        &runs,
-        args.group == Some(GroupBy::Incidents),
-        args.min_score,
-    );
+    let incidents = args.group == Some(GroupBy::Incidents);
+    // Suppressions recorded in the lake apply to every run; `--new` reads the state
+    // again under the lease before deciding what to report.
+    let stored = state::load(&lake).await?;
+    let alerts = run_alerts(&runs, incidents, args.min_score, &rules, &stored);
+    let suppressed = alerts.iter().filter(|a| a.suppression.is_some()).count();
     let format = context.format_or(OutputFormat::Table);
-    write_findings(&findings, format, args.out.as_deref())?;
-    if !context.global.quiet {
-        let what = if args.group.is_some() {
-            "incident(s)"
-        } else {
-            "finding(s)"
-        };
-        eprintln!("{} {what} from {} hunt(s)", findings.len(), runs.len());
-    }
+    let what = if incidents {
+        "incident(s)"
+    } else {
+        "finding(s)"
+    };
+    let alerted = if args.new {
+        let lease = super::ingest::lease_options(context)?;
+        let run_id = format!("hunt-{}", tokenhunt_engine::ingest::new_run_id());
+        // The output is written before the state records it as reported: an alert
+        // is never recorded as reported unless it went out (at least once).
+        let mut output_error = None;
+        let reported = record_run(&lake, &alerts, &run_id, &lease, now_micros(), |reported| {
+            write_reported(reported, format, args.out.as_deref()).map_err(|error| {
+                let message = format!("{error:#}");
+                output_error = Some(error);
+                tokenhunt_engine::error::EngineError::Invalid(message)
+            })
+        })
+        .await;
+        if let Some(error) = output_error {
+            return Err(error);
+        }
+        let reported = reported?;
+        if !context.global.quiet {
+            let updated = reported
+                .iter()
+                .filter(|r| r.change == Change::Updated)
+                .count();
+            let quiet = alerts.len().saturating_sub(suppressed + reported.len());
+            eprintln!(
+                "{} new and {updated} updated {what} from {} hunt(s); {quiet} reported before, \
+                 {suppressed} suppressed (state: {})",
+                reported.len() - updated,
+                runs.len(),
+                crate::output::terminal_text(&state::location(&lake))
+            );
+        }
+        reported.len()
+    } else {
+        let findings = unsuppressed(&alerts);
+        write_findings(&findings, format, args.out.as_deref())?;
+        if !context.global.quiet {
+            let held = if suppressed > 0 {
+                format!(" ({suppressed} suppressed: `tokenhunt findings --status suppressed`)")
+            } else {
+                String::new()
+            };
+            eprintln!(
+                "{} {what} from {} hunt(s){held}",
+                findings.len(),
+                runs.len()
+            );
+        }
+        findings.len()
+    };
     if context.global.verbose > 0 {
         // What the run cost in I/O, against the lake's size: data pages and footers
         // fetched from the tables' files (the baselines and temporary files aside).
@@ -83,8 +135,8 @@ pub async fn run(context: &Context, args: &HuntArgs) -> Result<()> {
     if !failed.is_empty() {
         bail!("{} hunt(s) failed: {}", failed.len(), failed.join(", "));
     }
-    if args.exit_code && !findings.is_empty() {
-        return Err(Alerted(findings.len()).into());
+    if args.exit_code && alerted > 0 {
+        return Err(Alerted(alerted).into());
     }
     Ok(())
 }

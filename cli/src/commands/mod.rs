@@ -4,6 +4,7 @@ pub mod compact;
 pub mod completions;
 pub mod config;
 pub mod demo;
+pub mod findings;
 pub mod functions;
 pub mod generate;
 pub mod hunt;

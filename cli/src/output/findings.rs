@@ -4,8 +4,10 @@ use std::io::Write;
 
 use anyhow::{Result, bail};
 use tokenhunt_engine::baseline::StoredBaseline;
+use tokenhunt_engine::hunt::state::Reported;
 use tokenhunt_engine::hunt::{
-    Finding, HuntRun, findings_batch, findings_csv_batch, group_incidents,
+    Alert, AlertOptions, Finding, FindingsState, HuntRun, SuppressionRules, alerts, findings_batch,
+    findings_csv_batch,
 };
 
 use super::{TableStyle, sink};
@@ -24,24 +26,40 @@ const TABLE_COLUMNS: &[&str] = &[
     "reason",
 ];
 
-/// The findings of hunt runs as they are reported: grouped into incidents when
-/// `incidents` is set, those scoring under `min_score` dropped, highest score first
-/// (earliest first among equal scores).
-pub fn ranked_findings(runs: &[HuntRun], incidents: bool, min_score: f64) -> Vec<Finding> {
-    let mut findings: Vec<Finding> = runs
+/// The alerts of hunt runs, as every output reports them (`hunt`, `.run`, the demo):
+/// grouped into incidents when `incidents` is set, those under `min_score` dropped,
+/// highest score first, each with the suppression (a `tokenhunt.toml` rule, or one
+/// recorded in the lake) that keeps it quiet.
+pub fn run_alerts(
+    runs: &[HuntRun],
+    incidents: bool,
+    min_score: f64,
+    rules: &SuppressionRules,
+    state: &FindingsState,
+) -> Vec<Alert> {
+    let findings: Vec<Finding> = runs
         .iter()
         .flat_map(|run| run.findings.iter().cloned())
         .collect();
-    if incidents {
-        findings = group_incidents(&findings);
-    }
-    findings.retain(|f| f.score >= min_score);
-    findings.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then_with(|| a.first_seen.cmp(&b.first_seen))
-    });
-    findings
+    alerts(
+        &findings,
+        AlertOptions {
+            incidents,
+            min_score,
+        },
+        rules,
+        state,
+        tokenhunt_engine::timerange::now_micros(),
+    )
+}
+
+/// The alerts no suppression holds back, as findings to print.
+pub fn unsuppressed(alerts: &[Alert]) -> Vec<Finding> {
+    alerts
+        .iter()
+        .filter(|alert| alert.suppression.is_none())
+        .map(|alert| alert.finding.clone())
+        .collect()
 }
 
 /// What to say before running hunts on a lake whose stored baseline this build cannot use.
@@ -104,6 +122,53 @@ pub fn write_findings_to(
 /// Prints findings in the chosen format to stdout, or writes them to `out` (a file
 /// or URL).
 pub fn write_findings(findings: &[Finding], format: OutputFormat, out: Option<&str>) -> Result<()> {
+    write_output(format, out, |bytes, style| {
+        write_findings_to(findings, format, style, bytes)
+    })
+}
+
+/// What `hunt --new` reports, as [`write_findings`] writes findings; JSON and JSON
+/// Lines also say of each whether it is `new` or `updated` (`"change"`).
+pub fn write_reported(
+    reported: &[Reported],
+    format: OutputFormat,
+    out: Option<&str>,
+) -> Result<()> {
+    if !matches!(format, OutputFormat::Json | OutputFormat::Jsonl) {
+        let findings: Vec<Finding> = reported.iter().map(|r| r.finding.clone()).collect();
+        return write_findings(&findings, format, out);
+    }
+    write_output(format, out, |bytes, _| {
+        let values = reported
+            .iter()
+            .map(|r| {
+                let mut value = serde_json::to_value(&r.finding)?;
+                if let Some(object) = value.as_object_mut() {
+                    object.insert("change".into(), r.change.name().into());
+                }
+                Ok(value)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        if format == OutputFormat::Json {
+            serde_json::to_writer_pretty(&mut *bytes, &values)?;
+            bytes.write_all(b"\n")?;
+        } else {
+            for value in &values {
+                serde_json::to_writer(&mut *bytes, value)?;
+                bytes.write_all(b"\n")?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Renders with `fill` into memory, then to stdout (a reader that stopped early is
+/// no error) or to `out`, a file or URL written atomically.
+fn write_output(
+    format: OutputFormat,
+    out: Option<&str>,
+    fill: impl FnOnce(&mut (dyn Write + Send), TableStyle) -> Result<()>,
+) -> Result<()> {
     if out.is_none() && format == OutputFormat::Parquet {
         bail!("--format parquet needs --out <file or URL>");
     }
@@ -112,7 +177,7 @@ pub fn write_findings(findings: &[Finding], format: OutputFormat, out: Option<&s
         None => TableStyle::for_stdout(0),
     };
     let mut bytes: Vec<u8> = Vec::new();
-    write_findings_to(findings, format, style, &mut bytes)?;
+    fill(&mut bytes, style)?;
     match out {
         None => {
             let mut stdout = std::io::stdout().lock();

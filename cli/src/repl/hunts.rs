@@ -16,7 +16,7 @@ use super::dot_commands::{DotCommand, DotCommands, name_matches};
 use super::params::{TimeBound, parse_time_bound};
 use super::shell::{Flow, Output, Shell};
 use crate::context::Context;
-use crate::output::findings::{ranked_findings, stale_baseline_note, write_findings_to};
+use crate::output::findings::{run_alerts, stale_baseline_note, unsuppressed, write_findings_to};
 
 /// `.run`'s threshold when `--min-score` is not given: `tokenhunt hunt`'s default.
 pub const DEFAULT_MIN_SCORE: f64 = 50.0;
@@ -209,6 +209,10 @@ fn run(shell: &mut Shell, args: &str) -> Result<Flow> {
     let hunts = load_hunts(&config)?;
     let hunt = find_hunt(&hunts, &request.hunt)?;
     let range = request_range(&request, shell, Utc::now())?;
+    let rules = tokenhunt_engine::hunt::SuppressionRules::compile(
+        &config.suppress,
+        tokenhunt_engine::timerange::now_micros(),
+    )?;
     let lake = context.lake()?;
     if let Some(note) = stale_baseline_note(&shell.block_on(stored_baseline(&lake))?) {
         shell.status(&note);
@@ -226,7 +230,11 @@ fn run(shell: &mut Shell, args: &str) -> Result<Flow> {
         bail!("hunt {} failed: {error}", hunt.metadata.id);
     }
     let min_score = request.min_score.unwrap_or(DEFAULT_MIN_SCORE);
-    let findings = ranked_findings(&runs, false, min_score);
+    // Suppressions hold here as in `hunt`: rules, and those recorded in the lake.
+    let stored = shell.block_on(tokenhunt_engine::hunt::state::load(&lake))?;
+    let alerts = run_alerts(&runs, false, min_score, &rules, &stored);
+    let suppressed = alerts.iter().filter(|a| a.suppression.is_some()).count();
+    let findings = unsuppressed(&alerts);
     shell.print_result(|out, format, style| write_findings_to(&findings, format, style, out))?;
     let found: usize = runs.iter().map(|run| run.findings.len()).sum();
     let mut line = format!(
@@ -235,11 +243,14 @@ fn run(shell: &mut Shell, args: &str) -> Result<Flow> {
         if findings.len() == 1 { "" } else { "s" },
         hunt.metadata.id
     );
-    if found > findings.len() {
+    let under = found.saturating_sub(alerts.len());
+    if under > 0 {
         line.push_str(&format!(
-            " ({} more under score {min_score}: --min-score 0 shows them)",
-            found - findings.len()
+            " ({under} more under score {min_score}: --min-score 0 shows them)"
         ));
+    }
+    if suppressed > 0 {
+        line.push_str(&format!(" ({suppressed} suppressed)"));
     }
     if shell.settings.timer {
         line.push_str(&format!(" in {seconds:.3} s"));

@@ -9,9 +9,13 @@ mod materialize;
 pub mod metadata;
 pub mod run;
 pub mod scoring;
+pub mod state;
+pub mod suppression;
 pub mod user_events;
 
 pub use findings::{Finding, findings_batch, findings_csv_batch, findings_schema};
 pub use incidents::group_incidents;
 pub use library::{Hunt, load_hunts, select};
 pub use run::{HuntRun, expand_sql, run_hunts};
+pub use state::{Alert, AlertOptions, FindingsState, alerts};
+pub use suppression::SuppressionRules;

@@ -171,8 +171,8 @@ fn describe_rejection(file: &str, entry: &Quarantined) -> String {
     }
 }
 
-/// A run's id: its start time (so names sort by time) and a nonce.
-pub(crate) fn new_run_id() -> String {
+/// A run id: the start time (UTC) and a nonce, sortable, unique per process and moment.
+pub fn new_run_id() -> String {
     let now = chrono::Utc::now();
     let nonce = xxhash_rust::xxh3::xxh3_64(format!("{:?}{}", now, std::process::id()).as_bytes());
     format!("{}-{:08x}", now.format("%Y%m%dT%H%M%SZ"), nonce as u32)

@@ -6,6 +6,7 @@
 //! <lake>/_tokenhunt/ingest/<run>.json        one summary per ingest run
 //! <lake>/_tokenhunt/quarantine/<run>.jsonl   rejected records, verbatim, with reasons
 //! <lake>/_tokenhunt/compact/<run>.json        one summary per compaction run
+//! <lake>/_tokenhunt/findings/state.jsonl     what `hunt --new` reported, suppressions (`hunt::state`)
 //! ```
 //!
 //! A partition folder may also hold a compaction's output and its commit marker

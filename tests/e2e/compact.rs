@@ -310,17 +310,7 @@ fn a_compaction_killed_at_random_points_leaves_every_event_once_and_the_rerun_fi
             (kills > 0).then_some(lake)
         })
         .unwrap_or_else(|| panic!("seed {seed}: every run finished before its kill"));
-        let rerun = run(&lake).wait_with_output().unwrap();
-        assert!(
-            rerun.status.success(),
-            "seed {seed}: {}",
-            String::from_utf8_lossy(&rerun.stderr)
-        );
-        assert_eq!(
-            rows_and_distinct_ids(&lake),
-            (events, events),
-            "seed {seed}"
-        );
+        assert_rerun_lands_every_event_once(run(&lake), &lake, events, seed);
         // Whatever the kills left (uncommitted outputs, replaced files) is gone.
         assert_eq!(lake_files(&lake).0.len(), compacted_files, "seed {seed}");
     }

@@ -747,16 +747,6 @@ fn ingest_killed_at_random_points_then_rerun_lands_every_event_exactly_once() {
         })
         .unwrap_or_else(|| panic!("seed {seed}: every run finished before its kill"));
         // The rerun completes the job.
-        let rerun = run(&lake).wait_with_output().unwrap();
-        assert!(
-            rerun.status.success(),
-            "seed {seed}: {}",
-            String::from_utf8_lossy(&rerun.stderr)
-        );
-        assert_eq!(
-            rows_and_distinct_ids(&lake),
-            (events, events),
-            "seed {seed}"
-        );
+        assert_rerun_lands_every_event_once(run(&lake), &lake, events, seed);
     }
 }

@@ -201,6 +201,22 @@ pub fn rows_and_distinct_ids(lake: &Path) -> (u64, u64) {
     (rows, distinct)
 }
 
+/// The run after the kills: it succeeds and leaves every one of `events` exactly once.
+pub fn assert_rerun_lands_every_event_once(
+    rerun: std::process::Child,
+    lake: &Path,
+    events: u64,
+    seed: u64,
+) {
+    let rerun = rerun.wait_with_output().unwrap();
+    assert!(
+        rerun.status.success(),
+        "seed {seed}: {}",
+        String::from_utf8_lossy(&rerun.stderr)
+    );
+    assert_eq!(rows_and_distinct_ids(lake), (events, events), "seed {seed}");
+}
+
 /// Tries `attempt` with the kills spread over the whole timed run, then over the first
 /// half, quarter, … (down to 6 %), until an attempt killed something and returns its
 /// result. A machine busier during the timing run than now finishes every run before

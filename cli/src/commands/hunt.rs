@@ -121,16 +121,7 @@ pub async fn run(context: &Context, args: &HuntArgs) -> Result<()> {
         findings.len()
     };
     if context.global.verbose > 0 {
-        // What the run cost in I/O, against the lake's size: data pages and footers
-        // fetched from the tables' files (the baselines and temporary files aside).
-        let total = lake.table_bytes().await?;
-        let read = lake.bytes_read();
-        eprintln!(
-            "read {:.1} MB of the lake's {:.1} MB of Parquet ({:.2} %)",
-            read as f64 / 1e6,
-            total as f64 / 1e6,
-            100.0 * read as f64 / total.max(1) as f64
-        );
+        print_bytes_read(&lake).await?;
     }
     if !failed.is_empty() {
         bail!("{} hunt(s) failed: {}", failed.len(), failed.join(", "));
@@ -267,14 +258,21 @@ pub async fn baseline(context: &Context, args: &crate::args::BaselineArgs) -> Re
         );
     }
     if context.global.verbose > 0 {
-        let total = lake.table_bytes().await?;
-        let read = lake.bytes_read();
-        eprintln!(
-            "read {:.1} MB of the lake's {:.1} MB of Parquet ({:.2} %)",
-            read as f64 / 1e6,
-            total as f64 / 1e6,
-            100.0 * read as f64 / total.max(1) as f64
-        );
+        print_bytes_read(&lake).await?;
     }
+    Ok(())
+}
+
+/// What a run cost in I/O, against the lake's size: data pages and footers fetched from
+/// the tables' files (the baselines and temporary files aside). For `-v`.
+async fn print_bytes_read(lake: &tokenhunt_engine::lake::Lake) -> Result<()> {
+    let total = lake.table_bytes().await?;
+    let read = lake.bytes_read();
+    eprintln!(
+        "read {:.1} MB of the lake's {:.1} MB of Parquet ({:.2} %)",
+        read as f64 / 1e6,
+        total as f64 / 1e6,
+        100.0 * read as f64 / total.max(1) as f64
+    );
     Ok(())
 }

@@ -421,6 +421,54 @@ fn starts_day(day: i64) -> impl Fn(&Request) -> bool {
     move |r: &Request| r.param("since").map(parse_time) == Some(DAY0 + day * DAY)
 }
 
+/// Two scheduled pulls of one source into one lake at the same moment (the first still
+/// paging when the next starts): the write lease serialises their commits, so every
+/// event lands once and the checkpoint ends at the last window, never behind it.
+#[test]
+fn two_okta_pulls_into_one_lake_at_once_land_each_event_once() {
+    let events = three_days_of_okta();
+    let server = okta_server(&events, &Faults::default(), false);
+    let lake_dir = tempfile::tempdir().unwrap();
+    let lake = lake_dir.path();
+    let mut args = okta_args(
+        &server,
+        &[
+            "--since",
+            "2026-06-01T00:00:00Z",
+            "--until",
+            "2026-06-04T00:00:00Z",
+        ],
+    );
+    args.extend(["--page-size", "2"]);
+    let spawn = || {
+        pull_command(lake, &args, OKTA_ENV)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let runs = [spawn(), spawn()];
+    let mut written = 0;
+    for run in runs {
+        let output = run.wait_with_output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let summary: Value =
+            serde_json::from_str(String::from_utf8(output.stdout).unwrap().trim()).unwrap();
+        assert_balanced(&summary);
+        written += field(&summary, "written");
+    }
+    assert_eq!(written, 31, "each event written by one of the two runs");
+    assert_eq!(lake_counts(lake), (31, 31));
+    assert_eq!(
+        checkpoint(lake, "okta-acme.okta.com").unwrap()["until"],
+        "2026-06-04T00:00:00Z"
+    );
+}
+
 #[test]
 fn okta_pull_failing_mid_way_resumes_from_the_checkpoint() {
     let events = three_days_of_okta();

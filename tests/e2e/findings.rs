@@ -50,22 +50,10 @@ fn lines(output: &Output) -> Vec<Value> {
 
 /// `hunt --all --group incidents --exit-code` with `extra`, as JSON Lines.
 fn hunt(lake: &Path, extra: &[&str]) -> Output {
-    let mut args = vec![
-        "--lake",
-        lake.to_str().unwrap(),
-        "--format",
-        "jsonl",
-        "hunt",
-        "--all",
-        "--group",
-        "incidents",
-        "--exit-code",
-    ];
-    args.extend_from_slice(extra);
-    let output = tokenhunt().args(&args).output().unwrap();
+    let output = hunt_incidents(lake, extra);
     assert!(
         matches!(output.status.code(), Some(0 | 3)),
-        "{args:?}: {}",
+        "{extra:?}: {}",
         String::from_utf8_lossy(&output.stderr)
     );
     output

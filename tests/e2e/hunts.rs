@@ -719,21 +719,7 @@ fn hunt_exit_code_says_whether_anything_alerted() {
     let lake = tempfile::tempdir().unwrap();
     ingest_summary(lake.path(), &[fixture("same-isp").to_str().unwrap()]);
     let lake_arg = lake.path().to_str().unwrap();
-    let hunt = |extra: &[&str]| {
-        let mut args = vec![
-            "--lake",
-            lake_arg,
-            "--format",
-            "jsonl",
-            "hunt",
-            "--all",
-            "--group",
-            "incidents",
-            "--exit-code",
-        ];
-        args.extend_from_slice(extra);
-        tokenhunt().args(&args).output().unwrap()
-    };
+    let hunt = |extra: &[&str]| hunt_incidents(lake.path(), extra);
     let alerted = hunt(&[]);
     assert_eq!(alerted.status.code(), Some(3), "{alerted:?}");
     let text = String::from_utf8_lossy(&alerted.stdout);

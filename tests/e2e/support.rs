@@ -201,6 +201,24 @@ pub fn rows_and_distinct_ids(lake: &Path) -> (u64, u64) {
     (rows, distinct)
 }
 
+/// `hunt --all --group incidents --exit-code` with `extra`, as JSON Lines: the output,
+/// whatever the status.
+pub fn hunt_incidents(lake: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "--lake",
+        lake.to_str().unwrap(),
+        "--format",
+        "jsonl",
+        "hunt",
+        "--all",
+        "--group",
+        "incidents",
+        "--exit-code",
+    ];
+    args.extend_from_slice(extra);
+    tokenhunt().args(&args).output().unwrap()
+}
+
 /// The run after the kills: it succeeds and leaves every one of `events` exactly once.
 pub fn assert_rerun_lands_every_event_once(
     rerun: std::process::Child,

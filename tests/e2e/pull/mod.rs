@@ -417,6 +417,21 @@ fn three_days_of_okta() -> Events {
     events
 }
 
+/// `okta_args` for the three days of `three_days_of_okta`, `page_size` events a page.
+fn three_days_args<'a>(server: &'a Server, page_size: &'a str) -> Vec<&'a str> {
+    okta_args(
+        server,
+        &[
+            "--since",
+            "2026-06-01T00:00:00Z",
+            "--until",
+            "2026-06-04T00:00:00Z",
+            "--page-size",
+            page_size,
+        ],
+    )
+}
+
 fn starts_day(day: i64) -> impl Fn(&Request) -> bool {
     move |r: &Request| r.param("since").map(parse_time) == Some(DAY0 + day * DAY)
 }
@@ -430,16 +445,7 @@ fn two_okta_pulls_into_one_lake_at_once_land_each_event_once() {
     let server = okta_server(&events, &Faults::default(), false);
     let lake_dir = tempfile::tempdir().unwrap();
     let lake = lake_dir.path();
-    let mut args = okta_args(
-        &server,
-        &[
-            "--since",
-            "2026-06-01T00:00:00Z",
-            "--until",
-            "2026-06-04T00:00:00Z",
-        ],
-    );
-    args.extend(["--page-size", "2"]);
+    let args = three_days_args(&server, "2");
     let spawn = || {
         pull_command(lake, &args, OKTA_ENV)
             .stdout(Stdio::piped())
@@ -545,16 +551,7 @@ fn okta_killed_pull_resumes_without_loss_or_duplicates() {
     let server = okta_server(&events, &faults, false);
     let lake_dir = tempfile::tempdir().unwrap();
     let lake = lake_dir.path();
-    let mut args = okta_args(
-        &server,
-        &[
-            "--since",
-            "2026-06-01T00:00:00Z",
-            "--until",
-            "2026-06-04T00:00:00Z",
-        ],
-    );
-    args.extend(["--page-size", "4"]);
+    let args = three_days_args(&server, "4");
 
     let mut child = pull_command(lake, &args, OKTA_ENV)
         .stdout(Stdio::null())

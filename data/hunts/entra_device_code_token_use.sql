@@ -18,29 +18,63 @@
 WITH codes AS (
     -- The first device-code event of each session is the sign-in; the session's later
     -- refreshes carry the same protocol, wherever they come from.
-    SELECT signed_in, user, session_id, app_id, code_app, code_ip, code_network, code_country
+    SELECT signed_in, user, session_id, app_id, code_app, code_ip, code_network, code_country, code_address,
+           code_lat, code_lon
     FROM (SELECT time AS signed_in, user, session_id, app_id, app AS code_app, ip AS code_ip, network AS code_network,
-                 country AS code_country,
+                 country AS code_country, lat AS code_lat, lon AS code_lon,
+                 CASE WHEN strpos(ip, ':') > 0 THEN prefix ELSE ip END AS code_address,
                  row_number() OVER (PARTITION BY user, coalesce(session_id, CAST(time AS VARCHAR)) ORDER BY time) AS nth
           FROM network_events
           WHERE source = 'entra' AND auth_protocol = 'deviceCode' AND result = 'success' AND user IS NOT NULL
             AND time < ${until})
     WHERE nth = 1 AND signed_in >= ${since}
 ),
-uses AS (
+addresses AS (
+    -- Per user and address (an IPv4 address, an IPv6 /64) of a broadband network: when the
+    -- user first used it, and whether anything but a device-code session ever did. One
+    -- home is one public address; the code and the tokens redeemed minutes later from
+    -- another address of the same provider, which none of the user's own clients ever
+    -- used, are two places.
+    SELECT n.user, CASE WHEN strpos(n.ip, ':') > 0 THEN n.prefix ELSE n.ip END AS address,
+           min(n.time) AS first_used, bool_or(dc.session_id IS NULL) AS used_outside
+    FROM network_events n
+    JOIN (SELECT DISTINCT user FROM codes) cu ON cu.user = n.user
+    LEFT JOIN (SELECT DISTINCT user, session_id FROM codes WHERE session_id IS NOT NULL) dc
+      ON dc.user = n.user AND dc.session_id = n.session_id
+    WHERE n.category = 'isp' AND n.time < ${until} + INTERVAL '${follow_hours} hours'
+    GROUP BY n.user, CASE WHEN strpos(n.ip, ':') > 0 THEN n.prefix ELSE n.ip END
+),
+candidate_uses AS (
     SELECT c.user, c.session_id, c.signed_in, c.code_app, c.code_ip, c.code_network, c.code_country,
            e.time, e.ip, e.asn, e.country, e.app, e.network, e.category, e.incoming_token_type, e.admin_tool,
-           b.days AS network_days, p.users AS shared_by
+           b.days AS network_days,
+           -- Carriers put strangers behind one address (CGNAT): that is no shared office.
+           CASE WHEN e.category = 'mobile' THEN 0 ELSE p.users END AS shared_by,
+           -- Farther from where the code was entered than an airliner flies in the time between.
+           coalesce(geo_velocity_kmh(c.signed_in, c.code_lat, c.code_lon, e.time, e.lat, e.lon,
+                                     100 + least(b.spread_km, 3000.0)) > 900, false) AS unreachable,
+           -- Another address of a broadband network (in the sign-in's address family) that
+           -- nothing but this session ever used, first within the hour after the sign-in.
+           coalesce(e.category = 'isp' AND (strpos(e.ip, ':') > 0) = (strpos(c.code_ip, ':') > 0)
+                    AND CASE WHEN strpos(e.ip, ':') > 0 THEN e.prefix ELSE e.ip END <> c.code_address
+                    AND a.first_used > c.signed_in AND a.first_used < c.signed_in + INTERVAL '1 hour'
+                    AND NOT a.used_outside, false) AS fresh_address
     FROM codes c
     JOIN ${user_events} e
       ON e.source = 'entra' AND e.user = c.user AND coalesce(e.result, 'success') = 'success'
      AND (e.session_id = c.session_id OR (c.session_id IS NULL AND e.app_id = c.app_id))
      AND e.time > c.signed_in AND e.time < c.signed_in + INTERVAL '${follow_hours} hours'
-     AND e.network <> c.code_network
     JOIN baseline_user_networks b ON b.source = 'entra' AND b.user = e.user AND b.network = e.network
     JOIN baseline_prefix_users p ON p.source = 'entra' AND p.prefix = e.prefix
-    WHERE e.category NOT IN ('private', 'privacy_relay', 'cdn', 'mobile')
+    LEFT JOIN addresses a ON a.user = e.user AND e.category = 'isp'
+     AND a.address = CASE WHEN strpos(e.ip, ':') > 0 THEN e.prefix ELSE e.ip END
+    WHERE e.category NOT IN ('private', 'privacy_relay', 'cdn')
       AND e.time < ${until} + INTERVAL '${follow_hours} hours'
+      -- A carrier's addresses rotate and geolocate far apart: only one new to the user counts.
+      AND (e.category <> 'mobile' OR b.days < ${regular_days})
+),
+uses AS (
+    SELECT * FROM candidate_uses WHERE network <> code_network OR fresh_address
 ),
 grouped AS (
     SELECT user, session_id, signed_in, network, max(code_app) AS code_app, max(code_ip) AS code_ip,
@@ -48,7 +82,8 @@ grouped AS (
            min(time) AS first_seen, max(time) AS last_seen, count(*) AS events,
            make_set(ip) AS ips, make_set(asn) AS asns, make_set(country) AS countries, make_set(app) AS apps,
            make_set(incoming_token_type) AS token_types, max(category) AS category,
-           max(network_days) AS network_days, max(shared_by) AS shared_by, bool_and(admin_tool) AS admin_only
+           max(network_days) AS network_days, max(shared_by) AS shared_by, bool_and(admin_tool) AS admin_only,
+           bool_or(fresh_address) AS fresh_address, bool_or(unreachable) AS unreachable
     FROM uses
     GROUP BY user, session_id, signed_in, network
 ),
@@ -64,7 +99,7 @@ spread AS (
 ),
 scored AS (
     SELECT g.*, sp.new_networks, sp.new_countries,
-           50 + CASE WHEN network_days < ${regular_days} THEN 15 ELSE -40 END
+           50 + CASE WHEN network_days < ${regular_days} OR fresh_address THEN 15 ELSE -40 END
               + CASE category WHEN 'hosting' THEN 10 WHEN 'vpn' THEN 10 WHEN 'tor' THEN 15 ELSE 0 END
               + CASE WHEN code_country IS NOT NULL AND cardinality(countries) > 0
                           AND NOT array_has(countries, code_country) THEN 10 ELSE 0 END
@@ -83,7 +118,8 @@ SELECT user, session_id, 'entra' AS source, signed_in AS first_seen, last_seen, 
               '; ', CAST(round(date_part('epoch', first_seen - signed_in) / 60) AS BIGINT), ' min later its session was used from ',
               network, ' (', category, ', ', array_to_string(countries, ', '), ') ', CAST(events AS VARCHAR), ' time(s)',
               CASE WHEN cardinality(token_types) > 0 THEN concat(', tokens ', array_to_string(token_types, '/')) ELSE '' END,
-              CASE WHEN network_days < ${regular_days} THEN '' ELSE ', a network the user works from' END) AS reason,
+              CASE WHEN fresh_address THEN ', an address of it no other session of the user ever used'
+                   WHEN network_days < ${regular_days} THEN '' ELSE ', a network the user works from' END) AS reason,
        concat('device_code:', coalesce(session_id, CAST(signed_in AS VARCHAR)), ':', network) AS finding_key,
        -- A developer's device-code sign-in for a CLI in Azure (Cloud Shell, a VM) redeems its
        -- tokens in Microsoft's cloud by design: context there, not corroboration.
@@ -91,11 +127,23 @@ SELECT user, session_id, 'entra' AS source, signed_in AS first_seen, last_seen, 
        -- device-code sign-in for a remote machine; a thief reads mail and files.
        -- The same tokens redeemed from new networks in two countries are two machines,
        -- whatever tool redeems them.
-       named_struct('corroboration', CASE WHEN network_days < ${regular_days} AND category <> 'microsoft' AND NOT admin_only
+       -- Tokens redeemed farther from the code's address than travel allows, outside a
+       -- cloud, or from a carrier new to the user in another country, are a second
+       -- machine, whatever tool redeems them. So are tokens redeemed from another address
+       -- of the user's own broadband provider that none of their clients ever used: one
+       -- home is one public address (a residential proxy on the victim's provider).
+       named_struct('corroboration', CASE WHEN category = 'microsoft' THEN ''
+                                          WHEN fresh_address THEN 'token_redeemed_elsewhere'
+                                          WHEN network_days >= ${regular_days} THEN ''
+                                          WHEN category = 'mobile'
+                                          THEN CASE WHEN unreachable OR NOT array_has(countries, code_country)
+                                                    THEN 'token_redeemed_elsewhere' ELSE '' END
+                                          WHEN NOT admin_only THEN 'token_redeemed_elsewhere'
+                                          WHEN unreachable AND category NOT IN ('hosting', 'vpn', 'tor')
                                           THEN 'token_redeemed_elsewhere'
-                                          WHEN network_days < ${regular_days} AND category <> 'microsoft'
-                                               AND new_networks >= 2 AND new_countries >= 2
+                                          WHEN new_networks >= 2 AND new_countries >= 2
                                           THEN 'token_multi_network' ELSE '' END,
+                    'fresh_address', fresh_address, 'unreachable', unreachable,
                     'code_network', code_network, 'network', network, 'category', category, 'events', events,
                     'network_days', network_days, 'token_types', token_types) AS evidence
 FROM scored

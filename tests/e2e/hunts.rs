@@ -568,6 +568,26 @@ fn device_code_tokens_redeemed_in_two_countries_alert_whatever_tool_redeems_them
     );
 }
 
+/// A device-code phish redeemed through a residential proxy on the victim's own ISP: the
+/// same network as her home, but an address none of her clients ever used, minutes after
+/// she entered the code there. A Teams display redeeming from the home address and a home
+/// lease change that moves the laptop along with the code's client do not alert.
+#[test]
+fn device_code_tokens_redeemed_from_another_address_of_the_victims_isp_alert() {
+    let (_lake, alerting) = alerting_incidents("device-code-same-isp");
+    let incident = the_only_alert(
+        &alerting,
+        "priya.nair@contoso.example",
+        "entra_device_code_token_use",
+        "token_redeemed_elsewhere",
+    );
+    assert_eq!(
+        ips_of(incident),
+        BTreeSet::from(["98.33.61.140"]),
+        "{incident}"
+    );
+}
+
 /// An Okta session cookie replayed through a residential proxy on the victim's own ISP:
 /// the same network, but an address block and a device hash (dtHash) that both first
 /// appear for her inside her open session. A browser moving to a new lease of the same ISP

@@ -16,8 +16,9 @@
 -- param: regular_days = 3 | A network the user used on this many days is theirs.
 -- param: shared_users = 8 | A network where one address serves this many users (NAT egress, VPN, proxy) is shared, not an attacker's.
 WITH codes AS (
-    -- The first device-code event of each session is the sign-in; the session's later
-    -- refreshes carry the same protocol, wherever they come from.
+    -- The interactive device-code sign-in (where the code was entered) opens the session;
+    -- its later refreshes carry the protocol too, as non-interactive sign-ins. The first
+    -- per session, should the user enter a code twice.
     SELECT signed_in, user, session_id, app_id, code_app, code_ip, code_network, code_country, code_address,
            code_lat, code_lon
     FROM (SELECT time AS signed_in, user, session_id, app_id, app AS code_app, ip AS code_ip, network AS code_network,
@@ -25,24 +26,28 @@ WITH codes AS (
                  CASE WHEN strpos(ip, ':') > 0 THEN prefix ELSE ip END AS code_address,
                  row_number() OVER (PARTITION BY user, coalesce(session_id, CAST(time AS VARCHAR)) ORDER BY time) AS nth
           FROM network_events
-          WHERE source = 'entra' AND auth_protocol = 'deviceCode' AND result = 'success' AND user IS NOT NULL
-            AND time < ${until})
-    WHERE nth = 1 AND signed_in >= ${since}
+          WHERE source = 'entra' AND auth_protocol = 'deviceCode' AND log_type = 'interactive'
+            AND result = 'success' AND user IS NOT NULL AND time >= ${since} AND time < ${until})
+    WHERE nth = 1
 ),
 addresses AS (
-    -- Per user and address (an IPv4 address, an IPv6 /64) of a broadband network: when the
-    -- user first used it, and whether anything but a device-code session ever did. One
-    -- home is one public address; the code and the tokens redeemed minutes later from
-    -- another address of the same provider, which none of the user's own clients ever
-    -- used, are two places.
-    SELECT n.user, CASE WHEN strpos(n.ip, ':') > 0 THEN n.prefix ELSE n.ip END AS address,
-           min(n.time) AS first_used, bool_or(dc.session_id IS NULL) AS used_outside
-    FROM network_events n
-    JOIN (SELECT DISTINCT user FROM codes) cu ON cu.user = n.user
+    -- Per user and address (an IPv4 address, an IPv6 /64) of a broadband network first
+    -- used after a device-code sign-in and last used within the hours followed: whether
+    -- anything but a device-code session used it. One home is one public address; the
+    -- code and the tokens redeemed minutes later from another address of the same
+    -- provider, which none of the user's own clients ever used, are two places. The
+    -- history comes from the stored baseline; only the hours followed are read.
+    SELECT a.user, a.address, a.first_seen AS first_used, bool_or(dc.session_id IS NULL) AS used_outside
+    FROM (SELECT DISTINCT user FROM codes) cu
+    JOIN baseline_user_addresses a ON a.source = 'entra' AND a.user = cu.user
+    JOIN network_events n
+      ON n.source = 'entra' AND n.user = a.user AND n.category = 'isp'
+     AND CASE WHEN strpos(n.ip, ':') > 0 THEN n.prefix ELSE n.ip END = a.address
     LEFT JOIN (SELECT DISTINCT user, session_id FROM codes WHERE session_id IS NOT NULL) dc
       ON dc.user = n.user AND dc.session_id = n.session_id
-    WHERE n.category = 'isp' AND n.time < ${until} + INTERVAL '${follow_hours} hours'
-    GROUP BY n.user, CASE WHEN strpos(n.ip, ':') > 0 THEN n.prefix ELSE n.ip END
+    WHERE a.first_seen >= ${since} AND a.last_seen < ${until} + INTERVAL '${follow_hours} hours' + INTERVAL '${follow_hours} hours'
+      AND n.time >= ${since} AND n.time < ${until} + INTERVAL '${follow_hours} hours' + INTERVAL '${follow_hours} hours'
+    GROUP BY a.user, a.address, a.first_seen
 ),
 candidate_uses AS (
     SELECT c.user, c.session_id, c.signed_in, c.code_app, c.code_ip, c.code_network, c.code_country,

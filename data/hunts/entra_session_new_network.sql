@@ -107,6 +107,18 @@ regular_countries AS (
     SELECT user, make_set(country) AS countries FROM baseline_user_countries
     WHERE source = 'entra' AND days >= ${regular_days} GROUP BY user
 ),
+-- The clients and devices the user shows on regular_days days or more, or at home.
+known_clients AS ${known_clients},
+session_agents AS (
+    -- Every user agent the session showed on each network.
+    SELECT user, session_id, network, make_set(user_agent) AS agents FROM ev GROUP BY user, session_id, network
+),
+agents_elsewhere AS (
+    SELECT c.user, c.session_id, c.network, array_distinct(flatten(array_agg(m.agents))) AS agents
+    FROM session_agents c
+    JOIN session_agents m ON m.user = c.user AND m.session_id = c.session_id AND m.network <> c.network
+    GROUP BY c.user, c.session_id, c.network
+),
 session_clients AS (
     -- Per network: the applications the session works in there (admin tools aside, and
     -- not an app signed in to once, as when the user authorises an integration) and the
@@ -133,6 +145,7 @@ usage AS (
            make_set(ip) AS ips, make_set(asn) AS asns, make_set(country) AS countries, make_set(app) AS apps,
            array_remove(make_set(client_os), 'unknown') AS oses, make_set(device_id) AS devices, bool_and(admin_tool) AS admin_only, max(category) AS category,
            make_set(CASE WHEN NOT admin_tool THEN app END) AS data_apps, make_set(user_agent) AS agents,
+           make_set(CASE WHEN user_agent IS NOT NULL THEN concat(coalesce(device_id, ''), '|', user_agent) END) AS clients,
            max(prefix_users) AS shared_by, bool_or(roaming) AS roaming
     FROM ev WHERE time >= ${since}
     GROUP BY user, session_id, network
@@ -160,7 +173,22 @@ scored AS (
                          AND b.days < ${regular_days} AND u.category <> 'microsoft' AND NOT u.admin_only
                          AND array_has_any(coalesce(x.data_apps, make_array('-')), u.data_apps)
                          AND NOT array_has_all(coalesce(x.bare_agents, make_array('-')), u.agents)
-                    THEN 'token_left_device' END) AS corroboration,
+                    THEN 'token_left_device' END,
+               -- Another machine in the session: on a network new to the user (no
+               -- carrier, relay or Microsoft), an operating system the session did not
+               -- start on, with user agents the session showed on no other network and
+               -- the user shows on no regular day nor at home, working in the session's
+               -- own apps. One session id is one device's sign-in; a thief's machine
+               -- presents its own system, and copying an agent string does not copy the
+               -- device the session started on.
+               CASE WHEN b.days < ${regular_days} AND u.category NOT IN ('mobile', 'privacy_relay', 'cdn', 'microsoft')
+                         AND NOT u.admin_only AND u.shared_by < ${shared_users}
+                         AND cardinality(o.origin_oses) > 0 AND cardinality(u.oses) > 0
+                         AND NOT array_has_any(o.origin_oses, u.oses)
+                         AND NOT array_has_all(coalesce(ae.agents, make_array('-')), u.agents)
+                         AND NOT array_has_all(coalesce(k.clients, make_array('-')), u.clients)
+                         AND array_has_any(coalesce(x.data_apps, make_array('-')), u.data_apps)
+                    THEN 'new_client' END) AS corroboration,
            w.max_switch_kmh, w.fast_far_switches,
            b.days AS network_days, b.sessions AS network_sessions,
            CASE u.category WHEN 'hosting' THEN 35 WHEN 'vpn' THEN 30 WHEN 'tor' THEN 45 WHEN 'microsoft' THEN 25
@@ -186,13 +214,19 @@ scored AS (
     LEFT JOIN clients_elsewhere x ON x.user = u.user AND x.session_id = u.session_id AND x.network = u.network
     LEFT JOIN regular_countries r ON r.user = u.user
     LEFT JOIN relay_elsewhere re ON re.user = u.user AND re.session_id = u.session_id
+    LEFT JOIN agents_elsewhere ae ON ae.user = u.user AND ae.session_id = u.session_id AND ae.network = u.network
+    LEFT JOIN known_clients k ON k.source = 'entra' AND k.user = u.user
     WHERE NOT array_has(o.origin_networks, u.network)
       -- Microsoft's services act for the user for an event or two inside a session;
       -- sustained use from Microsoft's AS is someone's Azure VM.
       AND NOT (u.category = 'microsoft' AND u.events <= 3)
 ),
 ranked AS (
-    SELECT *, row_number() OVER (PARTITION BY user, session_id ORDER BY corroboration LIKE '%relayed_sign_in%' DESC, score DESC, first_seen) AS rank
+    -- Another machine in the session weighs like an impossible hop: the session's own
+    -- device cannot be in two places, nor be two systems.
+    SELECT * REPLACE (score + CASE WHEN corroboration LIKE '%new_client%' THEN 25 ELSE 0 END AS score),
+           row_number() OVER (PARTITION BY user, session_id ORDER BY corroboration LIKE '%relayed_sign_in%' DESC,
+                                                                    corroboration <> '' DESC, score DESC, first_seen) AS rank
     FROM scored
 )
 SELECT user, session_id, 'entra' AS source, first_seen, last_seen,
@@ -209,6 +243,8 @@ SELECT user, session_id, 'entra' AS source, first_seen, last_seen,
                     'shared_by_users', shared_by, 'max_switch_kmh', max_switch_kmh,
                     'fast_far_switches', fast_far_switches) AS evidence
 FROM ranked
--- A relayed sign-in's move is kept whatever the second network weighs (the replay from a
--- carrier): the incident weighs it with the relay's own findings.
-WHERE rank = 1 AND (least(100, score) >= ${min_score} OR corroboration LIKE '%relayed_sign_in%')
+-- A relayed sign-in's move, or another machine in the session, is kept whatever the
+-- network weighs (the replay from a carrier or from the victim's own country's
+-- broadband): the incident weighs it with the other hunts' findings.
+WHERE rank = 1 AND (least(100, score) >= ${min_score} OR corroboration LIKE '%relayed_sign_in%'
+                    OR corroboration LIKE '%new_client%')

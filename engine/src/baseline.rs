@@ -188,7 +188,7 @@ async fn compute_rollups(
         let expanded = expand_placeholders(definition.rollup, definition.name, &[], config, range)?;
         let frame = ctx.sql(&expanded).await?;
         let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
-        let batches = frame.collect().await?;
+        let batches = with_schema(frame.collect().await?, &schema);
         rollups.push((definition.name.to_string(), schema, batches));
     }
     Ok(rollups)
@@ -212,10 +212,22 @@ async fn compute_finals(
                 until: None,
             },
         )?;
-        let batches = ctx.sql(&expanded).await?.collect().await?;
+        let frame = ctx.sql(&expanded).await?;
+        let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
+        let batches = with_schema(frame.collect().await?, &schema);
         tables.push((definition.name.to_string(), batches));
     }
     Ok(tables)
+}
+
+/// A query's rows, with one empty batch when it found none: a table without rows
+/// (no scripted clients in the lake, no Okta) keeps its columns, so the queries that
+/// join it still plan.
+fn with_schema(mut batches: Vec<RecordBatch>, schema: &SchemaRef) -> Vec<RecordBatch> {
+    if batches.is_empty() {
+        batches.push(RecordBatch::new_empty(schema.clone()));
+    }
+    batches
 }
 
 /// Registers tables as in-memory tables of the session (replacing earlier ones).

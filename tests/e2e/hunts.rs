@@ -588,6 +588,36 @@ fn device_code_tokens_redeemed_from_another_address_of_the_victims_isp_alert() {
     );
 }
 
+/// A Mac's session whose refresh token turns up on a broadband network new to the user,
+/// in her own country, with a Linux browser and Android Outlook: another machine in one
+/// device's session. A laptop carried to a café keeps its system and agents, and the
+/// user's own Linux desktop and phone elsewhere sign in with sessions of their own.
+#[test]
+fn another_machine_in_a_devices_session_on_a_new_network_alerts() {
+    let (lake, alerting) = alerting_incidents("session-new-client");
+    let incident = the_only_alert(
+        &alerting,
+        "hannah.wright@contoso.example",
+        "entra_session_new_network",
+        "new_client",
+    );
+    assert_eq!(
+        ips_of(incident),
+        BTreeSet::from(["62.30.96.218", "77.101.0.143"]),
+        "{incident}"
+    );
+    let new_network = hunt_jsonl(
+        lake.path(),
+        &["entra_session_new_network", "--min-score", "0"],
+    );
+    assert!(
+        new_network
+            .iter()
+            .all(|f| f["user"] == "hannah.wright@contoso.example"),
+        "{new_network:?}"
+    );
+}
+
 /// An Okta session cookie replayed through a residential proxy on the victim's own ISP:
 /// the same network, but an address block and a device hash (dtHash) that both first
 /// appear for her inside her open session. A browser moving to a new lease of the same ISP

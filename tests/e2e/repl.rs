@@ -546,3 +546,49 @@ fn piped_scripts_run_hunts_and_show_their_sql() {
     );
     assert!(!String::from_utf8_lossy(&output.stdout).contains("not reached"));
 }
+
+#[test]
+fn the_findings_table_shows_what_other_runs_decided_while_the_prompt_is_open() {
+    let lake = tempfile::tempdir().unwrap();
+    let lake_arg = lake.path().to_str().unwrap();
+    run_ok(&[
+        "--lake",
+        lake_arg,
+        "-q",
+        "ingest",
+        fixture("aitm-replay/entra-aitm-replay.ndjson")
+            .to_str()
+            .unwrap(),
+    ]);
+    let mut prompt = Prompt::start(lake.path(), &["repl"], &[]);
+    prompt.run(".format csv");
+    let before = prompt.run("SELECT count(*) AS tracked FROM findings;");
+    assert!(before.contains("tracked\r\n0\r\n"), "{before}");
+
+    // A scheduled `hunt --new` records the incidents in another process.
+    let run = hunt_incidents(lake.path(), &["--new"]);
+    assert_eq!(run.status.code(), Some(3), "{run:?}");
+    let first: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&run.stdout).lines().next().unwrap()).unwrap();
+    let id = first["finding_id"].as_str().unwrap().to_string();
+    let recorded = prompt.run("SELECT count(*) AS tracked FROM findings WHERE status = 'new';");
+    assert!(recorded.contains("tracked\r\n2\r\n"), "{recorded}");
+
+    // A colleague suppresses one: the open prompt sees the decision and its reason.
+    run_ok(&[
+        "--lake",
+        lake_arg,
+        "suppress",
+        &id,
+        "--reason",
+        "red team exercise RT-12",
+    ]);
+    let decided = prompt.run(&format!(
+        "SELECT status, status_reason FROM findings WHERE id = '{id}';"
+    ));
+    assert!(
+        decided.contains("suppressed,red team exercise RT-12"),
+        "{decided}"
+    );
+    assert!(prompt.quit().contains("Exited"));
+}

@@ -10,6 +10,7 @@ pub mod metadata;
 pub mod run;
 pub mod scoring;
 pub mod state;
+pub mod state_table;
 pub mod suppression;
 pub mod user_events;
 

@@ -84,16 +84,12 @@ pub fn expand_placeholders(
             "baseline_since" => return Ok(range.before_since_literal(baseline_days)),
             "user_events" => {
                 let allowlisted = config_placeholder(config, "allowlisted").unwrap_or_default();
-                return Ok(super::user_events::user_events_sql(
-                    &allowlisted,
-                    &range.until_literal(),
-                ));
+                return Ok(super::user_events::user_events_sql(&allowlisted));
             }
             "known_clients" => {
-                return Ok(super::user_events::known_clients_sql(
-                    &parameter("regular_days")?,
-                    &range.until_literal(),
-                ));
+                return Ok(super::user_events::known_clients_sql(&parameter(
+                    "regular_days",
+                )?));
             }
             _ => {}
         }
@@ -196,7 +192,11 @@ pub async fn run_hunts(
     config: &Config,
     range: &TimeRange,
 ) -> Result<Vec<HuntRun>> {
-    let queries: Vec<&str> = hunts.iter().map(|hunt| hunt.sql.as_str()).collect();
+    let texts: Vec<String> = hunts
+        .iter()
+        .map(|hunt| super::user_events::spelled_out(&hunt.sql))
+        .collect();
+    let queries: Vec<&str> = texts.iter().map(String::as_str).collect();
     crate::baseline::prepare(ctx, lake, config, range, &queries).await?;
     let mut runs = Vec::with_capacity(hunts.len());
     for hunt in hunts {

@@ -40,6 +40,7 @@ use serde::{Deserialize, Serialize};
 
 use super::findings::Finding;
 use super::incidents::group_incidents;
+use super::state_table::FindingsTable;
 use super::suppression::{MANUAL, RULE_PREFIX, Suppression, SuppressionRules};
 use crate::error::{EngineError, Result};
 use crate::lake::Lake;
@@ -774,13 +775,12 @@ pub fn state_batch(items: &[TrackedItem]) -> Result<RecordBatch> {
         .unwrap_or_else(|| RecordBatch::new_empty(schema)))
 }
 
-/// Registers the `findings` table (the lake's state when the session opened; empty
-/// when nothing was recorded), so `sql` and the prompt can query it.
+/// Registers the `findings` table over the lake's state, read afresh by every query
+/// (empty when nothing was recorded), so `sql` and the prompt can query it.
 pub async fn register(ctx: &SessionContext, lake: &Lake) -> Result<()> {
-    let state = load(lake).await?;
-    let batch = state_batch(&state.items)?;
-    let table = MemTable::try_new(table_schema(), vec![vec![batch]])?;
-    ctx.register_table(TABLE, Arc::new(table))?;
+    // Read once now, so a corrupt state file is reported when the session opens.
+    load(lake).await?;
+    ctx.register_table(TABLE, Arc::new(FindingsTable::new(lake.clone())))?;
     Ok(())
 }
 

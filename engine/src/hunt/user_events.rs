@@ -19,22 +19,18 @@ const TEMPLATE: &str = "(SELECT n.*,
                  OR n.app IN ('Microsoft Azure CLI', 'Microsoft Azure PowerShell', 'Visual Studio',
                               'Visual Studio - Legacy', 'Visual Studio Code'), false) AS admin_tool
     FROM network_events n
-    LEFT JOIN (SELECT source, user, ua_family(user_agent) AS client, asn, dcount(date_trunc('day', time)) AS days,
-                      min(time) AS first_seen
-               FROM signins
-               WHERE user IS NOT NULL AND coalesce(ua_is_scripted(user_agent), false) AND time < {until}
-               GROUP BY source, user, ua_family(user_agent), asn) own
+    LEFT JOIN baseline_user_automation own
       ON own.source = n.source AND own.user = n.user AND own.client = ua_family(n.user_agent)
      AND own.asn IS NOT DISTINCT FROM n.asn
     WHERE NOT {allowlisted}
       AND NOT (coalesce(ua_is_scripted(n.user_agent), false) AND coalesce(own.days, 0) >= 2
                AND own.first_seen < n.time - INTERVAL '1 day'))";
 
-/// The subquery, given the allowlist predicate and the run's upper time bound (SQL).
-pub fn user_events_sql(allowlisted: &str, until: &str) -> String {
-    TEMPLATE
-        .replace("{until}", until)
-        .replace("{allowlisted}", allowlisted)
+/// The subquery, given the allowlist predicate (SQL). The user's own automation comes
+/// from the stored baseline (`baseline_user_automation`), so a daily run reads only its
+/// own days.
+pub fn user_events_sql(allowlisted: &str) -> String {
+    TEMPLATE.replace("{allowlisted}", allowlisted)
 }
 
 /// `${known_clients}`: per source and user, the clients (device id and user agent
@@ -52,25 +48,29 @@ pub fn user_events_sql(allowlisted: &str, until: &str) -> String {
 /// WITH known_clients AS ${known_clients}
 /// SELECT user, clients, devices FROM known_clients WHERE source = 'entra'
 /// ```
-const KNOWN_CLIENTS: &str = "(SELECT source, user,
-           make_set(CASE WHEN client_days >= {days} OR at_home THEN client END) AS clients,
-           make_set(CASE WHEN client_days >= {days} THEN device_id END) AS devices
-    FROM (SELECT n.source, n.user, n.device_id, concat(coalesce(n.device_id, ''), '|', n.user_agent) AS client,
-                 dcount(date_trunc('day', n.time)) AS client_days,
-                 bool_or(b.days >= {days} AND n.category NOT IN ('hosting', 'vpn', 'tor', 'mobile', 'privacy_relay',
-                                                                 'cdn', 'microsoft')) AS at_home
-          FROM network_events n
-          JOIN baseline_user_networks b ON b.source = n.source AND b.user = n.user AND b.network = n.network
-          WHERE n.user_agent IS NOT NULL AND n.user IS NOT NULL AND n.time < {until}
-          GROUP BY n.source, n.user, n.device_id, concat(coalesce(n.device_id, ''), '|', n.user_agent))
-    GROUP BY source, user)";
+const KNOWN_CLIENTS: &str = "(SELECT a.source, a.user,
+           make_set(CASE WHEN a.days >= {days} OR coalesce(array_has_any(a.fixed_networks, r.networks), false)
+                         THEN concat(a.device_id, '|', a.user_agent) END) AS clients,
+           make_set(CASE WHEN a.days >= {days} THEN nullif(a.device_id, '') END) AS devices
+    FROM baseline_user_agents a
+    LEFT JOIN (SELECT source, user, make_set(network) AS networks
+               FROM baseline_user_networks WHERE days >= {days} GROUP BY source, user) r
+      ON r.source = a.source AND r.user = a.user
+    GROUP BY a.source, a.user)";
 
-/// The `${known_clients}` subquery, given the days that make a client the user's and the
-/// run's upper time bound (SQL).
-pub fn known_clients_sql(regular_days: &str, until: &str) -> String {
-    KNOWN_CLIENTS
-        .replace("{days}", regular_days)
-        .replace("{until}", until)
+/// The `${known_clients}` subquery, given the days that make a client the user's. It
+/// reads the stored baselines (`baseline_user_agents`, `baseline_user_networks`), so a
+/// daily run reads only its own days.
+pub fn known_clients_sql(regular_days: &str) -> String {
+    KNOWN_CLIENTS.replace("{days}", regular_days)
+}
+
+/// `sql` with `${user_events}` and `${known_clients}` spelled out (their parameters left
+/// open): the text that says which baseline tables a hunt reads, so a run without a
+/// stored baseline computes those too.
+pub fn spelled_out(sql: &str) -> String {
+    sql.replace("${user_events}", TEMPLATE)
+        .replace("${known_clients}", KNOWN_CLIENTS)
 }
 
 #[cfg(test)]
@@ -78,20 +78,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn bounds_and_allowlist_are_filled_in() {
-        let sql = user_events_sql("false", "TIMESTAMP '2026-01-01T00:00:00Z'");
-        assert!(sql.contains("time < TIMESTAMP '2026-01-01T00:00:00Z'"));
+    fn the_allowlist_is_filled_in_and_automation_comes_from_the_baseline() {
+        let sql = user_events_sql("false");
         assert!(sql.contains("WHERE NOT false"));
+        assert!(sql.contains("LEFT JOIN baseline_user_automation own"));
         assert!(!sql.contains('{'));
     }
 
     #[test]
-    fn known_clients_take_the_hunts_days_and_bound() {
-        let sql = known_clients_sql("3", "TIMESTAMP '2026-01-01T00:00:00Z'");
-        assert!(sql.contains("client_days >= 3 OR at_home THEN client"));
-        assert!(sql.contains("b.days >= 3 AND"));
-        assert!(sql.contains("client_days >= 3 THEN device_id"));
-        assert!(sql.contains("time < TIMESTAMP '2026-01-01T00:00:00Z'"));
+    fn spelled_out_hunts_name_the_baselines_behind_the_placeholders() {
+        let sql = spelled_out("SELECT * FROM ${user_events} e JOIN ${known_clients} k ON true");
+        for table in [
+            "baseline_user_automation",
+            "baseline_user_agents",
+            "baseline_user_networks",
+        ] {
+            assert!(sql.contains(table), "{table}");
+        }
+    }
+
+    #[test]
+    fn known_clients_take_the_hunts_days() {
+        let sql = known_clients_sql("3");
+        assert!(sql.contains("a.days >= 3 OR"));
+        assert!(sql.contains("WHERE days >= 3 GROUP BY"));
+        assert!(sql.contains("a.days >= 3 THEN nullif"));
         assert!(!sql.contains('{'));
     }
 }

@@ -4,6 +4,7 @@
 pub mod baseline;
 pub mod compact;
 pub mod config;
+pub mod deliver;
 pub mod error;
 pub mod functions;
 pub mod fuzz;

@@ -14,6 +14,9 @@ const SECRET_VARIABLES: &[&str] = &[
     "TOKENHUNT_GRAPH_TOKEN",
     "AZURE_ACCESS_TOKEN",
     "LOG_ANALYTICS_TOKEN",
+    "SPLUNK_HEC_TOKEN",
+    "TOKENHUNT_WEBHOOK_TOKEN",
+    "AZURE_MONITOR_TOKEN",
 ];
 
 /// Replaces every credential value from the environment found in `text`.

@@ -3,6 +3,7 @@
 
 mod batch;
 mod compact;
+mod deliver;
 mod findings;
 mod hunts;
 mod ingest;

@@ -27,7 +27,18 @@ use crate::redact::redact;
 
 pub async fn run(context: &Context, args: &PullArgs) -> Result<()> {
     let lake = context.lake()?;
-    match &args.source {
+    pull_source(context, &lake, &args.source).await.map(|_| ())
+}
+
+/// Pulls one source into `lake` and reports it as `pull` does; returns what it
+/// pulled (`watch` hunts that range).
+pub(crate) async fn pull_source(
+    context: &Context,
+    lake: &tokenhunt_engine::lake::Lake,
+    source: &SourceArgs,
+) -> Result<PullSummary> {
+    let lake = lake.clone();
+    match source {
         SourceArgs::Okta(okta) => {
             let org = service_url(&okta.org, "--org")?;
             let base = okta
@@ -146,7 +157,7 @@ async fn run_source<S: PullSource>(
     lake: &tokenhunt_engine::lake::Lake,
     source: &S,
     common: &PullCommonArgs,
-) -> Result<()> {
+) -> Result<PullSummary> {
     let progress = Arc::new(PullProgress::default());
     let bar = context
         .progress_allowed()
@@ -169,7 +180,10 @@ async fn run_source<S: PullSource>(
         bar.finish_and_clear();
     }
     match result {
-        Ok(summary) => report(context, &summary, None),
+        Ok(summary) => {
+            report(context, &summary, None)?;
+            Ok(summary)
+        }
         Err(PullStopped { summary, error }) => {
             let message = redact(&error.to_string());
             report(context, &summary, Some(&message))?;

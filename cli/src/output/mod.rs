@@ -4,6 +4,7 @@
 //! (CSV, JSON, Parquet stream straight through) or keeps what it needs to lay out
 //! a table, so memory stays bounded by `--max-rows` / `.maxrows` for tables.
 
+pub mod delivery;
 pub mod error;
 pub mod findings;
 pub mod sanitize;

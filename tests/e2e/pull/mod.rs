@@ -4,7 +4,7 @@
 //! exactly once, and no credential ever shows in output or in the lake.
 
 mod apis;
-mod server;
+pub mod server;
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};

@@ -495,7 +495,7 @@ pub struct WatchArgs {
 
     /// Where new alerts go, as `hunt --out`: a file, an object-store URL, a webhook,
     /// Splunk HEC or Azure Monitor (default: stdout).
-    #[arg(long)]
+    #[arg(long, env = "TOKENHUNT_OUT")]
     pub out: Option<String>,
 
     /// Drop incidents (findings, with --findings) scoring below this (0-100).

@@ -33,6 +33,7 @@ pub const DELIVERY_VARIABLES: &[&str] = &[
     "TOKENHUNT_LOGIN_URL",
     "TOKENHUNT_LAKE",
     "TOKENHUNT_CONFIG",
+    "TOKENHUNT_OUT",
 ];
 
 /// A lake holding the fixture.

@@ -12,3 +12,4 @@ mod repl;
 mod robustness;
 mod scope;
 mod support;
+mod watch;

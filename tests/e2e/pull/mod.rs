@@ -3,7 +3,7 @@
 //! and killed runs resuming from the checkpoint, bad credentials — every event lands
 //! exactly once, and no credential ever shows in output or in the lake.
 
-mod apis;
+pub mod apis;
 pub mod server;
 
 use std::path::Path;

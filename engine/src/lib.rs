@@ -19,5 +19,5 @@ pub mod schema;
 pub mod scope;
 pub mod session;
 pub mod timerange;
-pub mod watch;
 mod union_find;
+pub mod watch;

@@ -111,9 +111,15 @@ mod tests {
             (DAY - 48 * HOUR, DAY + 24 * HOUR)
         );
         // Two sources: the earliest start, the latest end.
-        let two = [(DAY + 2 * HOUR, DAY + 10 * HOUR), (DAY + HOUR, DAY + 9 * HOUR)];
+        let two = [
+            (DAY + 2 * HOUR, DAY + 10 * HOUR),
+            (DAY + HOUR, DAY + 9 * HOUR),
+        ];
         assert_eq!(hunt_range(None, &two, 0), (DAY, DAY + 10 * HOUR));
         // Nothing pulled.
-        assert_eq!(hunt_range(None, &[], DAY + 5 * HOUR), (DAY - 24 * HOUR, DAY + 5 * HOUR));
+        assert_eq!(
+            hunt_range(None, &[], DAY + 5 * HOUR),
+            (DAY - 24 * HOUR, DAY + 5 * HOUR)
+        );
     }
 }

@@ -109,14 +109,28 @@ fn a_webhook_gets_json_lines_once_after_a_503_and_hunt_new_records_only_what_was
     let out = format!("{}/hooks/tokenhunt", hook.base);
     let env = [("TOKENHUNT_WEBHOOK_TOKEN", WEBHOOK_TOKEN)];
     let args = [
-        "-v", "hunt", "--all", "--group", "incidents", "--new", "--exit-code", "--out", &out,
+        "-v",
+        "hunt",
+        "--all",
+        "--group",
+        "incidents",
+        "--new",
+        "--exit-code",
+        "--out",
+        &out,
     ];
     let first = run(lake.path(), &args, &env);
     // Alerted (--exit-code), delivered: 3, as with a file.
     assert_eq!(first.status.code(), Some(3), "{}", stderr_of(&first));
-    assert!(first.stdout.is_empty(), "a delivery prints nothing on stdout");
+    assert!(
+        first.stdout.is_empty(),
+        "a delivery prints nothing on stdout"
+    );
     let stderr = stderr_of(&first);
-    assert!(stderr.contains("retrying"), "-v tells of the retry: {stderr}");
+    assert!(
+        stderr.contains("retrying"),
+        "-v tells of the retry: {stderr}"
+    );
     assert!(
         stderr.contains("delivered 1 record(s) to webhook http://127.0.0.1"),
         "{stderr}"
@@ -151,12 +165,20 @@ fn a_webhook_gets_json_lines_once_after_a_503_and_hunt_new_records_only_what_was
 #[test]
 fn a_delivery_that_keeps_failing_exits_4_naming_the_destination_and_records_nothing() {
     let lake = lake_with_alert();
-    let down = Server::start(|_| Reply::json(500, r#"{"error":"down"}"#).header("Retry-After", "0"));
+    let down =
+        Server::start(|_| Reply::json(500, r#"{"error":"down"}"#).header("Retry-After", "0"));
     // The token in the URL's query is a credential too (webhooks put theirs there).
     let out = format!("{}/hooks/tokenhunt?code=url-secret-8d1f2b", down.base);
     let env = [("TOKENHUNT_WEBHOOK_TOKEN", WEBHOOK_TOKEN)];
     let args = [
-        "hunt", "--all", "--group", "incidents", "--new", "--exit-code", "--out", &out,
+        "hunt",
+        "--all",
+        "--group",
+        "incidents",
+        "--new",
+        "--exit-code",
+        "--out",
+        &out,
     ];
     let failed = run(lake.path(), &args, &env);
     assert_eq!(failed.status.code(), Some(4), "{}", stderr_of(&failed));
@@ -175,7 +197,14 @@ fn a_delivery_that_keeps_failing_exits_4_naming_the_destination_and_records_noth
     let hook = Server::start(|_| Reply::json(200, "{}"));
     let out = format!("{}/hooks/tokenhunt", hook.base);
     let args = [
-        "hunt", "--all", "--group", "incidents", "--new", "--exit-code", "--out", &out,
+        "hunt",
+        "--all",
+        "--group",
+        "incidents",
+        "--new",
+        "--exit-code",
+        "--out",
+        &out,
     ];
     let retried = run(lake.path(), &args, &env);
     assert_eq!(retried.status.code(), Some(3), "{}", stderr_of(&retried));
@@ -191,10 +220,7 @@ fn splunk_hec_gets_one_event_per_finding_as_the_same_filters_print_them() {
     let more = fixture("aitm-replay/entra-aitm-replay.ndjson");
     ingest_summary(lake.path(), &[more.to_str().unwrap()]);
     let hec = Server::start(|_| Reply::json(200, r#"{"text":"Success","code":0}"#));
-    let out = format!(
-        "hec+{}?index=security&sourcetype=tokenhunt:test",
-        hec.base
-    );
+    let out = format!("hec+{}?index=security&sourcetype=tokenhunt:test", hec.base);
     let env = [("SPLUNK_HEC_TOKEN", HEC_TOKEN)];
     // Every finding at or above 40, as `hunt --format jsonl` prints them.
     let filters = ["hunt", "--all", "--min-score", "40"];
@@ -247,7 +273,11 @@ fn splunk_hec_gets_one_event_per_finding_as_the_same_filters_print_them() {
     args.extend(["--out", &out]);
     let quiet = run(lake.path(), &args, &env);
     assert!(quiet.status.success(), "{}", stderr_of(&quiet));
-    assert!(stderr_of(&quiet).contains("1 suppressed"), "{}", stderr_of(&quiet));
+    assert!(
+        stderr_of(&quiet).contains("1 suppressed"),
+        "{}",
+        stderr_of(&quiet)
+    );
     let requests = posts(&hec);
     assert_eq!(requests.len(), 1);
     let delivered: Vec<Value> = serde_json::Deserializer::from_slice(&requests[0].body)
@@ -321,7 +351,12 @@ fn a_missing_credential_stops_the_run_before_it_hunts() {
     let lake = lake_with_alert();
     let output = run(
         lake.path(),
-        &["hunt", "--all", "--out", "hec+https://splunk.example.com:8088"],
+        &[
+            "hunt",
+            "--all",
+            "--out",
+            "hec+https://splunk.example.com:8088",
+        ],
         &[],
     );
     assert_eq!(output.status.code(), Some(1));
@@ -333,5 +368,9 @@ fn a_missing_credential_stops_the_run_before_it_hunts() {
         &[],
     );
     assert_eq!(clear.status.code(), Some(1));
-    assert!(stderr_of(&clear).contains("use https"), "{}", stderr_of(&clear));
+    assert!(
+        stderr_of(&clear).contains("use https"),
+        "{}",
+        stderr_of(&clear)
+    );
 }

@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::deliver::{DELIVERY_VARIABLES, FIXTURE, VICTIM, assert_no_secrets, flaky_webhook, json_lines};
+use crate::deliver::{
+    DELIVERY_VARIABLES, FIXTURE, VICTIM, assert_no_secrets, flaky_webhook, json_lines,
+};
 use crate::pull::apis::{Event, Events, Faults, OktaApi, parse_time};
 use crate::pull::server::Server;
 use crate::support::*;
@@ -40,9 +42,10 @@ fn okta_with_fixture() -> Server {
 
 fn watch_command(lake: &Path, okta: &Server, hook: &Server, extra: &[&str]) -> Command {
     let mut command = tokenhunt();
-    for name in DELIVERY_VARIABLES
-        .iter()
-        .chain(&["OKTA_API_TOKEN", "OKTA_ORG_URL", "TOKENHUNT_OKTA_URL"])
+    for name in
+        DELIVERY_VARIABLES
+            .iter()
+            .chain(&["OKTA_API_TOKEN", "OKTA_ORG_URL", "TOKENHUNT_OKTA_URL"])
     {
         command.env_remove(name);
     }
@@ -77,10 +80,15 @@ fn watch_pulls_hunts_the_new_days_and_delivers_once_then_nothing_new() {
     let hook = flaky_webhook();
 
     // First run: no checkpoint, so the look-back before --until.
-    let first = watch_command(lake.path(), &okta, &hook, &["--until", "2026-04-15T00:00:00Z"])
-        .args(["--lookback", "3d", "--exit-code"])
-        .output()
-        .unwrap();
+    let first = watch_command(
+        lake.path(),
+        &okta,
+        &hook,
+        &["--until", "2026-04-15T00:00:00Z"],
+    )
+    .args(["--lookback", "3d", "--exit-code"])
+    .output()
+    .unwrap();
     let stderr = stderr_of(&first);
     assert_eq!(first.status.code(), Some(3), "alerted: {stderr}");
     assert!(
@@ -88,9 +96,15 @@ fn watch_pulls_hunts_the_new_days_and_delivers_once_then_nothing_new() {
         "{stderr}"
     );
     assert_no_secrets(&first, &[OKTA_TOKEN, WEBHOOK_TOKEN]);
-    let events = std::fs::read_to_string(fixture(FIXTURE)).unwrap().lines().count() as u64;
+    let events = std::fs::read_to_string(fixture(FIXTURE))
+        .unwrap()
+        .lines()
+        .count() as u64;
     assert_eq!(rows_and_distinct_ids(lake.path()), (events, events));
-    assert!(lake.path().join("_tokenhunt/baseline").is_dir(), "baseline stored");
+    assert!(
+        lake.path().join("_tokenhunt/baseline").is_dir(),
+        "baseline stored"
+    );
     // The webhook failed once (503) and then took the alert: delivered once.
     let requests = hook.requests();
     assert_eq!(requests.len(), 2, "{requests:?}");
@@ -107,10 +121,15 @@ fn watch_pulls_hunts_the_new_days_and_delivers_once_then_nothing_new() {
     // Second run, a day later: from the checkpoint less the overlap; the attack's day is
     // hunted again, and nothing in it is new.
     hook.clear();
-    let second = watch_command(lake.path(), &okta, &hook, &["--until", "2026-04-16T00:00:00Z"])
-        .arg("--exit-code")
-        .output()
-        .unwrap();
+    let second = watch_command(
+        lake.path(),
+        &okta,
+        &hook,
+        &["--until", "2026-04-16T00:00:00Z"],
+    )
+    .arg("--exit-code")
+    .output()
+    .unwrap();
     let stderr = stderr_of(&second);
     assert_eq!(second.status.code(), Some(0), "{stderr}");
     assert!(
@@ -127,12 +146,17 @@ fn watch_every_runs_until_sigterm_and_stops_with_status_0() {
     let lake = tempfile::tempdir().unwrap();
     let okta = okta_with_fixture();
     let hook = flaky_webhook();
-    let mut child = watch_command(lake.path(), &okta, &hook, &["--until", "2026-04-15T00:00:00Z"])
-        .args(["--lookback", "3d", "--every", "1h"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = watch_command(
+        lake.path(),
+        &okta,
+        &hook,
+        &["--until", "2026-04-15T00:00:00Z"],
+    )
+    .args(["--lookback", "3d", "--every", "1h"])
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
     // The first run is done when its mark is stored; then the loop sleeps.
     let mark = lake.path().join("_tokenhunt/watch/state.json");
     let started = Instant::now();

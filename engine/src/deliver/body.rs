@@ -196,8 +196,14 @@ mod tests {
             assert!(batch.body.len() <= 5 * one + 10);
             let rows: Vec<Value> = serde_json::from_slice(&batch.body).unwrap();
             assert_eq!(rows.len(), batch.records);
-            seen.extend(rows.iter().map(|r| r["finding_id"].as_str().unwrap().to_string()));
-            assert!(rows.iter().all(|r| r["TimeGenerated"] == "2026-12-07T00:00:00Z"));
+            seen.extend(
+                rows.iter()
+                    .map(|r| r["finding_id"].as_str().unwrap().to_string()),
+            );
+            assert!(
+                rows.iter()
+                    .all(|r| r["TimeGenerated"] == "2026-12-07T00:00:00Z")
+            );
         }
         let expected: Vec<String> = (0..50).map(|n| format!("f{n}")).collect();
         assert_eq!(seen, expected);

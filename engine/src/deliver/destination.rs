@@ -265,7 +265,12 @@ mod tests {
 
     #[test]
     fn files_and_object_stores_are_not_deliveries() {
-        for out in ["findings.jsonl", "/tmp/x.parquet", "s3://b/f.jsonl", "file:///tmp/x"] {
+        for out in [
+            "findings.jsonl",
+            "/tmp/x.parquet",
+            "s3://b/f.jsonl",
+            "file:///tmp/x",
+        ] {
             assert_eq!(Destination::parse(out).unwrap(), None, "{out}");
         }
     }
@@ -283,7 +288,10 @@ mod tests {
         let clear = Destination::parse("http://hooks.example.com/x?token=abcdef")
             .unwrap_err()
             .to_string();
-        assert!(clear.contains("https") && !clear.contains("abcdef"), "{clear}");
+        assert!(
+            clear.contains("https") && !clear.contains("abcdef"),
+            "{clear}"
+        );
         assert!(Destination::parse("https://u:pw@hooks.example.com/").is_err());
     }
 
@@ -315,7 +323,10 @@ mod tests {
             url.as_str(),
             "https://splunk.example.com:8088/services/collector/event"
         );
-        assert_eq!((sourcetype.as_str(), source.as_str()), (HEC_SOURCETYPE, HEC_SOURCE));
+        assert_eq!(
+            (sourcetype.as_str(), source.as_str()),
+            (HEC_SOURCETYPE, HEC_SOURCE)
+        );
         assert_eq!(index, None);
         let Destination::SplunkHec {
             url,

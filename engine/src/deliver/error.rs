@@ -20,7 +20,8 @@ pub enum DeliveryError {
         destination: String,
         accepted: usize,
         total: usize,
-        cause: PullError,
+        /// Boxed: the error stays small on the `Ok` path of every delivery call.
+        cause: Box<PullError>,
     },
 
     /// One record larger than a request to this destination may be: nothing was sent.

@@ -31,8 +31,7 @@ use crate::hunt::state::Reported;
 use crate::pull::credentials::LOGIN_URL;
 use crate::pull::http::Request;
 use crate::pull::{
-    Credential, Env, HttpClient, Notes, PullProgress, RetryPolicy, env_secret,
-    microsoft_credential,
+    Credential, Env, HttpClient, Notes, PullProgress, RetryPolicy, env_secret, microsoft_credential,
 };
 use crate::timerange::{now_micros, rfc3339};
 
@@ -175,7 +174,7 @@ impl Delivery {
                     destination: self.label(),
                     accepted: delivered.records,
                     total: records.len(),
-                    cause,
+                    cause: Box::new(cause),
                 });
             }
             delivered.records += batch.records;
@@ -190,7 +189,10 @@ impl Delivery {
 /// The destination's credential from the environment: an optional bearer token for
 /// a webhook, the HEC token for Splunk, a bearer token or the Entra client
 /// credential (the variables `pull entra` reads) for Azure Monitor.
-fn credential(destination: &Destination, env: Env<'_>) -> Result<Option<Credential>, DeliveryError> {
+fn credential(
+    destination: &Destination,
+    env: Env<'_>,
+) -> Result<Option<Credential>, DeliveryError> {
     Ok(match destination {
         Destination::Webhook { .. } => {
             env_secret(env, WEBHOOK_TOKEN_VARIABLE).map(|token| Credential::Bearer {
@@ -295,12 +297,19 @@ mod tests {
         let error = Delivery::new(hec, &env(&[]), quick()).err().unwrap();
         assert!(error.to_string().contains("SPLUNK_HEC_TOKEN"), "{error}");
         assert!(!error.is_delivery_failure());
-        let dcr = Destination::parse("dcr+https://h/dcr-1/Custom-X").unwrap().unwrap();
-        let error = Delivery::new(dcr.clone(), &env(&[]), quick()).err().unwrap();
+        let dcr = Destination::parse("dcr+https://h/dcr-1/Custom-X")
+            .unwrap()
+            .unwrap();
+        let error = Delivery::new(dcr.clone(), &env(&[]), quick())
+            .err()
+            .unwrap();
         assert!(error.to_string().contains("AZURE_CLIENT_ID"), "{error}");
         let error = Delivery::new(
             dcr,
-            &env(&[("AZURE_CLIENT_ID", "app"), ("AZURE_CLIENT_SECRET", "pw-123456")]),
+            &env(&[
+                ("AZURE_CLIENT_ID", "app"),
+                ("AZURE_CLIENT_SECRET", "pw-123456"),
+            ]),
             quick(),
         )
         .err()
@@ -314,7 +323,11 @@ mod tests {
             // The third request is refused for good (400).
             let make: canned::Make = Arc::new(|n| {
                 if n == 2 {
-                    (400, vec![], r#"{"text":"Invalid data format","code":6}"#.into())
+                    (
+                        400,
+                        vec![],
+                        r#"{"text":"Invalid data format","code":6}"#.into(),
+                    )
                 } else {
                     (200, vec![], r#"{"text":"Success","code":0}"#.into())
                 }

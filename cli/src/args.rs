@@ -100,6 +100,9 @@ pub enum Command {
     Sql(SqlArgs),
     /// Run hunts over the lake and print findings.
     Hunt(HuntArgs),
+    /// Pull the sources, update the baseline, hunt the new days with --new and deliver
+    /// to --out: once (a systemd timer), or every --every until SIGTERM (a container).
+    Watch(WatchArgs),
     /// List the hunts.
     Hunts,
     /// The lake's findings state: every finding and incident `hunt --new` reported,
@@ -254,7 +257,7 @@ pub struct PullArgs {
     pub source: PullSource,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum PullSource {
     /// Okta System Log (`/api/v1/logs`); API token in OKTA_API_TOKEN.
     Okta(PullOktaArgs),
@@ -268,7 +271,7 @@ pub enum PullSource {
     EntraLa(PullLogAnalyticsArgs),
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct PullOktaArgs {
     /// The Okta org, e.g. https://acme.okta.com.
     #[arg(long, env = "OKTA_ORG_URL")]
@@ -282,7 +285,7 @@ pub struct PullOktaArgs {
     pub common: PullCommonArgs,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct PullEntraArgs {
     /// The tenant: its id or a verified domain.
     #[arg(long, env = "AZURE_TENANT_ID")]
@@ -308,7 +311,7 @@ pub struct PullEntraArgs {
     pub common: PullCommonArgs,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct PullLogAnalyticsArgs {
     /// The Log Analytics workspace id (a GUID).
     #[arg(long)]
@@ -340,7 +343,7 @@ pub struct PullLogAnalyticsArgs {
 
 /// Options of every `pull` source. The range comes from the global --since/--until:
 /// --since overrides the checkpoint; --until defaults to now.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct PullCommonArgs {
     /// Length of the windows fetched, ingested and checkpointed one at a time.
     #[arg(long, default_value = "1d")]
@@ -416,13 +419,20 @@ pub struct HuntArgs {
     #[arg(long, default_value_t = 50.0)]
     pub min_score: f64,
 
-    /// Write findings to this file or object-store URL instead of stdout.
+    /// Write findings to this file or object-store URL instead of stdout, or deliver
+    /// them as JSON: a webhook (`https://…`, JSON Lines; bearer token from
+    /// TOKENHUNT_WEBHOOK_TOKEN if set), Splunk HEC (`hec+https://host:8088[?index=…&
+    /// sourcetype=…]`, token from SPLUNK_HEC_TOKEN) or the Azure Monitor Logs ingestion
+    /// API (`dcr+https://<endpoint host>/<dcr immutable id>/<stream>`, AZURE_MONITOR_TOKEN
+    /// or AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET). A failed delivery
+    /// exits with status 4.
     #[arg(long)]
     pub out: Option<String>,
 
     /// Exit with status 3 when anything alerted (a finding, or an incident with --group,
-    /// at or above --min-score), 0 when nothing did, 1 on an error: for cron and CI, as
-    /// `git diff --exit-code`. The findings are written either way.
+    /// at or above --min-score), 0 when nothing did, 1 on an error (4 when a delivery
+    /// failed): for cron and CI, as `git diff --exit-code`. The findings are written
+    /// either way.
     #[arg(long)]
     pub exit_code: bool,
 
@@ -432,6 +442,78 @@ pub struct HuntArgs {
     /// so concurrent runs never report an item twice).
     #[arg(long)]
     pub new: bool,
+}
+
+/// `tokenhunt watch`: the sources to pull (none: the lake is fed some other way), the
+/// pull options, and where the new alerts go.
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Pull this Okta org's System Log (as `pull okta --org`; token in OKTA_API_TOKEN).
+    #[arg(long, env = "OKTA_ORG_URL", value_name = "ORG")]
+    pub okta: Option<String>,
+
+    /// Send the Okta requests to this base URL instead of the org (tests, proxies).
+    #[arg(long, env = "TOKENHUNT_OKTA_URL")]
+    pub okta_url: Option<String>,
+
+    /// Pull this Entra tenant's sign-ins and audits through Microsoft Graph (as `pull
+    /// entra --tenant`; GRAPH_TOKEN, or AZURE_CLIENT_ID and AZURE_CLIENT_SECRET).
+    #[arg(long, value_name = "TENANT")]
+    pub entra: Option<String>,
+
+    /// Pull the Entra tables of this Log Analytics workspace (as `pull entra-la
+    /// --workspace`; its tenant from AZURE_TENANT_ID).
+    #[arg(long, value_name = "WORKSPACE")]
+    pub entra_la: Option<String>,
+
+    /// Microsoft Graph base URL.
+    #[arg(
+        long,
+        env = "TOKENHUNT_GRAPH_URL",
+        default_value = "https://graph.microsoft.com"
+    )]
+    pub graph_url: String,
+
+    /// Log Analytics query API base URL.
+    #[arg(
+        long,
+        env = "TOKENHUNT_LA_URL",
+        default_value = "https://api.loganalytics.io"
+    )]
+    pub la_url: String,
+
+    /// Microsoft Entra sign-in base URL (for AZURE_CLIENT_ID / AZURE_CLIENT_SECRET).
+    #[arg(
+        long,
+        env = "TOKENHUNT_LOGIN_URL",
+        default_value = "https://login.microsoftonline.com"
+    )]
+    pub login_url: String,
+
+    #[command(flatten)]
+    pub pull: PullCommonArgs,
+
+    /// Where new alerts go, as `hunt --out`: a file, an object-store URL, a webhook,
+    /// Splunk HEC or Azure Monitor (default: stdout).
+    #[arg(long, env = "TOKENHUNT_OUT")]
+    pub out: Option<String>,
+
+    /// Drop incidents (findings, with --findings) scoring below this (0-100).
+    #[arg(long, default_value_t = 50.0)]
+    pub min_score: f64,
+
+    /// Report findings one by one instead of merging them into incidents.
+    #[arg(long)]
+    pub findings: bool,
+
+    /// Exit with status 3 when the run alerted (as `hunt --exit-code`; not with --every).
+    #[arg(long, conflicts_with = "every")]
+    pub exit_code: bool,
+
+    /// Run again every DURATION (`15m`, `1h`) until SIGTERM or Ctrl-C; a run that fails
+    /// is reported and the next one tries again. Without it: one run.
+    #[arg(long, value_name = "DURATION")]
+    pub every: Option<String>,
 }
 
 #[derive(Debug, Args)]

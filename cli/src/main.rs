@@ -48,6 +48,7 @@ fn main() -> ExitCode {
         Some(Command::Compact(args)) => runtime.block_on(commands::compact::run(&context, args)),
         Some(Command::Pull(args)) => runtime.block_on(commands::pull::run(&context, args)),
         Some(Command::Hunt(args)) => runtime.block_on(commands::hunt::run(&context, args)),
+        Some(Command::Watch(args)) => runtime.block_on(commands::watch::run(&context, args)),
         Some(Command::Hunts) => commands::hunt::list(&context),
         Some(Command::Findings(args)) => runtime.block_on(commands::findings::list(&context, args)),
         Some(Command::Suppress(args)) => {
@@ -83,6 +84,12 @@ fn main() -> ExitCode {
             }) =>
         {
             ExitCode::SUCCESS
+        }
+        // A delivery that failed: the same one-line error, its own status.
+        Err(error) if output::delivery::failed(&error) => {
+            let text = redact::redact(&format!("{error:#}"));
+            eprintln!("error: {}", output::terminal_lines(&text));
+            ExitCode::from(output::delivery::DELIVERY_FAILED_STATUS)
         }
         Err(error) => {
             // Errors quote records and server replies: nothing in them may drive

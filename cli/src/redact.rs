@@ -14,16 +14,19 @@ const SECRET_VARIABLES: &[&str] = &[
     "TOKENHUNT_GRAPH_TOKEN",
     "AZURE_ACCESS_TOKEN",
     "LOG_ANALYTICS_TOKEN",
+    "SPLUNK_HEC_TOKEN",
+    "TOKENHUNT_WEBHOOK_TOKEN",
+    "AZURE_MONITOR_TOKEN",
 ];
 
 /// Replaces every credential value from the environment found in `text`.
 pub fn redact(text: &str) -> String {
     let mut clean = text.to_string();
     for name in SECRET_VARIABLES {
-        if let Ok(value) = std::env::var(name) {
-            if value.len() >= 4 {
-                clean = clean.replace(&value, "[REDACTED]");
-            }
+        if let Ok(value) = std::env::var(name)
+            && value.len() >= 4
+        {
+            clean = clean.replace(&value, "[REDACTED]");
         }
     }
     clean

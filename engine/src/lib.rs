@@ -4,6 +4,7 @@
 pub mod baseline;
 pub mod compact;
 pub mod config;
+pub mod deliver;
 pub mod error;
 pub mod functions;
 pub mod fuzz;
@@ -19,3 +20,4 @@ pub mod scope;
 pub mod session;
 pub mod timerange;
 mod union_find;
+pub mod watch;

@@ -22,7 +22,7 @@ pub const OKTA_PAGE_EVENTS: usize = 1000;
 
 enum Inner {
     Plain(BufWriter<File>),
-    Gzip(GzEncoder<BufWriter<File>>),
+    Gzip(Box<GzEncoder<BufWriter<File>>>),
 }
 
 /// One output file.
@@ -41,7 +41,9 @@ impl Sink {
         let buf = BufWriter::with_capacity(256 * 1024, file);
         let inner = if gzip {
             // No file name and mtime 0 in the header: same input, same bytes.
-            Inner::Gzip(GzBuilder::new().mtime(0).write(buf, Compression::fast()))
+            Inner::Gzip(Box::new(
+                GzBuilder::new().mtime(0).write(buf, Compression::fast()),
+            ))
         } else {
             Inner::Plain(buf)
         };

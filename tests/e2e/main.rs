@@ -3,6 +3,7 @@
 
 mod batch;
 mod compact;
+mod deliver;
 mod findings;
 mod hunts;
 mod ingest;
@@ -11,3 +12,4 @@ mod repl;
 mod robustness;
 mod scope;
 mod support;
+mod watch;

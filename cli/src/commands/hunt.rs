@@ -4,12 +4,14 @@ use std::io::Write;
 
 use anyhow::{Result, bail};
 use tokenhunt_engine::baseline::stored_baseline;
+use tokenhunt_engine::deliver::{finding_records, reported_records};
 use tokenhunt_engine::hunt::state::{self, Change, record_run};
 use tokenhunt_engine::hunt::{SuppressionRules, load_hunts, run_hunts, select};
 use tokenhunt_engine::timerange::{TimeRange, now_micros};
 
 use crate::args::{GroupBy, HuntArgs, OutputFormat};
 use crate::context::Context;
+use crate::output::delivery;
 use crate::output::findings::{
     run_alerts, stale_baseline_note, unsuppressed, write_findings, write_reported,
 };
@@ -28,6 +30,8 @@ pub async fn run(context: &Context, args: &HuntArgs) -> Result<()> {
         context.global.until.as_deref(),
         now_micros(),
     )?;
+    // A delivery's settings and credential are checked before any hunt runs.
+    let delivery = delivery::prepare(context, args.out.as_deref())?;
     let lake = context.lake()?;
     let ctx = context.session_over(&lake).await?;
     if let Some(note) = stale_baseline_note(&stored_baseline(&lake).await?)
@@ -76,13 +80,29 @@ pub async fn run(context: &Context, args: &HuntArgs) -> Result<()> {
         // The output is written before the state records it as reported: an alert
         // is never recorded as reported unless it went out (at least once).
         let mut output_error = None;
-        let reported = record_run(&lake, &alerts, &run_id, &lease, now_micros(), |reported| {
-            write_reported(reported, format, args.out.as_deref()).map_err(|error| {
-                let message = format!("{error:#}");
-                output_error = Some(error);
-                tokenhunt_engine::error::EngineError::Invalid(message)
-            })
-        })
+        let reported = record_run(
+            &lake,
+            &alerts,
+            &run_id,
+            &lease,
+            now_micros(),
+            async |reported| {
+                let written = match &delivery {
+                    Some(delivery) => {
+                        let records = reported_records(reported);
+                        delivery::deliver(context, delivery, &records)
+                            .await
+                            .map_err(anyhow::Error::from)
+                    }
+                    None => write_reported(reported, format, args.out.as_deref()),
+                };
+                written.map_err(|error| {
+                    let message = format!("{error:#}");
+                    output_error = Some(error);
+                    tokenhunt_engine::error::EngineError::Invalid(message)
+                })
+            },
+        )
         .await;
         if let Some(error) = output_error {
             return Err(error);
@@ -105,7 +125,12 @@ pub async fn run(context: &Context, args: &HuntArgs) -> Result<()> {
         reported.len()
     } else {
         let findings = unsuppressed(&alerts);
-        write_findings(&findings, format, args.out.as_deref())?;
+        match &delivery {
+            Some(delivery) => {
+                delivery::deliver(context, delivery, &finding_records(&findings)).await?
+            }
+            None => write_findings(&findings, format, args.out.as_deref())?,
+        }
         if !context.global.quiet {
             let held = if suppressed > 0 {
                 format!(" ({suppressed} suppressed: `tokenhunt findings --status suppressed`)")

@@ -14,3 +14,4 @@ pub mod repl;
 pub mod respond;
 pub mod scope;
 pub mod sql;
+pub mod watch;

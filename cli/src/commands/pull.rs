@@ -16,8 +16,8 @@ use tokenhunt_engine::pull::graph::{self, Graph};
 use tokenhunt_engine::pull::log_analytics::{self, LogAnalytics};
 use tokenhunt_engine::pull::okta::Okta;
 use tokenhunt_engine::pull::{
-    ClientCredential, Credential, Notes, PullOptions, PullProgress, PullSource, PullStopped,
-    PullSummary, RetryPolicy, Secret, pull, service_url,
+    Credential, Notes, PullOptions, PullProgress, PullSource, PullStopped, PullSummary,
+    RetryPolicy, env_secret, microsoft_credential, process_env, pull, service_url,
 };
 use tokenhunt_engine::timerange::{TimeRange, now_micros};
 
@@ -27,7 +27,18 @@ use crate::redact::redact;
 
 pub async fn run(context: &Context, args: &PullArgs) -> Result<()> {
     let lake = context.lake()?;
-    match &args.source {
+    pull_source(context, &lake, &args.source).await.map(|_| ())
+}
+
+/// Pulls one source into `lake` and reports it as `pull` does; returns what it
+/// pulled (`watch` hunts that range).
+pub(crate) async fn pull_source(
+    context: &Context,
+    lake: &tokenhunt_engine::lake::Lake,
+    source: &SourceArgs,
+) -> Result<PullSummary> {
+    let lake = lake.clone();
+    match source {
         SourceArgs::Okta(okta) => {
             let org = service_url(&okta.org, "--org")?;
             let base = okta
@@ -35,7 +46,7 @@ pub async fn run(context: &Context, args: &PullArgs) -> Result<()> {
                 .as_deref()
                 .map(|url| service_url(url, "--okta-url"))
                 .transpose()?;
-            let token = env_secret("OKTA_API_TOKEN").context(
+            let token = env_secret(&process_env, "OKTA_API_TOKEN").context(
                 "set OKTA_API_TOKEN to an Okta API token (Admin Console › Security › API › Tokens)",
             )?;
             let credential = Credential::OktaToken {
@@ -49,6 +60,7 @@ pub async fn run(context: &Context, args: &PullArgs) -> Result<()> {
         SourceArgs::Entra(entra) => {
             let graph_url = service_url(&entra.graph_url, "--graph-url")?;
             let credential = microsoft_credential(
+                &process_env,
                 "GRAPH_TOKEN",
                 Some(&entra.tenant),
                 &entra.login_url,
@@ -61,6 +73,7 @@ pub async fn run(context: &Context, args: &PullArgs) -> Result<()> {
         SourceArgs::EntraLa(la) => {
             let la_url = service_url(&la.la_url, "--la-url")?;
             let credential = microsoft_credential(
+                &process_env,
                 "LOG_ANALYTICS_TOKEN",
                 la.tenant.as_deref(),
                 &la.login_url,
@@ -71,49 +84,6 @@ pub async fn run(context: &Context, args: &PullArgs) -> Result<()> {
             run_source(context, &lake, &source, &la.common).await
         }
     }
-}
-
-/// A set, non-empty environment variable as a secret.
-fn env_secret(name: &str) -> Option<Secret> {
-    std::env::var(name)
-        .ok()
-        .map(|value| value.trim().to_string())
-        .filter(|value| !value.is_empty())
-        .map(Secret::new)
-}
-
-/// A bearer token from `token_variable`, else the client credential from
-/// `AZURE_CLIENT_ID` / `AZURE_CLIENT_SECRET` for `tenant`.
-fn microsoft_credential(
-    token_variable: &str,
-    tenant: Option<&str>,
-    login_url: &str,
-    scope: &str,
-) -> Result<Credential> {
-    if let Some(token) = env_secret(token_variable) {
-        return Ok(Credential::Bearer {
-            token,
-            from: token_variable.to_string(),
-        });
-    }
-    let client_id = std::env::var("AZURE_CLIENT_ID").unwrap_or_default();
-    let secret = env_secret("AZURE_CLIENT_SECRET");
-    let (false, Some(secret)) = (client_id.trim().is_empty(), secret) else {
-        bail!(
-            "no credential: set {token_variable} to a bearer token, or AZURE_CLIENT_ID and AZURE_CLIENT_SECRET to an app registration's client credential"
-        );
-    };
-    let Some(tenant) = tenant else {
-        bail!(
-            "AZURE_CLIENT_ID / AZURE_CLIENT_SECRET need the tenant: pass --tenant (or set AZURE_TENANT_ID)"
-        );
-    };
-    let login = service_url(login_url, "--login-url")?;
-    let credential = ClientCredential::new(&login, tenant, client_id.trim(), secret, scope)?;
-    Ok(Credential::Client {
-        credential: Box::new(credential),
-        from: "AZURE_CLIENT_ID/AZURE_CLIENT_SECRET".into(),
-    })
 }
 
 /// `250ms`, `30s`, `5m`, `12h`, `1d`, `2w`; a bare number is seconds.
@@ -187,7 +157,7 @@ async fn run_source<S: PullSource>(
     lake: &tokenhunt_engine::lake::Lake,
     source: &S,
     common: &PullCommonArgs,
-) -> Result<()> {
+) -> Result<PullSummary> {
     let progress = Arc::new(PullProgress::default());
     let bar = context
         .progress_allowed()
@@ -210,7 +180,10 @@ async fn run_source<S: PullSource>(
         bar.finish_and_clear();
     }
     match result {
-        Ok(summary) => report(context, &summary, None),
+        Ok(summary) => {
+            report(context, &summary, None)?;
+            Ok(summary)
+        }
         Err(PullStopped { summary, error }) => {
             let message = redact(&error.to_string());
             report(context, &summary, Some(&message))?;

@@ -139,16 +139,7 @@ pub fn write_reported(
         return write_findings(&findings, format, out);
     }
     write_output(format, out, |bytes, _| {
-        let values = reported
-            .iter()
-            .map(|r| {
-                let mut value = serde_json::to_value(&r.finding)?;
-                if let Some(object) = value.as_object_mut() {
-                    object.insert("change".into(), r.change.name().into());
-                }
-                Ok(value)
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let values = tokenhunt_engine::deliver::reported_records(reported);
         if format == OutputFormat::Json {
             serde_json::to_writer_pretty(&mut *bytes, &values)?;
             bytes.write_all(b"\n")?;

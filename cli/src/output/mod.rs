@@ -4,6 +4,7 @@
 //! (CSV, JSON, Parquet stream straight through) or keeps what it needs to lay out
 //! a table, so memory stays bounded by `--max-rows` / `.maxrows` for tables.
 
+pub mod delivery;
 pub mod error;
 pub mod findings;
 pub mod sanitize;
@@ -218,6 +219,15 @@ impl ResultSink for ParquetSink<'_> {
     }
 }
 
+/// Prints one line on stdout; a reader that went away (`| head`) is not an error.
+pub fn print_line(text: &str) -> io::Result<()> {
+    let mut stdout = io::stdout().lock();
+    match writeln!(stdout, "{text}").and_then(|()| stdout.flush()) {
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -279,14 +289,5 @@ mod tests {
         let text = render(OutputFormat::Table, &[batch(), batch()], 3);
         assert!(text.contains("alice"), "{text}");
         assert!(text.contains("1 more row"), "{text}");
-    }
-}
-
-/// Prints one line on stdout; a reader that went away (`| head`) is not an error.
-pub fn print_line(text: &str) -> io::Result<()> {
-    let mut stdout = io::stdout().lock();
-    match writeln!(stdout, "{text}").and_then(|()| stdout.flush()) {
-        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        other => other,
     }
 }

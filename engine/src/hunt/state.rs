@@ -549,7 +549,10 @@ impl FindingsState {
                     let old = std::mem::replace(&mut item.id, finding.finding_id.clone());
                     union(&mut item.previous_ids, &[old]);
                 } else {
-                    union(&mut item.previous_ids, &[finding.finding_id.clone()]);
+                    union(
+                        &mut item.previous_ids,
+                        std::slice::from_ref(&finding.finding_id),
+                    );
                 }
             }
             item.previous_ids.retain(|p| *p != item.id);
@@ -672,21 +675,23 @@ impl StatusAction {
 
 /// Records a run's alerts under the lake's write lease and reports the new and
 /// updated ones through `emit` before the state is stored: an alert counts as
-/// reported only once `emit` has written it (at least once: a failed `emit` records
-/// nothing, and the next run reports it again). Returns what was reported.
+/// reported only once `emit` has written or delivered it (at least once: a failed
+/// `emit` records nothing, and the next run reports it again). `emit` is async so a
+/// delivery to a webhook or SIEM can run here, under the lease. Returns what was
+/// reported.
 pub async fn record_run(
     lake: &Lake,
     alerts: &[Alert],
     run_id: &str,
     lease: &LeaseOptions,
     now_micros: i64,
-    emit: impl FnOnce(&[Reported]) -> Result<()>,
+    emit: impl AsyncFnOnce(&[Reported]) -> Result<()>,
 ) -> Result<Vec<Reported>> {
     let held = Lease::acquire(lake, run_id, lease).await?;
     let result: Result<Vec<Reported>> = async {
         let mut state = load(lake).await?;
         let reported = state.record(alerts, now_micros);
-        emit(&reported)?;
+        emit(&reported).await?;
         held.check()?;
         store(lake, &state).await?;
         Ok(reported)

@@ -1,5 +1,7 @@
-//! Credentials for the APIs: an Okta API token, a bearer token handed to us, or a
-//! Microsoft Entra client credential exchanged for tokens as needed.
+//! Credentials for the APIs: an Okta API token, a Splunk HEC token, a bearer token
+//! handed to us, or a Microsoft Entra client credential exchanged for tokens as needed.
+//! Pulls and deliveries (`hunt --out`) read them from the environment through
+//! [`Env`], the same variable names for both.
 //!
 //! Values live in [`Secret`]s, whose `Debug` prints nothing of them, and every value
 //! (including tokens the client credential obtains) is registered with the HTTP
@@ -33,6 +35,65 @@ impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("[REDACTED]")
     }
+}
+
+/// Reads an environment variable: `std::env::var` in the binary, a map in tests.
+pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// The process's environment, as an [`Env`].
+pub fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+/// A set, non-empty variable as a secret (surrounding blanks dropped: a token pasted
+/// with its newline is still the token).
+pub fn env_secret(env: Env<'_>, name: &str) -> Option<Secret> {
+    env(name)
+        .map(|value| value.trim().to_string())
+        .filter(|value| !value.is_empty())
+        .map(Secret::new)
+}
+
+/// The default Microsoft Entra sign-in base URL (`TOKENHUNT_LOGIN_URL` overrides it).
+pub const LOGIN_URL: &str = "https://login.microsoftonline.com";
+
+/// A Microsoft API credential from the environment: a bearer token from
+/// `token_variable`, else the client credential in `AZURE_CLIENT_ID` /
+/// `AZURE_CLIENT_SECRET` for `tenant`, exchanged at `login_url` for tokens of `scope`.
+pub fn microsoft_credential(
+    env: Env<'_>,
+    token_variable: &str,
+    tenant: Option<&str>,
+    login_url: &str,
+    scope: &str,
+) -> Result<Credential, PullError> {
+    if let Some(token) = env_secret(env, token_variable) {
+        return Ok(Credential::Bearer {
+            token,
+            from: token_variable.to_string(),
+        });
+    }
+    let client_id = env("AZURE_CLIENT_ID").unwrap_or_default();
+    let secret = env_secret(env, "AZURE_CLIENT_SECRET");
+    let (false, Some(secret)) = (client_id.trim().is_empty(), secret) else {
+        return Err(PullError::Config(format!(
+            "no credential: set {token_variable} to a bearer token, or AZURE_CLIENT_ID and \
+             AZURE_CLIENT_SECRET to an app registration's client credential"
+        )));
+    };
+    let Some(tenant) = tenant else {
+        return Err(PullError::Config(
+            "AZURE_CLIENT_ID / AZURE_CLIENT_SECRET need the tenant: pass --tenant (or set \
+             AZURE_TENANT_ID)"
+                .into(),
+        ));
+    };
+    let login = super::service_url(login_url, "--login-url")?;
+    let credential = ClientCredential::new(&login, tenant, client_id.trim(), secret, scope)?;
+    Ok(Credential::Client {
+        credential: Box::new(credential),
+        from: "AZURE_CLIENT_ID/AZURE_CLIENT_SECRET".into(),
+    })
 }
 
 /// Tokens are refreshed this long before they expire, so none expires mid-request.
@@ -205,6 +266,8 @@ pub fn percent_encode(text: &str) -> String {
 pub enum Credential {
     /// An Okta API token: `Authorization: SSWS <token>`.
     OktaToken { token: Secret, from: String },
+    /// A Splunk HTTP Event Collector token: `Authorization: Splunk <token>`.
+    Splunk { token: Secret, from: String },
     /// A bearer token obtained elsewhere (e.g. `az account get-access-token`).
     Bearer { token: Secret, from: String },
     /// A client credential, exchanged for bearer tokens (refreshed before expiry).
@@ -219,6 +282,7 @@ impl Credential {
     pub fn from(&self) -> &str {
         match self {
             Credential::OktaToken { from, .. }
+            | Credential::Splunk { from, .. }
             | Credential::Bearer { from, .. }
             | Credential::Client { from, .. } => from,
         }
@@ -227,7 +291,9 @@ impl Credential {
     /// Tells the client which values to scrub from anything it reports.
     pub fn register(&self, http: &HttpClient) {
         match self {
-            Credential::OktaToken { token, .. } | Credential::Bearer { token, .. } => {
+            Credential::OktaToken { token, .. }
+            | Credential::Splunk { token, .. }
+            | Credential::Bearer { token, .. } => {
                 http.add_secret(token.expose());
             }
             Credential::Client { credential, .. } => http.add_secret(credential.secret.expose()),
@@ -238,6 +304,7 @@ impl Credential {
     pub async fn header(&self, http: &HttpClient) -> Result<Secret, PullError> {
         Ok(match self {
             Credential::OktaToken { token, .. } => Secret::new(format!("SSWS {}", token.expose())),
+            Credential::Splunk { token, .. } => Secret::new(format!("Splunk {}", token.expose())),
             Credential::Bearer { token, .. } => Secret::new(format!("Bearer {}", token.expose())),
             Credential::Client { credential, from } => {
                 let token = credential.token(http, from).await?;

@@ -33,7 +33,9 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use url::Url;
 
-pub use self::credentials::{ClientCredential, Credential, Secret};
+pub use self::credentials::{
+    ClientCredential, Credential, Env, Secret, env_secret, microsoft_credential, process_env,
+};
 pub use self::error::PullError;
 pub use self::http::{HttpClient, Notes, RetryPolicy};
 pub use self::range::Window;
@@ -244,15 +246,9 @@ pub fn service_url(text: &str, what: &str) -> Result<Url, PullError> {
     };
     let url = Url::parse(&with_scheme)
         .map_err(|e| PullError::Config(format!("{what} {text:?} is not a URL: {e}")))?;
-    let loopback = match url.host() {
-        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(address)) => address.is_loopback(),
-        Some(url::Host::Ipv6(address)) => address.is_loopback(),
-        None => false,
-    };
     match url.scheme() {
         "https" => {}
-        "http" if loopback => {}
+        "http" if is_loopback(&url) => {}
         scheme => {
             return Err(PullError::Config(format!(
                 "{what} {text:?}: use https (not {scheme}) so credentials are not sent in clear"
@@ -265,6 +261,17 @@ pub fn service_url(text: &str, what: &str) -> Result<Url, PullError> {
         )));
     }
     Ok(url)
+}
+
+/// Whether `url` names this machine's loopback interface (`localhost`, `127.0.0.0/8`,
+/// `::1`): the only place plain `http` may carry a credential.
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(address)) => address.is_loopback(),
+        Some(url::Host::Ipv6(address)) => address.is_loopback(),
+        None => false,
+    }
 }
 
 /// `base` with `path` appended to its own path (`https://h/prefix` + `/api/v1/logs`).

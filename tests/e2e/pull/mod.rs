@@ -3,8 +3,8 @@
 //! and killed runs resuming from the checkpoint, bad credentials — every event lands
 //! exactly once, and no credential ever shows in output or in the lake.
 
-mod apis;
-mod server;
+pub mod apis;
+pub mod server;
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};

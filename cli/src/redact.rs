@@ -20,10 +20,10 @@ const SECRET_VARIABLES: &[&str] = &[
 pub fn redact(text: &str) -> String {
     let mut clean = text.to_string();
     for name in SECRET_VARIABLES {
-        if let Ok(value) = std::env::var(name) {
-            if value.len() >= 4 {
-                clean = clean.replace(&value, "[REDACTED]");
-            }
+        if let Ok(value) = std::env::var(name)
+            && value.len() >= 4
+        {
+            clean = clean.replace(&value, "[REDACTED]");
         }
     }
     clean

@@ -566,11 +566,11 @@ pub async fn prepare(
     range: &TimeRange,
     queries: &[&str],
 ) -> Result<BaselineSource> {
-    if let Some(lake) = lake {
-        if let Some(manifest) = stored_manifest(lake).await? {
-            register_stored(ctx, lake, &manifest).await?;
-            return Ok(BaselineSource::Stored(manifest));
-        }
+    if let Some(lake) = lake
+        && let Some(manifest) = stored_manifest(lake).await?
+    {
+        register_stored(ctx, lake, &manifest).await?;
+        return Ok(BaselineSource::Stored(manifest));
     }
     let tables = compute_some(ctx, config, range, |name| {
         queries.iter().any(|sql| sql.contains(name))

@@ -315,7 +315,7 @@ pub fn mutate(rng: &mut Rng, input: &mut Vec<u8>, seeds: &[Vec<u8>]) {
         6 => {
             let depth = *rng.pick(&[100, 511, 513, 600, 5_000, 100_000]);
             const OPENERS: &[&[u8]] = &[b"[", b"{\"a\":", b"{\"a\":[", b"\"[", b"{\"records\":["];
-            let open: &[u8] = *rng.pick(OPENERS);
+            let open = *rng.pick(OPENERS);
             let mut piece = open.repeat(depth);
             if rng.chance(2) {
                 piece.push(b'1');
@@ -469,10 +469,7 @@ fn run_splitter(input: &[u8]) {
     // Each fill consumes input or ends it; the bound catches a split that loops.
     for _ in 0..input.len() + 2 {
         let mut chunk = Chunk::new(0, 1 << 16);
-        let more = match splitter.fill(&mut chunk, 1 << 16) {
-            Ok(more) => more,
-            Err(_) => false,
-        };
+        let more = splitter.fill(&mut chunk, 1 << 16).unwrap_or_default();
         parse_chunk(&mut parser, &chunk, &mut expected);
         if !more {
             return;

@@ -49,12 +49,12 @@ impl TimeRange {
             since: since.map(|s| parse_bound(s, now_micros)).transpose()?,
             until: until.map(|u| parse_bound(u, now_micros)).transpose()?,
         };
-        if let (Some(since), Some(until)) = (range.since, range.until) {
-            if since >= until {
-                return Err(EngineError::Invalid(
-                    "--since must be before --until".into(),
-                ));
-            }
+        if let (Some(since), Some(until)) = (range.since, range.until)
+            && since >= until
+        {
+            return Err(EngineError::Invalid(
+                "--since must be before --until".into(),
+            ));
         }
         Ok(range)
     }

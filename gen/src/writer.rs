@@ -22,7 +22,8 @@ pub const OKTA_PAGE_EVENTS: usize = 1000;
 
 enum Inner {
     Plain(BufWriter<File>),
-    Gzip(GzEncoder<BufWriter<File>>),
+    // Boxed: the encoder's state is much larger than a plain writer.
+    Gzip(Box<GzEncoder<BufWriter<File>>>),
 }
 
 /// One output file.
@@ -41,7 +42,9 @@ impl Sink {
         let buf = BufWriter::with_capacity(256 * 1024, file);
         let inner = if gzip {
             // No file name and mtime 0 in the header: same input, same bytes.
-            Inner::Gzip(GzBuilder::new().mtime(0).write(buf, Compression::fast()))
+            Inner::Gzip(Box::new(
+                GzBuilder::new().mtime(0).write(buf, Compression::fast()),
+            ))
         } else {
             Inner::Plain(buf)
         };

@@ -241,29 +241,26 @@ async fn main() {
     drop(ips);
     let distinct_batches = view_batches(&ip_strings);
     drop(ip_strings);
-    let range_only = range_path.clone().map_or_else(
-        || {
-            // ReferenceData needs a file: write the synthetic table out once.
-            let p = workspace_root().join("bench-data/synthetic-ranges.csv");
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            let mut text = String::new();
-            let mut start: u32 = 1 << 24;
-            let mut r2 = Rng(7);
-            for i in 0..500_000u32 {
-                let len = 2 + (r2.next() % 8000) as u32;
-                let end = start.saturating_add(len);
-                text.push_str(&format!(
-                    "{start},{end},{},ORG{}\n",
-                    64_512 + i % 1000,
-                    i % 1000
-                ));
-                start = end.saturating_add(1 + (r2.next() % 8000) as u32);
-            }
-            std::fs::write(&p, text).unwrap();
-            p
-        },
-        |p| p,
-    );
+    let range_only = range_path.clone().unwrap_or_else(|| {
+        // ReferenceData needs a file: write the synthetic table out once.
+        let p = workspace_root().join("bench-data/synthetic-ranges.csv");
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        let mut text = String::new();
+        let mut start: u32 = 1 << 24;
+        let mut r2 = Rng(7);
+        for i in 0..500_000u32 {
+            let len = 2 + (r2.next() % 8000) as u32;
+            let end = start.saturating_add(len);
+            text.push_str(&format!(
+                "{start},{end},{},ORG{}\n",
+                64_512 + i % 1000,
+                i % 1000
+            ));
+            start = end.saturating_add(1 + (r2.next() % 8000) as u32);
+        }
+        std::fs::write(&p, text).unwrap();
+        p
+    });
     let rref = ReferenceData::load(&ReferenceConfig {
         range_files: vec![range_only],
         ..Default::default()

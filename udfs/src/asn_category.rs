@@ -148,7 +148,7 @@ impl EgressRanges {
             self.entries.push((cidr, category.into(), org.into()));
         }
         // Longest prefix first, so the first match is the most specific.
-        self.entries.sort_by(|a, b| b.0.bits.cmp(&a.0.bits));
+        self.entries.sort_by_key(|e| std::cmp::Reverse(e.0.bits));
         Ok(())
     }
 }

@@ -183,14 +183,13 @@ static RULES: &[Rule] = &[
 #[inline]
 fn major_after(ua: &str, token: &str) -> Option<u32> {
     let at = ua.find(token)? + token.len();
-    let digits = ua.as_bytes()[at..]
+    ua.as_bytes()[at..]
         .iter()
         .take_while(|b| b.is_ascii_digit())
         .take(9)
         .fold(None, |acc: Option<u32>, b| {
             Some(acc.unwrap_or(0) * 10 + u32::from(b - b'0'))
-        });
-    digits
+        })
 }
 
 /// Operating system from the user agent. Order matters: iPhone agents say "like Mac OS X"

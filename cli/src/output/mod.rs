@@ -218,6 +218,15 @@ impl ResultSink for ParquetSink<'_> {
     }
 }
 
+/// Prints one line on stdout; a reader that went away (`| head`) is not an error.
+pub fn print_line(text: &str) -> io::Result<()> {
+    let mut stdout = io::stdout().lock();
+    match writeln!(stdout, "{text}").and_then(|()| stdout.flush()) {
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -279,14 +288,5 @@ mod tests {
         let text = render(OutputFormat::Table, &[batch(), batch()], 3);
         assert!(text.contains("alice"), "{text}");
         assert!(text.contains("1 more row"), "{text}");
-    }
-}
-
-/// Prints one line on stdout; a reader that went away (`| head`) is not an error.
-pub fn print_line(text: &str) -> io::Result<()> {
-    let mut stdout = io::stdout().lock();
-    match writeln!(stdout, "{text}").and_then(|()| stdout.flush()) {
-        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        other => other,
     }
 }

@@ -65,9 +65,9 @@ pub fn group_incidents(findings: &[Finding]) -> Vec<Finding> {
         }
     }
     let mut groups: BTreeMap<usize, Vec<&Finding>> = BTreeMap::new();
-    for index in 0..findings.len() {
+    for (index, finding) in findings.iter().enumerate() {
         let root = sets.find(index);
-        groups.entry(root).or_default().push(&findings[index]);
+        groups.entry(root).or_default().push(finding);
     }
     let mut incidents: Vec<Finding> = groups
         .into_values()
@@ -198,10 +198,10 @@ fn add_related_users(incident: &mut Finding, all: &[Finding]) {
         .filter(|f| f.user != incident.user && f.ips.iter().any(|ip| incident.ips.contains(ip)))
         .filter_map(|f| f.user.as_deref())
         .collect();
-    if !others.is_empty() {
-        if let Some(object) = incident.evidence.as_object_mut() {
-            object.insert("related_users".into(), json!(others));
-        }
+    if !others.is_empty()
+        && let Some(object) = incident.evidence.as_object_mut()
+    {
+        object.insert("related_users".into(), json!(others));
     }
 }
 

@@ -548,7 +548,10 @@ impl FindingsState {
                     let old = std::mem::replace(&mut item.id, finding.finding_id.clone());
                     union(&mut item.previous_ids, &[old]);
                 } else {
-                    union(&mut item.previous_ids, &[finding.finding_id.clone()]);
+                    union(
+                        &mut item.previous_ids,
+                        std::slice::from_ref(&finding.finding_id),
+                    );
                 }
             }
             item.previous_ids.retain(|p| *p != item.id);

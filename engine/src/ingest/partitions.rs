@@ -300,7 +300,7 @@ impl PartitionWriter {
             lease.check()?;
         }
         self.written.push(path.clone());
-        self.lake.put_durable(&path, bytes.into()).await?;
+        self.lake.put_durable(&path, bytes).await?;
         self.rows_written += rows as u64;
         Ok(())
     }

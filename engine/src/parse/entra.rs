@@ -263,13 +263,12 @@ impl<'v, 'a> EntraView<'v, 'a> {
                 return Ok(kind);
             }
         }
-        if let Some(Json::Array(types)) = self.get(EVENT_TYPES) {
-            if let Some(kind) = types
+        if let Some(Json::Array(types)) = self.get(EVENT_TYPES)
+            && let Some(kind) = types
                 .iter()
                 .find_map(|t| str_of(Some(t)).and_then(kind_of_event_type))
-            {
-                return Ok(kind);
-            }
+        {
+            return Ok(kind);
         }
         if self.get(CREATED).is_some() && (self.get(UPN).is_some() || self.get(APP_ID).is_some()) {
             let interactive = bool_of(self.get(IS_INTERACTIVE)).unwrap_or(true);

@@ -354,8 +354,7 @@ impl MmdbSource {
                     r.is_tor_exit_node,
                     r.is_residential_proxy,
                 ]
-                .iter()
-                .any(|f| *f == Some(true)),
+                .contains(&Some(true)),
             ),
             Ok(None) => Some(false),
             Err(_) => None,

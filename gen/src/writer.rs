@@ -22,6 +22,7 @@ pub const OKTA_PAGE_EVENTS: usize = 1000;
 
 enum Inner {
     Plain(BufWriter<File>),
+    // Boxed: the encoder's state is much larger than a plain writer.
     Gzip(Box<GzEncoder<BufWriter<File>>>),
 }
 

@@ -16,8 +16,8 @@ use tokenhunt_engine::pull::graph::{self, Graph};
 use tokenhunt_engine::pull::log_analytics::{self, LogAnalytics};
 use tokenhunt_engine::pull::okta::Okta;
 use tokenhunt_engine::pull::{
-    Credential, Notes, PullOptions, PullProgress, PullSource, PullStopped, PullSummary,
-    RetryPolicy, env_secret, microsoft_credential, process_env, pull, service_url,
+    Credential, Notes, OnNote, PullNote, PullOptions, PullProgress, PullSource, PullStopped,
+    PullSummary, RetryPolicy, env_secret, microsoft_credential, process_env, pull, service_url,
 };
 use tokenhunt_engine::timerange::{TimeRange, now_micros};
 
@@ -116,6 +116,7 @@ fn options(
     context: &Context,
     common: &PullCommonArgs,
     notes: Option<Notes>,
+    on_note: Option<OnNote>,
 ) -> Result<PullOptions> {
     let range = TimeRange::parse(
         context.global.since.as_deref(),
@@ -143,6 +144,7 @@ fn options(
             ..RetryPolicy::default()
         },
         notes,
+        on_note,
         ..PullOptions::default()
     };
     if let Some(threads) = context.global.threads {
@@ -173,7 +175,18 @@ async fn run_source<S: PullSource>(
             }
         }) as Notes
     });
-    let options = options(context, common, notes)?;
+    // Notes (a range before the API's retention) are shown without -v, unless -q.
+    let on_note: Option<OnNote> = (!context.global.quiet).then(|| {
+        let shown = bar.as_ref().map(|(bar, _)| bar.clone());
+        Arc::new(move |note: &PullNote| {
+            let line = format!("note: {}", redact(&note.to_string()));
+            match &shown {
+                Some(bar) => bar.println(line),
+                None => eprintln!("{line}"),
+            }
+        }) as OnNote
+    });
+    let options = options(context, common, notes, on_note)?;
     let result = pull(lake, source, &options, progress).await;
     if let Some((bar, ticker)) = bar {
         ticker.abort();
@@ -248,6 +261,10 @@ fn report(context: &Context, summary: &PullSummary, error: Option<&str>) -> Resu
             "started_from": summary.started_from,
             "windows": summary.windows,
             "windows_done": summary.windows_done,
+            "fetches": summary.fetches,
+            "empty_fetches": summary.empty_fetches,
+            "narrowed": summary.narrowed,
+            "runs": summary.run_ids.len(),
             "pages": summary.pages,
             "events": summary.events,
             "read": summary.read,
@@ -258,6 +275,7 @@ fn report(context: &Context, summary: &PullSummary, error: Option<&str>) -> Resu
             "retries": summary.retries,
             "seconds": summary.seconds,
             "checkpoint": summary.checkpoint,
+            "notes": summary.notes,
         });
         if let Some(error) = error {
             line["error"] = serde_json::Value::String(error.to_string());
@@ -280,6 +298,14 @@ fn report(context: &Context, summary: &PullSummary, error: Option<&str>) -> Resu
     } else {
         format!("{} window(s)", summary.windows_done)
     };
+    // How the windows were fetched: longer ones over empty stretches, no ingest
+    // run for those.
+    let fetched = format!(
+        "{} fetch(es), {} empty, {} ingest run(s)",
+        summary.fetches,
+        summary.empty_fetches,
+        summary.run_ids.len()
+    );
     let start = match summary.started_from.as_str() {
         "since" => "--since",
         "checkpoint" => "the checkpoint less the overlap",
@@ -288,7 +314,7 @@ fn report(context: &Context, summary: &PullSummary, error: Option<&str>) -> Resu
     eprintln!(
         "{}",
         redact(&format!(
-            "pulled {} {} from {} ({start}) to {}: {done}, {} page(s), {} events: wrote {}, {} duplicate(s), {} quarantined · {} request(s), {} retried · {:.2} s ({:.0} events/s)",
+            "pulled {} {} from {} ({start}) to {}: {done} in {fetched}, {} page(s), {} events: wrote {}, {} duplicate(s), {} quarantined · {} request(s), {} retried · {:.2} s ({:.0} events/s)",
             summary.source,
             summary.scope,
             summary.since,

@@ -26,7 +26,8 @@ pub struct Checkpoint {
     pub until: String,
     /// When the checkpoint was written.
     pub updated: String,
-    /// The ingest run that brought the last range in.
+    /// The ingest run that brought the last events in (kept when the checkpoint
+    /// moves over empty windows; empty when no run has).
     pub run_id: String,
 }
 
@@ -82,7 +83,8 @@ pub async fn load(lake: &Lake, source: &str) -> Result<Option<Checkpoint>> {
     Ok(Some(checkpoint))
 }
 
-/// Records that everything before `until` is in the lake. A checkpoint never moves
+/// Records that everything before `until` is in the lake: brought in by ingest run
+/// `run_id`, or (`None`) found empty. A checkpoint never moves
 /// back: when the stored one is already later (another pull of the same source ran
 /// at the same time, or this one re-pulled an older range), it stays and is returned.
 /// The read and the write happen under the lake's write lease, so two pulls finishing
@@ -93,10 +95,12 @@ pub async fn store(
     kind: &str,
     scope: &str,
     until: i64,
-    run_id: &str,
+    run_id: Option<&str>,
     lease: &LeaseOptions,
 ) -> Result<Checkpoint> {
-    let held = Lease::acquire(lake, run_id, lease).await?;
+    // The lease names its holder: the run, or for empty windows a run id of its own.
+    let holder = run_id.map_or_else(crate::ingest::new_run_id, str::to_string);
+    let held = Lease::acquire(lake, &holder, lease).await?;
     let stored = store_latest(lake, source, kind, scope, until, run_id).await;
     let released = held.release().await;
     let stored = stored?;
@@ -110,19 +114,25 @@ async fn store_latest(
     kind: &str,
     scope: &str,
     until: i64,
-    run_id: &str,
+    run_id: Option<&str>,
 ) -> Result<Checkpoint> {
-    if let Some(existing) = load(lake, source).await?
+    let existing = load(lake, source).await?;
+    if let Some(existing) = &existing
         && existing.until_micros()? >= until
     {
-        return Ok(existing);
+        return Ok(existing.clone());
     }
+    let run_id = match (run_id, existing) {
+        (Some(run_id), _) => run_id.to_string(),
+        (None, Some(existing)) => existing.run_id,
+        (None, None) => String::new(),
+    };
     let checkpoint = Checkpoint {
         kind: kind.to_string(),
         scope: scope.to_string(),
         until: rfc3339(until),
         updated: rfc3339(chrono::Utc::now().timestamp_micros()),
-        run_id: run_id.to_string(),
+        run_id,
     };
     let mut bytes =
         serde_json::to_vec_pretty(&checkpoint).map_err(|e| EngineError::Invalid(e.to_string()))?;
@@ -156,9 +166,17 @@ mod tests {
             assert_eq!(load(&lake, "okta-a").await.unwrap(), None);
             let until = 1_780_000_000_000_000;
             let lease = LeaseOptions::default();
-            let stored = store(&lake, "okta-a", "okta", "https://a", until, "run-1", &lease)
-                .await
-                .unwrap();
+            let stored = store(
+                &lake,
+                "okta-a",
+                "okta",
+                "https://a",
+                until,
+                Some("run-1"),
+                &lease,
+            )
+            .await
+            .unwrap();
             let loaded = load(&lake, "okta-a").await.unwrap().unwrap();
             assert_eq!(loaded, stored);
             assert_eq!(loaded.until_micros().unwrap(), until);
@@ -192,7 +210,7 @@ mod tests {
                 "okta",
                 "https://a",
                 later,
-                "run-late",
+                Some("run-late"),
                 &lease,
             )
             .await
@@ -203,7 +221,7 @@ mod tests {
                 "okta",
                 "https://a",
                 earlier,
-                "run-early",
+                Some("run-early"),
                 &lease,
             )
             .await
@@ -212,6 +230,20 @@ mod tests {
             let loaded = load(&lake, "okta-a").await.unwrap().unwrap();
             assert_eq!(loaded.until_micros().unwrap(), later);
             assert_eq!(loaded.run_id, "run-late");
+            // Moved on over empty windows: the run that brought the last events in stays.
+            let moved = store(
+                &lake,
+                "okta-a",
+                "okta",
+                "https://a",
+                later + 86_400_000_000,
+                None,
+                &lease,
+            )
+            .await
+            .unwrap();
+            assert_eq!(moved.run_id, "run-late");
+            assert_eq!(moved.until_micros().unwrap(), later + 86_400_000_000);
         });
     }
 }

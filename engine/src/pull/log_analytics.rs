@@ -30,6 +30,7 @@ use super::credentials::Credential;
 use super::error::PullError;
 use super::http::{HttpClient, Request, Response};
 use super::range::Window;
+use super::retention::Retention;
 use super::{PageSink, PullSource, endpoint};
 use crate::input::InputFormat;
 use crate::timerange::rfc3339;
@@ -192,7 +193,8 @@ impl LogAnalytics {
                 continue;
             }
             if converted.rows > 0 {
-                sink.page(stream, converted.lines, converted.rows).await?;
+                sink.page(stream, converted.lines, converted.rows, None)
+                    .await?;
             }
         }
         Ok(())
@@ -607,6 +609,12 @@ impl PullSource for LogAnalytics {
 
     fn default_overlap(&self) -> std::time::Duration {
         DEFAULT_OVERLAP
+    }
+
+    /// None: a workspace's retention is its own setting (30 days by default, up to
+    /// 12 years), so no fixed figure would hold.
+    fn retention(&self) -> Option<Retention> {
+        None
     }
 
     fn credential(&self) -> &Credential {

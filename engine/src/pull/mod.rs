@@ -8,22 +8,28 @@
 //!                                              checkpoint: <lake>/_tokenhunt/pull/<source>.json
 //! ```
 //!
-//! A pull covers `[since, until)` cut into windows ([`range`]). For each window the
-//! client fetches every page of every endpoint and hands them, unchanged, to an
-//! ingest run ([`crate::ingest::ingest_documents`]); the run commits only once the
-//! window is complete, and only then does the checkpoint move to the window's end.
-//! So an interrupted pull (a crash, a kill, a server that keeps failing) resumes at
-//! the last finished window, and what it fetches again is deduplicated: every event
+//! A pull covers `[since, until)` cut into windows ([`range`]), longer ones over
+//! empty stretches ([`stride`]). For each window the client fetches every page of
+//! every endpoint and hands them, unchanged, to an ingest run
+//! ([`crate::ingest::ingest_documents`]); the run starts with the window's first
+//! event, so an empty window costs its requests and nothing else (no run, no
+//! manifest, no lake write). The run commits only once the window is complete, and
+//! only then does the checkpoint move to the window's end ([`cursor`]). So an
+//! interrupted pull (a crash, a kill, a server that keeps failing) resumes at the
+//! last finished window, and what it fetches again is deduplicated: every event
 //! lands once, and read = written + duplicates + quarantined holds for every run.
 
 pub mod checkpoint;
 pub mod credentials;
+pub mod cursor;
 pub mod error;
 pub mod graph;
 pub mod http;
 pub mod log_analytics;
 pub mod okta;
 pub mod range;
+pub mod retention;
+pub mod stride;
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -31,14 +37,18 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
+use tokio::sync::oneshot;
 use url::Url;
 
 pub use self::credentials::{
     ClientCredential, Credential, Env, Secret, env_secret, microsoft_credential, process_env,
 };
+use self::cursor::Cursor;
 pub use self::error::PullError;
 pub use self::http::{HttpClient, Notes, RetryPolicy};
 pub use self::range::Window;
+pub use self::retention::{OnNote, PullNote, Retention};
+use self::stride::{Narrowed, Planner};
 use crate::error::EngineError;
 use crate::ingest::{
     DocumentSender, IngestOptions, IngestProgress, IngestSummary, document_channel,
@@ -63,11 +73,15 @@ pub trait PullSource {
     /// How far before the checkpoint a run starts again when `--overlap` is not
     /// given: long enough to catch the events this API publishes late.
     fn default_overlap(&self) -> Duration;
+    /// How long the API keeps events, when that is a fixed figure: a range starting
+    /// earlier gets a note ([`retention`]).
+    fn retention(&self) -> Option<Retention>;
     fn credential(&self) -> &Credential;
     /// The window's endpoints, as the ingest run names them (one stream each).
     fn streams(&self, window: &Window) -> Vec<String>;
     /// Fetches every page of the window, in order, into `sink` (stream indexes as in
-    /// [`streams`](PullSource::streams)).
+    /// [`streams`](PullSource::streams)). The fetch may be dropped at any await (a
+    /// probe window found busy, see [`stride`]); nothing it did is kept then.
     fn fetch(
         &self,
         http: &HttpClient,
@@ -83,11 +97,12 @@ pub struct PullProgress {
     pub requests: AtomicU64,
     /// Requests sent again after a transient failure or a 429.
     pub retries: AtomicU64,
-    /// Pages handed to the ingest runs.
+    /// Pages taken: handed to the ingest runs, or empty (a probe's page that found
+    /// events, fetched again with a shorter window, is not counted).
     pub pages: AtomicU64,
-    /// Events in the pages fetched so far.
+    /// Events in the pages taken so far.
     pub events: AtomicU64,
-    /// Windows brought in and checkpointed, of the windows planned.
+    /// Base windows (`--window`) brought in or found empty, of those in the range.
     pub windows_done: AtomicU64,
     pub windows_total: AtomicU64,
     /// What the client is waiting for (a rate-limit reset, a backoff), if anything.
@@ -105,28 +120,64 @@ pub struct Waiting {
     pub until: Instant,
 }
 
-/// Where a source's pages go: the window's ingest run.
+/// Where a source's pages go: the window's ingest run, started by the first page
+/// holding events, so a window without any starts none.
 pub struct PageSink<'a> {
-    documents: &'a DocumentSender,
+    documents: Option<DocumentSender>,
+    /// Taken (and fired) when the first events arrive: the ingest run starts then.
+    start: Option<oneshot::Sender<()>>,
+    /// Set for a probe window (see [`stride`]): fired with the earliest event's time
+    /// instead of handing events over, and the fetch is dropped.
+    busy: Option<oneshot::Sender<Option<i64>>>,
     progress: &'a PullProgress,
 }
 
 impl PageSink<'_> {
     /// Hands over one page (its body unchanged, or records as JSON Lines) holding
-    /// `events` records of stream `stream`.
+    /// `events` records of stream `stream`; `earliest` is the time (microseconds)
+    /// of its earliest record when the source reads it cheaply, else `None`.
     pub async fn page(
         &mut self,
         stream: usize,
         body: Vec<u8>,
         events: u64,
+        earliest: Option<i64>,
     ) -> Result<(), PullError> {
-        self.documents
-            .send(stream, body)
-            .await
-            .map_err(|_| PullError::IngestStopped)?;
+        if events > 0
+            && let Some(busy) = self.busy.take()
+        {
+            // A probe found events: `pull_window` drops this fetch as soon as it sees
+            // the signal, so this page is never handed on and the fetch never resumes.
+            let _ = busy.send(earliest);
+            return std::future::pending().await;
+        }
+        if events > 0
+            && let Some(start) = self.start.take()
+        {
+            let _ = start.send(());
+        }
+        // Until the first events, pages are empty and there is no run to take them.
+        if self.start.is_none() {
+            let documents = self.documents.as_ref().ok_or(PullError::IngestStopped)?;
+            documents
+                .send(stream, body)
+                .await
+                .map_err(|_| PullError::IngestStopped)?;
+        }
         self.progress.pages.fetch_add(1, Ordering::Relaxed);
         self.progress.events.fetch_add(events, Ordering::Relaxed);
         Ok(())
+    }
+
+    /// The fetch is complete: the ingest run (if one started) may commit.
+    async fn finish(mut self) -> Result<(), PullError> {
+        match (self.start.is_none(), self.documents.take()) {
+            (true, Some(documents)) => documents
+                .finish()
+                .await
+                .map_err(|_| PullError::IngestStopped),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -149,6 +200,9 @@ pub struct PullOptions {
     pub ingest: IngestOptions,
     /// Receives one line per retry or rate-limit wait.
     pub notes: Option<Notes>,
+    /// Receives what the user should hear of even without `-v` (a range starting
+    /// before the API's retention), once each.
+    pub on_note: Option<OnNote>,
 }
 
 impl Default for PullOptions {
@@ -162,6 +216,7 @@ impl Default for PullOptions {
             retry: RetryPolicy::default(),
             ingest: IngestOptions::default(),
             notes: None,
+            on_note: None,
         }
     }
 }
@@ -178,11 +233,17 @@ pub struct PullSummary {
     pub until: String,
     /// Where `since` came from: `since` (the option), `checkpoint` or `default`.
     pub started_from: String,
-    /// Windows planned, and windows brought in and checkpointed.
+    /// Base windows (`--window`) in the range, and those brought in or found empty.
     pub windows: u64,
     pub windows_done: u64,
+    /// Windows fetched (over empty stretches one spans several base windows), and of
+    /// those the ones found empty (no ingest run) and the probes found busy (fetched
+    /// again shorter).
+    pub fetches: u64,
+    pub empty_fetches: u64,
+    pub narrowed: u64,
     pub pages: u64,
-    /// Events in the pages fetched (equal to `read` once all windows are done).
+    /// Events in the pages taken (equal to `read` once all windows are done).
     pub events: u64,
     /// The ingest accounting over all windows: read = written + duplicates + quarantined.
     pub read: u64,
@@ -196,8 +257,11 @@ pub struct PullSummary {
     pub checkpoint: Option<String>,
     /// Where the checkpoint is kept.
     pub checkpoint_file: String,
-    /// The ingest runs (one per window), as `_tokenhunt/ingest/<run>.json` names them.
+    /// The ingest runs (one per window holding events), as
+    /// `_tokenhunt/ingest/<run>.json` names them.
     pub run_ids: Vec<String>,
+    /// The notes given (see [`PullOptions::on_note`]), as text.
+    pub notes: Vec<String>,
     /// Quarantine files of the windows that rejected records, and the first rejections.
     pub quarantine_files: Vec<String>,
     pub quarantine_examples: Vec<String>,
@@ -314,7 +378,7 @@ pub async fn pull<S: PullSource>(
         Ok(previous) => previous,
         Err(error) => return Err(stop(summary, error)),
     };
-    let mut checkpoint_until = match previous.as_ref().map(|c| c.until_micros()).transpose() {
+    let checkpoint_until = match previous.as_ref().map(|c| c.until_micros()).transpose() {
         Ok(until) => until,
         Err(error) => return Err(stop(summary, error)),
     };
@@ -333,11 +397,17 @@ pub async fn pull<S: PullSource>(
     summary.since = rfc3339(since);
     summary.until = rfc3339(until);
     summary.started_from = started_from.name().to_string();
-    let windows = range::windows(since, until, micros(options.window));
-    summary.windows = windows.len() as u64;
+    if let Some(note) = retention::check(source.retention(), since, started_from, now) {
+        if let Some(on_note) = &options.on_note {
+            on_note(&note);
+        }
+        summary.notes.push(note.to_string());
+    }
+    let mut plan = Planner::new(since, until, micros(options.window));
+    summary.windows = plan.windows();
     progress
         .windows_total
-        .store(windows.len() as u64, Ordering::Relaxed);
+        .store(summary.windows, Ordering::Relaxed);
 
     let http = match HttpClient::new(
         source.service(),
@@ -350,40 +420,62 @@ pub async fn pull<S: PullSource>(
     };
     source.credential().register(&http);
 
-    for window in &windows {
-        let ingested = match pull_window(lake, source, options, &http, window, &progress).await {
-            Ok(ingested) => ingested,
-            Err(error) => return Err(stop(summary, error)),
-        };
+    let mut cursor = Cursor::new(
+        lake,
+        name,
+        source.kind(),
+        source.scope(),
+        &options.ingest.lease,
+        checkpoint_until,
+        summary.checkpoint.clone(),
+    );
+    while let Some(window) = plan.next() {
+        let probe = plan.is_probe(&window);
+        let fetched = pull_window(lake, source, options, &http, &window, probe, &progress).await;
+        summary.fetches += 1;
         summary.pages = progress.pages.load(Ordering::Relaxed);
         summary.events = progress.events.load(Ordering::Relaxed);
-        summary.add(&ingested);
-        // The window's rows are in the lake: move the checkpoint past it (never back,
-        // when an explicit --since/--until re-pulls an older range).
-        if checkpoint_until.is_none_or(|known| window.end > known) {
-            match checkpoint::store(
-                lake,
-                &name,
-                source.kind(),
-                &source.scope(),
-                window.end,
-                &ingested.run_id,
-                &options.ingest.lease,
-            )
-            .await
-            {
-                Ok(stored) => {
-                    // Another pull of this source may have stored a later one.
-                    checkpoint_until = Some(stored.until_micros().unwrap_or(window.end));
-                    summary.checkpoint = Some(stored.until);
-                }
-                Err(error) => return Err(stop(summary, error)),
+        let moved = match fetched {
+            Ok(Fetched::Ingested(ingested)) => {
+                summary.add(&ingested);
+                plan.ingested(&window);
+                // The window's rows are in the lake: move the checkpoint past it.
+                cursor.landed(window.end, &ingested.run_id).await
             }
+            Ok(Fetched::Empty) => {
+                summary.empty_fetches += 1;
+                plan.empty(&window);
+                cursor.empty(window.end).await
+            }
+            Ok(Fetched::Busy { earliest }) => {
+                summary.narrowed += 1;
+                match plan.busy(&window, earliest) {
+                    // Nothing before the earliest event's base window.
+                    Narrowed::Skipped { to } if to > window.start => cursor.empty(to).await,
+                    Narrowed::Skipped { .. } | Narrowed::Halved => Ok(()),
+                }
+            }
+            Err(error) => Err(error),
+        };
+        summary.checkpoint = cursor.checkpoint().map(str::to_string);
+        if let Err(error) = moved {
+            // What the empty windows before the failure showed still counts; a
+            // failure to write that down too leaves the first error to report.
+            let _ = cursor.flush().await;
+            summary.checkpoint = cursor.checkpoint().map(str::to_string);
+            return Err(stop(summary, error));
         }
-        summary.windows_done += 1;
-        progress.windows_done.fetch_add(1, Ordering::Relaxed);
+        summary.windows_done = plan.windows_done();
+        progress
+            .windows_done
+            .store(summary.windows_done, Ordering::Relaxed);
     }
-    Ok(finish(summary))
+    let flushed = cursor.flush().await;
+    summary.checkpoint = cursor.checkpoint().map(str::to_string);
+    match flushed {
+        Ok(()) => Ok(finish(summary)),
+        Err(error) => Err(stop(summary, error)),
+    }
 }
 
 /// The overlap a run uses: `--overlap`, else the source's default.
@@ -391,47 +483,79 @@ pub fn overlap<S: PullSource>(options: &PullOptions, source: &S) -> Duration {
     options.overlap.unwrap_or_else(|| source.default_overlap())
 }
 
+/// What fetching one window came to.
+enum Fetched {
+    /// It held no events: no ingest run was started.
+    Empty,
+    /// A probe window held events (the earliest at `earliest`, when the source
+    /// said): abandoned before any ingest run started.
+    Busy { earliest: Option<i64> },
+    /// Its events were ingested by this run.
+    Ingested(IngestSummary),
+}
+
 /// Fetches one window and ingests its pages as they arrive; commits only when the
-/// fetch completed.
+/// fetch completed. The ingest run starts with the first page holding events, so an
+/// empty window writes nothing at all. A `probe` window is abandoned at its first
+/// events instead ([`stride`]).
 async fn pull_window<S: PullSource>(
     lake: &Lake,
     source: &S,
     options: &PullOptions,
     http: &HttpClient,
     window: &Window,
+    probe: bool,
     progress: &PullProgress,
-) -> Result<IngestSummary, EngineError> {
+) -> Result<Fetched, EngineError> {
     let streams = source.streams(window);
     // A few pages in flight: the client fetches the next while the last is parsed.
     let (sender, receiver) = document_channel(4);
+    let (start, started) = oneshot::channel();
+    let (busy, found_busy) = oneshot::channel();
     let ingest_options = IngestOptions {
         inputs: Vec::new(),
         format: source.format(),
         ..options.ingest.clone()
     };
     let fetch = async {
-        // Owned here: if fetching fails, the sender is dropped unfinished and the
-        // ingest run writes nothing of this window.
-        let sender = sender;
+        // Owned here: if fetching fails, the sink (and the sender in it) is dropped
+        // unfinished and the ingest run writes nothing of this window.
         let mut sink = PageSink {
-            documents: &sender,
+            documents: Some(sender),
+            start: Some(start),
+            busy: probe.then_some(busy),
             progress,
         };
         source.fetch(http, window, &mut sink).await?;
-        sender.finish().await.map_err(|_| PullError::IngestStopped)
+        sink.finish().await
     };
-    let ingest = ingest_documents(
-        lake,
-        &ingest_options,
-        &streams,
-        receiver,
-        progress.ingest.clone(),
-    );
-    match tokio::join!(fetch, ingest) {
-        (Ok(()), Ok(ingested)) => Ok(ingested),
-        // The ingest side failed first; its error is the cause.
-        (Ok(()) | Err(PullError::IngestStopped), Err(error)) => Err(error),
-        (Err(error), _) => Err(error.into()),
+    let ingest = async {
+        // The sink dropped without firing `start`: the window held no events.
+        if started.await.is_err() {
+            return Ok(None);
+        }
+        ingest_documents(
+            lake,
+            &ingest_options,
+            &streams,
+            receiver,
+            progress.ingest.clone(),
+        )
+        .await
+        .map(Some)
+    };
+    let both = async { tokio::join!(fetch, ingest) };
+    tokio::select! {
+        // First: a probe's sink waits for this fetch to be dropped.
+        biased;
+        Ok(earliest) = found_busy => Ok(Fetched::Busy { earliest }),
+        joined = both => match joined {
+            (Ok(()), Ok(Some(ingested))) => Ok(Fetched::Ingested(ingested)),
+            (Ok(()), Ok(None)) => Ok(Fetched::Empty),
+            // The ingest side failed first; its error is the cause.
+            (Ok(()) | Err(PullError::IngestStopped), Err(error)) => Err(error),
+            (Err(error), _) => Err(error.into()),
+        },
     }
 }
 

@@ -3,8 +3,9 @@
 //! A pull covers `[since, until)`: `since` is `--since` when given, else the
 //! checkpoint minus an overlap (events that reached the API late, and the edges of
 //! the previous range, are fetched again and deduplicated), else a default
-//! look-back. The range is cut into windows aligned on multiples of the window
-//! length (whole UTC days for `1d`); each window is ingested and checkpointed on
+//! look-back. The range is cut at multiples of the window length (whole UTC days
+//! for `1d`): those are its base windows. A fetch spans one base window or, over
+//! empty stretches, several ([`super::stride`]); each is ingested and checkpointed on
 //! its own, so an interrupted pull resumes at the last finished window.
 
 const MICROS_PER_SECOND: i64 = 1_000_000;
@@ -67,22 +68,30 @@ pub fn start(
     }
 }
 
-/// Cuts `[since, until)` at multiples of `window_micros` since the epoch. Empty when
-/// `since >= until`.
-pub fn windows(since: i64, until: i64, window_micros: i64) -> Vec<Window> {
-    let mut windows = Vec::new();
+/// The end of a window starting at `start` and spanning `span` base windows of
+/// `window_micros` (the first one up to the next multiple of the length, so windows
+/// stay aligned whatever the start), never past `until`.
+pub fn window_end(start: i64, window_micros: i64, span: u32, until: i64) -> i64 {
+    let step = step(window_micros);
+    start
+        .div_euclid(step)
+        .saturating_add(i64::from(span.max(1)))
+        .saturating_mul(step)
+        .min(until)
+}
+
+/// How many base windows `[since, until)` is cut into: zero when `since >= until`.
+pub fn count_windows(since: i64, until: i64, window_micros: i64) -> u64 {
     if since >= until {
-        return windows;
+        return 0;
     }
-    let step = window_micros.max(MICROS_PER_SECOND);
-    let mut start = since;
-    while start < until {
-        let boundary = (start.div_euclid(step) + 1) * step;
-        let end = boundary.min(until);
-        windows.push(Window { start, end });
-        start = end;
-    }
-    windows
+    let step = step(window_micros);
+    ((until - 1).div_euclid(step) - since.div_euclid(step) + 1) as u64
+}
+
+/// The base window length actually used: at least a second.
+fn step(window_micros: i64) -> i64 {
+    window_micros.max(MICROS_PER_SECOND)
 }
 
 #[cfg(test)]
@@ -96,26 +105,16 @@ mod tests {
     fn windows_align_on_days() {
         let since = 10 * DAY + 5 * HOUR;
         let until = 12 * DAY + 3 * HOUR;
-        let cut = windows(since, until, DAY);
-        assert_eq!(
-            cut,
-            vec![
-                Window {
-                    start: since,
-                    end: 11 * DAY
-                },
-                Window {
-                    start: 11 * DAY,
-                    end: 12 * DAY
-                },
-                Window {
-                    start: 12 * DAY,
-                    end: until
-                },
-            ]
-        );
-        assert!(windows(until, since, DAY).is_empty());
-        assert_eq!(windows(0, 10, DAY).len(), 1);
+        assert_eq!(window_end(since, DAY, 1, until), 11 * DAY);
+        assert_eq!(window_end(11 * DAY, DAY, 1, until), 12 * DAY);
+        assert_eq!(window_end(12 * DAY, DAY, 1, until), until);
+        // Spanning several: still ends on a day's boundary, or at the end.
+        assert_eq!(window_end(since, DAY, 2, 20 * DAY), 12 * DAY);
+        assert_eq!(window_end(since, DAY, 64, until), until);
+        assert_eq!(count_windows(since, until, DAY), 3);
+        assert_eq!(count_windows(10 * DAY, 12 * DAY, DAY), 2);
+        assert_eq!(count_windows(until, since, DAY), 0);
+        assert_eq!(count_windows(0, 10, DAY), 1);
     }
 
     #[test]

@@ -145,7 +145,12 @@ usage AS (
            make_set(ip) AS ips, make_set(asn) AS asns, make_set(country) AS countries, make_set(app) AS apps,
            array_remove(make_set(client_os), 'unknown') AS oses, make_set(device_id) AS devices, bool_and(admin_tool) AS admin_only, max(category) AS category,
            make_set(CASE WHEN NOT admin_tool THEN app END) AS data_apps, make_set(user_agent) AS agents,
-           make_set(CASE WHEN user_agent IS NOT NULL THEN concat(coalesce(device_id, ''), '|', user_agent) END) AS clients,
+           -- The clients of the session's own work here: admin tools (Azure CLI in a
+           -- cloud shell beside the browser) are the user's, whatever system they report.
+           make_set(CASE WHEN NOT admin_tool THEN user_agent END) AS data_agents,
+           array_remove(make_set(CASE WHEN NOT admin_tool THEN client_os END), 'unknown') AS data_oses,
+           make_set(CASE WHEN user_agent IS NOT NULL AND NOT admin_tool
+                         THEN concat(coalesce(device_id, ''), '|', user_agent) END) AS clients,
            max(prefix_users) AS shared_by, bool_or(roaming) AS roaming
     FROM ev WHERE time >= ${since}
     GROUP BY user, session_id, network
@@ -172,7 +177,7 @@ scored AS (
                CASE WHEN cardinality(o.origin_devices) > 0 AND cardinality(u.devices) = 0
                          AND b.days < ${regular_days} AND u.category <> 'microsoft' AND NOT u.admin_only
                          AND array_has_any(coalesce(x.data_apps, make_array('-')), u.data_apps)
-                         AND NOT array_has_all(coalesce(x.bare_agents, make_array('-')), u.agents)
+                         AND NOT array_has_all(coalesce(x.bare_agents, make_array('-')), u.data_agents)
                     THEN 'token_left_device' END,
                -- Another machine in the session: on a network new to the user (no
                -- carrier, relay or Microsoft), an operating system the session did not
@@ -183,9 +188,9 @@ scored AS (
                -- device the session started on.
                CASE WHEN b.days < ${regular_days} AND u.category NOT IN ('mobile', 'privacy_relay', 'cdn', 'microsoft')
                          AND NOT u.admin_only AND u.shared_by < ${shared_users}
-                         AND cardinality(o.origin_oses) > 0 AND cardinality(u.oses) > 0
-                         AND NOT array_has_any(o.origin_oses, u.oses)
-                         AND NOT array_has_all(coalesce(ae.agents, make_array('-')), u.agents)
+                         AND cardinality(o.origin_oses) > 0 AND cardinality(u.data_oses) > 0
+                         AND NOT array_has_any(o.origin_oses, u.data_oses)
+                         AND NOT array_has_all(coalesce(ae.agents, make_array('-')), u.data_agents)
                          AND NOT array_has_all(coalesce(k.clients, make_array('-')), u.clients)
                          AND array_has_any(coalesce(x.data_apps, make_array('-')), u.data_apps)
                     THEN 'new_client' END) AS corroboration,
@@ -223,8 +228,9 @@ scored AS (
 ),
 ranked AS (
     -- Another machine in the session weighs like an impossible hop: the session's own
-    -- device cannot be in two places, nor be two systems.
-    SELECT * REPLACE (score + CASE WHEN corroboration LIKE '%new_client%' THEN 25 ELSE 0 END AS score),
+    -- device cannot be in two places, nor be two systems, nor leave its id behind.
+    SELECT * REPLACE (score + CASE WHEN corroboration LIKE '%new_client%' OR corroboration LIKE '%token_left_device%'
+                                   THEN 40 ELSE 0 END AS score),
            row_number() OVER (PARTITION BY user, session_id ORDER BY corroboration LIKE '%relayed_sign_in%' DESC,
                                                                     corroboration <> '' DESC, score DESC, first_seen) AS rank
     FROM scored
@@ -247,4 +253,4 @@ FROM ranked
 -- network weighs (the replay from a carrier or from the victim's own country's
 -- broadband): the incident weighs it with the other hunts' findings.
 WHERE rank = 1 AND (least(100, score) >= ${min_score} OR corroboration LIKE '%relayed_sign_in%'
-                    OR corroboration LIKE '%new_client%')
+                    OR corroboration LIKE '%new_client%' OR corroboration LIKE '%token_left_device%')

@@ -74,7 +74,7 @@ candidate_uses AS (
     LEFT JOIN addresses a ON a.user = e.user AND e.category = 'isp'
      AND a.address = CASE WHEN strpos(e.ip, ':') > 0 THEN e.prefix ELSE e.ip END
     WHERE e.category NOT IN ('private', 'privacy_relay', 'cdn')
-      AND e.time < ${until} + INTERVAL '${follow_hours} hours'
+      AND e.time >= ${since} AND e.time < ${until} + INTERVAL '${follow_hours} hours'
       -- A carrier's addresses rotate and geolocate far apart: only one new to the user counts.
       AND (e.category <> 'mobile' OR b.days < ${regular_days})
 ),

@@ -28,10 +28,12 @@ WITH registrations AS (
       AND time >= ${since} AND time < ${until}
 ),
 known_devices AS (
-    SELECT r.event_id, make_set(s.device_id) AS devices
+    -- The devices the user signed in with before the registration (from the stored
+    -- baseline: a daily run does not rescan the history for them).
+    SELECT r.event_id, make_set(c.device_id) AS devices
     FROM registrations r
-    JOIN signins s ON s.source = 'entra' AND s.user = r.user AND s.time < r.registered AND s.device_id IS NOT NULL
-     AND s.time < ${until}
+    JOIN baseline_user_clients c ON c.source = 'entra' AND c.user = r.user AND c.first_seen < r.registered
+     AND c.device_id <> ''
     GROUP BY r.event_id
 ),
 relayed AS (
@@ -69,7 +71,7 @@ uses AS (
     WHERE NOT array_has(coalesce(k.devices, make_array('-')), e.device_id)
       AND e.category NOT IN ('privacy_relay', 'cdn')
       AND NOT ${allowlisted}
-      AND e.time < ${until} + INTERVAL '${follow_minutes} minutes'
+      AND e.time >= ${since} - INTERVAL '5 minutes' AND e.time < ${until} + INTERVAL '${follow_minutes} minutes'
       -- A network the user was on before the registration is theirs (with one day of
       -- history, the data's own first-seen is the baseline), unless a relay signed the
       -- session in.

@@ -249,6 +249,16 @@ pub fn tokenize(text: &str) -> Vec<Token> {
                 while chars.next_if(|&(_, c)| is_word_char(c)).is_some() {}
                 TokenKind::Param
             }
+            // `${name}`, as in hunt files: a hunt's text runs at the prompt unchanged.
+            '$' if next == Some('{') => {
+                chars.next();
+                while chars.next_if(|&(_, c)| is_word_char(c)).is_some() {}
+                if chars.next_if(|&(_, c)| c == '}').is_some() {
+                    TokenKind::Param
+                } else {
+                    TokenKind::Punct
+                }
+            }
             c if is_word_char(c) => {
                 while chars.next_if(|&(_, c)| is_word_char(c)).is_some() {}
                 TokenKind::Word
@@ -371,6 +381,13 @@ mod tests {
         assert!(kinds.contains(&(TokenKind::Number, "1.5e-3")));
         assert!(kinds.contains(&(TokenKind::Param, "$since")));
         assert!(kinds.contains(&(TokenKind::Param, "$1")));
+        let hunt_text = "SELECT * FROM t WHERE time >= ${since} AND x = '${not}' AND y = ${open";
+        let params: Vec<&str> = tokenize(hunt_text)
+            .iter()
+            .filter(|t| t.kind == TokenKind::Param)
+            .map(|t| t.text(hunt_text))
+            .collect();
+        assert_eq!(params, ["${since}"], "not in strings, nor unclosed");
         assert!(kinds.contains(&(TokenKind::Word, "AND")));
         let total: usize = tokenize(text).iter().map(|t| t.end - t.start).sum();
         assert_eq!(total, text.len());

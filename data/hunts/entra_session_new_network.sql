@@ -13,7 +13,7 @@
 --   (corporate egress), privacy relays and mobile carriers. Microsoft's infrastructure and
 --   allowlisted networks are ignored.
 -- materialize: ev
--- param: min_score = 50 | Findings below this score are dropped.
+-- param: min_score = 50 | Findings below this score are dropped, except corroborated ones (the incident weighs them); above 100 drops every finding.
 -- param: shared_users = 8 | A network where one address serves this many users (NAT egress, VPN, proxy) is shared, not an attacker's.
 -- param: origin_minutes = 10 | Networks seen within this many minutes of a session's first event are its origin.
 -- param: travel_kmh = 900 | Faster than an airliner (after 100 km of geolocation tolerance) is impossible travel.
@@ -252,5 +252,8 @@ FROM ranked
 -- A relayed sign-in's move, or another machine in the session, is kept whatever the
 -- network weighs (the replay from a carrier or from the victim's own country's
 -- broadband): the incident weighs it with the other hunts' findings.
-WHERE rank = 1 AND (least(100, score) >= ${min_score} OR corroboration LIKE '%relayed_sign_in%'
-                    OR corroboration LIKE '%new_client%' OR corroboration LIKE '%token_left_device%')
+-- A min_score above 100 turns the hunt's findings off, corroborated ones too.
+WHERE rank = 1 AND (least(100, score) >= ${min_score}
+                    OR (${min_score} <= 100
+                        AND (corroboration LIKE '%relayed_sign_in%' OR corroboration LIKE '%new_client%'
+                             OR corroboration LIKE '%token_left_device%')))

@@ -205,8 +205,8 @@ impl Params {
         }
     }
 
-    /// Replaces every `$name` outside strings and comments; positional `$1` is left
-    /// for DataFusion. An unknown name is an error that says how to set it.
+    /// Replaces every `$name` (or `${name}`, as hunt files write it) outside strings and
+    /// comments; positional `$1` is left for DataFusion. An unknown name is an error that says how to set it.
     pub fn substitute(&self, sql: &str, now: DateTime<Utc>) -> Result<String> {
         let mut out = String::with_capacity(sql.len());
         for token in tokenize(sql) {
@@ -214,7 +214,7 @@ impl Params {
             if token.kind == TokenKind::Param
                 && !text[1..].starts_with(|c: char| c.is_ascii_digit())
             {
-                let name = &text[1..];
+                let name = text[1..].trim_start_matches('{').trim_end_matches('}');
                 match self.sql_for(name, now) {
                     Some(replacement) => out.push_str(&replacement),
                     None => bail!(
@@ -269,6 +269,28 @@ mod tests {
             out,
             "SELECT '$user', $1 FROM t -- $user\nWHERE time >= TIMESTAMP '2024-05-31T12:00:00Z' AND user = 'o''brien@contoso.com' AND n > 500"
         );
+    }
+
+    #[test]
+    fn hunt_file_placeholders_bind_like_prompt_parameters() {
+        let mut params = Params::default();
+        params.set("since", "1d").unwrap();
+        params.set("min_score", "60").unwrap();
+        let out = params
+            .substitute(
+                "t >= ${since} AND score >= ${min_score} AND s = '${since}'",
+                now(),
+            )
+            .unwrap();
+        assert_eq!(
+            out,
+            "t >= TIMESTAMP '2024-05-31T12:00:00Z' AND score >= 60 AND s = '${since}'"
+        );
+        let error = params
+            .substitute("x = ${regular_days}", now())
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains(".set regular_days"), "{error}");
     }
 
     #[test]

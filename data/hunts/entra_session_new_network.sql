@@ -249,11 +249,8 @@ SELECT user, session_id, 'entra' AS source, first_seen, last_seen,
                     'shared_by_users', shared_by, 'max_switch_kmh', max_switch_kmh,
                     'fast_far_switches', fast_far_switches) AS evidence
 FROM ranked
--- A relayed sign-in's move, or another machine in the session, is kept whatever the
--- network weighs (the replay from a carrier or from the victim's own country's
--- broadband): the incident weighs it with the other hunts' findings.
--- A min_score above 100 turns the hunt's findings off, corroborated ones too.
-WHERE rank = 1 AND (least(100, score) >= ${min_score}
-                    OR (${min_score} <= 100
-                        AND (corroboration LIKE '%relayed_sign_in%' OR corroboration LIKE '%new_client%'
-                             OR corroboration LIKE '%token_left_device%')))
+-- A corroborated finding (a relayed sign-in's move, another machine in the session) is
+-- kept whatever the network weighs (the replay from a carrier or from the victim's own
+-- country's broadband): the incident weighs it with the other hunts' findings. A
+-- min_score above 100 turns the hunt's findings off, corroborated ones too.
+WHERE rank = 1 AND (least(100, score) >= ${min_score} OR (${min_score} <= 100 AND corroboration <> ''))

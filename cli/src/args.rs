@@ -174,7 +174,7 @@ pub struct ScopeArgs {
 
     /// The most rows one of the scope's lake queries may return: every row is held
     /// in memory, so a wider window fails naming this cap rather than exhausting it.
-    #[arg(long, value_name = "ROWS", default_value_t = tokenhunt_engine::scope::query::MAX_ROWS)]
+    #[arg(long, value_name = "ROWS", default_value_t = tokenhunt_engine::sql::MAX_ROWS)]
     pub max_rows: u64,
 }
 

@@ -23,8 +23,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::error::{EngineError, Result};
-use crate::hunt::run::expand_placeholders;
 use crate::lake::Lake;
+use crate::sql::placeholders::expand_placeholders;
 use crate::timerange::{TimeRange, rfc3339};
 
 include!(concat!(env!("OUT_DIR"), "/builtin_baselines.rs"));
@@ -185,10 +185,11 @@ async fn compute_rollups(
         if !wanted(definition.name) {
             continue;
         }
-        let expanded = expand_placeholders(definition.rollup, definition.name, &[], config, range)?;
+        let expanded =
+            expand_placeholders(definition.rollup, definition.name, |_| None, config, range)?;
         let frame = ctx.sql(&expanded).await?;
         let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
-        let batches = with_schema(frame.collect().await?, &schema);
+        let batches = with_schema(crate::sql::counter::collect(frame).await?, &schema);
         rollups.push((definition.name.to_string(), schema, batches));
     }
     Ok(rollups)
@@ -205,7 +206,7 @@ async fn compute_finals(
         let expanded = expand_placeholders(
             definition.final_query,
             definition.name,
-            &[],
+            |_| None,
             config,
             &TimeRange {
                 since: None,
@@ -214,7 +215,7 @@ async fn compute_finals(
         )?;
         let frame = ctx.sql(&expanded).await?;
         let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
-        let batches = with_schema(frame.collect().await?, &schema);
+        let batches = with_schema(crate::sql::counter::collect(frame).await?, &schema);
         tables.push((definition.name.to_string(), batches));
     }
     Ok(tables)

@@ -40,10 +40,6 @@ pub enum EngineError {
     #[error("{0}")]
     Invalid(String),
 
-    /// Pulling from an API failed (`tokenhunt pull`).
-    #[error(transparent)]
-    Pull(#[from] crate::pull::PullError),
-
     /// The lake's findings state (`hunt --new`, `suppress`, `close`).
     #[error(transparent)]
     FindingsState(#[from] crate::hunt::state::StateError),

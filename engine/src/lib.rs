@@ -18,6 +18,7 @@ pub mod respond;
 pub mod schema;
 pub mod scope;
 pub mod session;
+pub mod sql;
 pub mod timerange;
 mod union_find;
 pub mod watch;

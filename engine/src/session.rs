@@ -62,7 +62,8 @@ pub const MAX_PRUNING_IN_LIST: usize = 1000;
 pub fn session_config(threads: usize) -> SessionConfig {
     let mut config = SessionConfig::new()
         .with_target_partitions(threads.max(1))
-        .with_information_schema(true);
+        .with_information_schema(true)
+        .with_extension(Arc::new(crate::sql::counter::ScanCounter::default()));
     let options = config.options_mut();
     // KQL and Sentinel names are case-sensitive mixed case (`SigninLogs`,
     // `UserPrincipalName`): keep identifiers as typed.

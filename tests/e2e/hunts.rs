@@ -280,6 +280,38 @@ fn a_stored_baseline_is_used_by_hunts_and_queryable() {
     assert_eq!(rows.lines().count(), computed.len());
 }
 
+#[test]
+fn verbose_hunts_report_the_bytes_read_and_the_rows_decoded() {
+    let tenant = small_tenant();
+    let lake = tenant.lake.to_str().unwrap();
+    let output = run_ok(&["--lake", lake, "-v", "hunt", "entra_token_reuse"]);
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let line = stderr
+        .lines()
+        .find(|line| line.starts_with("read "))
+        .unwrap_or_else(|| panic!("no read line in {stderr}"));
+    let rows: u64 = line
+        .rsplit("; ")
+        .next()
+        .and_then(|tail| tail.strip_suffix(" rows decoded"))
+        .and_then(|count| count.parse().ok())
+        .unwrap_or_else(|| panic!("no rows decoded in {line:?}"));
+    // The hunt compares each session with the whole history: every Entra user's row
+    // is decoded at least once (its materialised step is read again), Okta's are
+    // pruned by their partition.
+    let entra = sql(
+        &tenant.lake,
+        "SELECT count(*) AS n FROM signins WHERE source = 'entra' AND user IS NOT NULL",
+    )[0]["n"]
+        .as_u64()
+        .unwrap();
+    assert!(
+        rows >= entra,
+        "{rows} rows decoded, {entra} Entra rows: {line}"
+    );
+    assert!(line.contains("MB of the lake's"), "{line}");
+}
+
 /// Every row of every baseline table, as sorted JSON lines (row order is no part of
 /// a table).
 fn baseline_tables(lake: &std::path::Path) -> Vec<(String, Vec<String>)> {

@@ -106,12 +106,14 @@ pub struct Tenant {
 pub fn small_tenant() -> &'static Tenant {
     static TENANT: std::sync::OnceLock<Tenant> = std::sync::OnceLock::new();
     TENANT.get_or_init(|| {
-        // Kept for the whole run: other tests read it concurrently.
-        let root = tempfile::Builder::new()
-            .prefix("tokenhunt-e2e-tenant-")
-            .tempdir()
-            .unwrap()
-            .keep();
+        // Kept for the whole run (other tests read it concurrently), so no guard can
+        // remove it: it lives under cargo's target/tmp named for this process, and the
+        // next run removes the tenants of runs that have ended.
+        let parent = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        remove_tenants_of_ended_runs(parent);
+        let root = parent.join(format!("e2e-tenant-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(&root).unwrap();
         let tenant = root.join("tenant");
         let lake = root.join("lake");
         run_ok(&[
@@ -132,6 +134,30 @@ pub fn small_tenant() -> &'static Tenant {
         ]);
         Tenant { tenant, lake }
     })
+}
+
+/// Removes `e2e-tenant-<pid>` folders whose process no longer runs (493 MB each).
+fn remove_tenants_of_ended_runs(parent: &Path) {
+    // Without /proc (not Linux) a live run cannot be told from an ended one.
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|name| name.strip_prefix("e2e-tenant-"))
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 /// Findings as JSON objects from `tokenhunt hunt` with the given arguments.

@@ -146,7 +146,7 @@ pub async fn run(context: &Context, args: &HuntArgs) -> Result<()> {
         findings.len()
     };
     if context.global.verbose > 0 {
-        print_bytes_read(&lake).await?;
+        print_bytes_read(&lake, &ctx).await?;
     }
     if !failed.is_empty() {
         bail!("{} hunt(s) failed: {}", failed.len(), failed.join(", "));
@@ -283,18 +283,24 @@ pub async fn baseline(context: &Context, args: &crate::args::BaselineArgs) -> Re
         );
     }
     if context.global.verbose > 0 {
-        print_bytes_read(&lake).await?;
+        print_bytes_read(&lake, &ctx).await?;
     }
     Ok(())
 }
 
 /// What a run cost in I/O, against the lake's size: data pages and footers fetched from
-/// the tables' files (the baselines and temporary files aside). For `-v`.
-async fn print_bytes_read(lake: &tokenhunt_engine::lake::Lake) -> Result<()> {
+/// the tables' files (the baselines and temporary files aside), and the rows the
+/// Parquet scans decoded (the lake's, the stored baselines' and materialised steps').
+/// For `-v`.
+async fn print_bytes_read(
+    lake: &tokenhunt_engine::lake::Lake,
+    ctx: &datafusion::prelude::SessionContext,
+) -> Result<()> {
     let total = lake.table_bytes().await?;
     let read = lake.bytes_read();
+    let rows = tokenhunt_engine::sql::counter::counter(ctx).map_or(0, |c| c.rows_decoded());
     eprintln!(
-        "read {:.1} MB of the lake's {:.1} MB of Parquet ({:.2} %)",
+        "read {:.1} MB of the lake's {:.1} MB of Parquet ({:.2} %); {rows} rows decoded",
         read as f64 / 1e6,
         total as f64 / 1e6,
         100.0 * read as f64 / total.max(1) as f64

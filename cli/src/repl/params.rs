@@ -119,7 +119,7 @@ fn literal(text: &str) -> String {
     } else if text.eq_ignore_ascii_case("true") || text.eq_ignore_ascii_case("false") {
         text.to_ascii_uppercase()
     } else {
-        format!("'{}'", text.replace('\'', "''"))
+        tokenhunt_engine::sql::quote(text)
     }
 }
 

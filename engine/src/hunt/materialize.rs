@@ -9,8 +9,6 @@
 
 use std::collections::HashSet;
 
-use datafusion::config::TableParquetOptions;
-use datafusion::dataframe::DataFrameWriteOptions;
 use datafusion::prelude::{ParquetReadOptions, SessionContext};
 use datafusion::sql::sqlparser::ast::{Query, Statement, With};
 use datafusion::sql::sqlparser::dialect::GenericDialect;
@@ -134,19 +132,14 @@ async fn write_and_register(
     }
     let path = path.to_string_lossy();
     // Read once, soon, by this process: fast compression and no statistics beat
-    // the lake's zstd and bloom filters here.
-    let mut writer = TableParquetOptions::default();
-    writer.global.compression = Some("lz4_raw".to_string());
-    writer.global.statistics_enabled = Some("none".to_string());
-    writer.global.bloom_filter_on_write = false;
-    ctx.sql(sql)
-        .await?
-        .write_parquet(
-            &path,
-            DataFrameWriteOptions::new().with_single_file_output(true),
-            Some(writer),
-        )
-        .await?;
+    // the lake's zstd and bloom filters here. Written with COPY so the scans it runs
+    // are counted like the hunt's own.
+    let copy = format!(
+        "COPY ({sql}) TO {} STORED AS PARQUET OPTIONS ('format.compression' 'lz4_raw', \
+         'format.statistics_enabled' 'none', 'format.bloom_filter_on_write' 'false')",
+        crate::sql::quote(&path)
+    );
+    crate::sql::counter::collect(ctx.sql(&copy).await?).await?;
     ctx.register_parquet(name, &path, ParquetReadOptions::default())
         .await?;
     Ok(())

@@ -12,7 +12,6 @@ pub mod scoring;
 pub mod state;
 pub mod state_table;
 pub mod suppression;
-pub mod user_events;
 
 pub use findings::{Finding, findings_batch, findings_csv_batch, findings_schema};
 pub use incidents::group_incidents;

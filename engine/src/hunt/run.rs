@@ -6,10 +6,10 @@ use datafusion::prelude::SessionContext;
 
 use super::findings::{Finding, findings_from_batches};
 use super::library::Hunt;
-use super::metadata::HuntParameter;
 use crate::config::Config;
-use crate::error::{EngineError, Result};
+use crate::error::Result;
 use crate::lake::Lake;
+use crate::sql::placeholders::expand_placeholders;
 use crate::timerange::TimeRange;
 
 /// The outcome of one hunt.
@@ -22,165 +22,18 @@ pub struct HuntRun {
     pub error: Option<String>,
 }
 
-fn sql_literal(value: &toml::Value) -> Option<String> {
-    Some(match value {
-        toml::Value::Integer(n) => n.to_string(),
-        toml::Value::Float(x) => format!("{x:?}"),
-        toml::Value::Boolean(b) => b.to_string(),
-        toml::Value::String(s) => format!("'{}'", s.replace('\'', "''")),
-        _ => return None,
-    })
-}
-
 /// The hunt's SQL with `${since}`, `${until}`, `${baseline_since}`, the
 /// configuration placeholders and its parameters filled in (configured values over
 /// header defaults).
 pub fn expand_sql(hunt: &Hunt, config: &Config, range: &TimeRange) -> Result<String> {
-    expand_placeholders(
-        &hunt.sql,
-        &hunt.metadata.id,
-        &hunt.metadata.parameters,
-        config,
-        range,
-    )
-}
-
-/// Fills `${...}` placeholders in any SQL text run on behalf of `owner` (a hunt id, or
-/// a baseline table's name).
-pub fn expand_placeholders(
-    sql: &str,
-    owner: &str,
-    parameters: &[HuntParameter],
-    config: &Config,
-    range: &TimeRange,
-) -> Result<String> {
-    let baseline_days = config
-        .hunt_parameter(owner, "baseline_days")
-        .and_then(|v| v.as_float().or_else(|| v.as_integer().map(|n| n as f64)))
-        .unwrap_or(30.0);
-    // A configured placeholder, the hunt's own parameter from tokenhunt.toml, else its
-    // header default.
-    let parameter = |name: &str| -> Result<String> {
-        if let Some(expression) = config_placeholder(config, name) {
-            return Ok(expression);
-        }
-        if let Some(value) = config.hunt_parameter(owner, name) {
-            return sql_literal(value).ok_or_else(|| {
-                EngineError::Invalid(format!(
-                    "[hunts.{owner}] {name}: only numbers, strings and booleans"
-                ))
-            });
-        }
-        parameters
+    let defaults = |name: &str| {
+        hunt.metadata
+            .parameters
             .iter()
-            .find(|p| p.name == name)
-            .map(|p| p.default.clone())
-            .ok_or_else(|| EngineError::Invalid(format!("{owner}: unknown parameter ${{{name}}}")))
+            .find(|parameter| parameter.name == name)
+            .map(|parameter| parameter.default.clone())
     };
-    let lookup = |name: &str| -> Result<String> {
-        match name {
-            "since" => return Ok(range.since_literal()),
-            "until" => return Ok(range.until_literal()),
-            "baseline_since" => return Ok(range.before_since_literal(baseline_days)),
-            "user_events" => {
-                let allowlisted = config_placeholder(config, "allowlisted").unwrap_or_default();
-                return Ok(super::user_events::user_events_sql(&allowlisted));
-            }
-            "known_clients" => {
-                return Ok(super::user_events::known_clients_sql(&parameter(
-                    "regular_days",
-                )?));
-            }
-            _ => {}
-        }
-        parameter(name)
-    };
-    let mut out = String::with_capacity(sql.len());
-    let mut rest = sql;
-    while let Some(start) = rest.find("${") {
-        out.push_str(&rest[..start]);
-        let end = rest[start..]
-            .find('}')
-            .ok_or_else(|| EngineError::Invalid(format!("{owner}: unclosed ${{")))?;
-        out.push_str(&lookup(&rest[start + 2..start + end])?);
-        rest = &rest[start + end + 1..];
-    }
-    out.push_str(rest);
-    Ok(out)
-}
-
-fn quoted(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
-}
-
-/// `expr IN (a, b)`, or `false` for an empty list (an empty `IN ()` is not SQL).
-fn in_list(expr: &str, items: &[String]) -> String {
-    if items.is_empty() {
-        "false".to_string()
-    } else {
-        format!("({expr} IN ({}))", items.join(", "))
-    }
-}
-
-/// Placeholders computed from the configuration's lists. They expect the columns
-/// `ip`, `asn`, `app` and `app_id` in scope where they are used.
-fn config_placeholder(config: &Config, name: &str) -> Option<String> {
-    let allow = &config.allowlist;
-    Some(match name {
-        // The tenant's own egress and trusted ASNs, and Microsoft's infrastructure.
-        "allowlisted" => {
-            let mut terms: Vec<String> = allow
-                .egress_cidrs
-                .iter()
-                .map(|cidr| format!("ip_in_cidr(ip, {})", quoted(cidr)))
-                .collect();
-            let asns: Vec<String> = allow.asns.iter().map(i64::to_string).collect();
-            if !asns.is_empty() {
-                terms.push(in_list("asn", &asns));
-            }
-            // Microsoft 365 and Entra ID front ends, by their published ranges. The rest
-            // of Microsoft's AS (Azure, where anyone can rent a VM) stays in: hunts weigh
-            // it by behaviour, since proxying shows up as one or two events in a session.
-            if allow.exclude_microsoft {
-                terms.push("ip_category(ip) = 'microsoft'".into());
-            }
-            if terms.is_empty() {
-                "false".into()
-            } else {
-                format!("coalesce({}, false)", terms.join(" OR "))
-            }
-        }
-        // Mobile carriers: built-in list plus the configured ones.
-        "mobile_asn" => {
-            let asns: Vec<String> = config.mobile.asns.iter().map(i64::to_string).collect();
-            format!(
-                "(coalesce(asn_category(asn) = 'mobile', false) OR {})",
-                in_list("asn", &asns)
-            )
-        }
-        "expected_app" => {
-            let apps: Vec<String> = config.expected.apps.iter().map(|a| quoted(a)).collect();
-            format!(
-                "({} OR {})",
-                in_list("app", &apps),
-                in_list("app_id", &apps)
-            )
-        }
-        "expected_service_principal" => {
-            let names: Vec<String> = config
-                .expected
-                .service_principals
-                .iter()
-                .map(|a| quoted(a))
-                .collect();
-            format!(
-                "({} OR {})",
-                in_list("app", &names),
-                in_list("app_id", &names)
-            )
-        }
-        _ => return None,
-    })
+    expand_placeholders(&hunt.sql, &hunt.metadata.id, defaults, config, range)
 }
 
 /// Runs the hunts one after another (each uses every core), after making the
@@ -194,7 +47,7 @@ pub async fn run_hunts(
 ) -> Result<Vec<HuntRun>> {
     let texts: Vec<String> = hunts
         .iter()
-        .map(|hunt| super::user_events::spelled_out(&hunt.sql))
+        .map(|hunt| crate::sql::definitions::spelled_out(&hunt.sql))
         .collect();
     let queries: Vec<&str> = texts.iter().map(String::as_str).collect();
     crate::baseline::prepare(ctx, lake, config, range, &queries).await?;
@@ -250,8 +103,8 @@ async fn run_one(
     let batches = match ctx.state().create_logical_plan(&sql).await {
         Ok(plan) => match only_queries.verify_plan(&plan) {
             Ok(()) => match ctx.execute_logical_plan(plan).await {
-                Ok(frame) => frame.collect().await,
-                Err(error) => Err(error),
+                Ok(frame) => crate::sql::counter::collect(frame).await,
+                Err(error) => Err(error.into()),
             },
             Err(refused) => {
                 materialized.release(ctx);
@@ -261,7 +114,7 @@ async fn run_one(
                 )));
             }
         },
-        Err(error) => Err(error),
+        Err(error) => Err(error.into()),
     };
     materialized.release(ctx);
     findings_from_batches(&hunt.metadata, &batches?)

@@ -101,6 +101,10 @@ pub enum PullError {
     /// The ingest run that takes the pages stopped; its own error says why.
     #[error("the ingest run stopped while pages were still arriving")]
     IngestStopped,
+
+    /// The lake side of a pull failed (its checkpoint, the ingest of its pages).
+    #[error(transparent)]
+    Engine(#[from] crate::error::EngineError),
 }
 
 /// `128 MiB`, `1000 bytes`.

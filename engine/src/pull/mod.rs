@@ -49,7 +49,6 @@ pub use self::http::{HttpClient, Notes, RetryPolicy};
 pub use self::range::Window;
 pub use self::retention::{OnNote, PullNote, Retention};
 use self::stride::{Narrowed, Planner};
-use crate::error::EngineError;
 use crate::ingest::{
     DocumentSender, IngestOptions, IngestProgress, IngestSummary, document_channel,
     ingest_documents,
@@ -297,7 +296,7 @@ pub struct PullStopped {
     /// The windows brought in before the failure (and the checkpoint they left).
     pub summary: PullSummary,
     /// Why it stopped.
-    pub error: EngineError,
+    pub error: PullError,
 }
 
 /// A base URL for one of the services. `https` only, except on the loopback
@@ -369,18 +368,18 @@ pub async fn pull<S: PullSource>(
         summary.seconds = started.elapsed().as_secs_f64();
         summary
     };
-    let stop = |summary: PullSummary, error: EngineError| PullStopped {
+    let stop = |summary: PullSummary, error: PullError| PullStopped {
         summary: finish(summary),
         error,
     };
 
     let previous = match checkpoint::load(lake, &name).await {
         Ok(previous) => previous,
-        Err(error) => return Err(stop(summary, error)),
+        Err(error) => return Err(stop(summary, error.into())),
     };
     let checkpoint_until = match previous.as_ref().map(|c| c.until_micros()).transpose() {
         Ok(until) => until,
-        Err(error) => return Err(stop(summary, error)),
+        Err(error) => return Err(stop(summary, error.into())),
     };
     summary.checkpoint = previous.map(|c| c.until);
     // Never past now: a checkpoint in the future would skip the events still to come.
@@ -440,18 +439,23 @@ pub async fn pull<S: PullSource>(
                 summary.add(&ingested);
                 plan.ingested(&window);
                 // The window's rows are in the lake: move the checkpoint past it.
-                cursor.landed(window.end, &ingested.run_id).await
+                cursor
+                    .landed(window.end, &ingested.run_id)
+                    .await
+                    .map_err(PullError::from)
             }
             Ok(Fetched::Empty) => {
                 summary.empty_fetches += 1;
                 plan.empty(&window);
-                cursor.empty(window.end).await
+                cursor.empty(window.end).await.map_err(PullError::from)
             }
             Ok(Fetched::Busy { earliest }) => {
                 summary.narrowed += 1;
                 match plan.busy(&window, earliest) {
                     // Nothing before the earliest event's base window.
-                    Narrowed::Skipped { to } if to > window.start => cursor.empty(to).await,
+                    Narrowed::Skipped { to } if to > window.start => {
+                        cursor.empty(to).await.map_err(PullError::from)
+                    }
                     Narrowed::Skipped { .. } | Narrowed::Halved => Ok(()),
                 }
             }
@@ -474,7 +478,7 @@ pub async fn pull<S: PullSource>(
     summary.checkpoint = cursor.checkpoint().map(str::to_string);
     match flushed {
         Ok(()) => Ok(finish(summary)),
-        Err(error) => Err(stop(summary, error)),
+        Err(error) => Err(stop(summary, error.into())),
     }
 }
 
@@ -506,7 +510,7 @@ async fn pull_window<S: PullSource>(
     window: &Window,
     probe: bool,
     progress: &PullProgress,
-) -> Result<Fetched, EngineError> {
+) -> Result<Fetched, PullError> {
     let streams = source.streams(window);
     // A few pages in flight: the client fetches the next while the last is parsed.
     let (sender, receiver) = document_channel(4);
@@ -553,8 +557,8 @@ async fn pull_window<S: PullSource>(
             (Ok(()), Ok(Some(ingested))) => Ok(Fetched::Ingested(ingested)),
             (Ok(()), Ok(None)) => Ok(Fetched::Empty),
             // The ingest side failed first; its error is the cause.
-            (Ok(()) | Err(PullError::IngestStopped), Err(error)) => Err(error),
-            (Err(error), _) => Err(error.into()),
+            (Ok(()) | Err(PullError::IngestStopped), Err(error)) => Err(error.into()),
+            (Err(error), _) => Err(error),
         },
     }
 }

@@ -5,8 +5,8 @@ use datafusion::prelude::SessionContext;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
-use crate::scope::query::{ScanStats, fetch};
-use crate::scope::window::{quote, window_predicate};
+use crate::sql::{ScanStats, fetch};
+use crate::sql::{quote, window_predicate};
 use crate::timerange::TimeRange;
 
 /// One Okta OAuth client (application) the user holds tokens from.

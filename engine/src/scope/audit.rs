@@ -4,10 +4,10 @@
 use datafusion::prelude::SessionContext;
 use serde::Deserialize;
 
-use super::query::{ScanStats, fetch};
 use super::report::AuditChange;
-use super::window::{in_list, window_predicate};
 use crate::error::Result;
+use crate::sql::{ScanStats, fetch};
+use crate::sql::{in_list, window_predicate};
 use crate::timerange::{TimeRange, rfc3339};
 
 /// One `audit` row as the scope reads it.

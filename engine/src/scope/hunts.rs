@@ -34,8 +34,6 @@ use datafusion::prelude::SessionContext;
 use serde::Deserialize;
 
 use super::events::{Event, computed_columns};
-use super::query::{ScanStats, fetch, run, typed_rows};
-use super::window::{date_of, in_list, quote, window_predicate};
 use crate::config::Config;
 use crate::error::Result;
 use crate::hunt::{Finding, load_hunts, run_hunts, select};
@@ -43,6 +41,9 @@ use crate::lake::Lake;
 use crate::lake::catalog::{register_views, table_schema};
 use crate::schema::{Source, Table};
 use crate::session::{SessionOptions, open_session};
+use crate::sql::window::date_of;
+use crate::sql::{ScanStats, fetch, run, typed_rows};
+use crate::sql::{in_list, quote, window_predicate};
 use crate::timerange::TimeRange;
 
 /// Other users kept per prefix: above every `shared_users` threshold the hunts use.

@@ -15,31 +15,29 @@ pub mod events;
 pub mod hunts;
 pub mod infra;
 pub mod pivot;
-pub mod query;
 pub mod report;
 pub mod sessions;
 pub mod stitch;
 pub mod target;
-pub mod window;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use datafusion::prelude::SessionContext;
 use serde::Deserialize;
 
-pub use self::query::ScanStats;
 pub use self::report::ScopeReport;
 pub use self::target::ScopeTarget;
+pub use crate::sql::ScanStats;
 
 use self::events::Event;
 use self::hunts::{HuntInputs, HuntOutcome};
 use self::report::{EventRef, Location, Summary};
 use self::stitch::SessionKey;
-use self::window::{quote, window_predicate};
 use crate::config::Config;
 use crate::error::{EngineError, Result};
 use crate::lake::Lake;
 use crate::session::SessionOptions;
+use crate::sql::{quote, window_predicate};
 use crate::timerange::{TimeRange, rfc3339};
 
 /// Parquet footers kept between a scope's queries (a cap, not an allocation).
@@ -54,7 +52,7 @@ pub struct ScopeOptions {
     /// Run the hunt library (attacker infrastructure, findings, pivot). `respond`
     /// needs only the sessions and directory changes and turns this off.
     pub hunts: bool,
-    /// The most rows one lake query may return ([`query::MAX_ROWS`] by default).
+    /// The most rows one lake query may return ([`crate::sql::MAX_ROWS`] by default).
     pub max_rows: u64,
 }
 
@@ -62,7 +60,7 @@ impl Default for ScopeOptions {
     fn default() -> Self {
         ScopeOptions {
             hunts: true,
-            max_rows: query::MAX_ROWS,
+            max_rows: crate::sql::MAX_ROWS,
         }
     }
 }
@@ -112,7 +110,7 @@ async fn resolve_users(
         )],
     };
     for sql in queries {
-        let rows: Vec<UserRow> = query::fetch(ctx, &sql, stats).await?;
+        let rows: Vec<UserRow> = crate::sql::fetch(ctx, &sql, stats).await?;
         let mut users: Vec<String> = rows
             .into_iter()
             .filter_map(|r| r.user)

@@ -19,10 +19,10 @@ use datafusion::prelude::SessionContext;
 use serde::Deserialize;
 
 use super::infra::REGULAR_DAYS;
-use super::query::{ScanStats, fetch};
 use super::report::PivotUser;
-use super::window::{in_list, window_predicate};
 use crate::error::Result;
+use crate::sql::{ScanStats, fetch};
+use crate::sql::{in_list, window_predicate};
 use crate::timerange::{TimeRange, rfc3339};
 
 /// The attacker's infrastructure to pivot on.

@@ -3,9 +3,9 @@
 
 use serde::Serialize;
 
-use super::query::ScanStats;
 use super::target::ScopeTarget;
 use crate::hunt::Finding;
+use crate::sql::ScanStats;
 
 /// The whole answer of a scope.
 #[derive(Debug, Clone, Serialize)]

@@ -1,25 +1,11 @@
-//! The scope's time window as SQL predicates.
+//! A time window as SQL predicates.
 //!
-//! Every lake query of a scope filters `time` (Parquet row-group statistics prune on
+//! Every windowed lake query (scope, respond) filters `time` (Parquet row-group statistics prune on
 //! it: rows are sorted by time within a file) *and* the `date` partition column derived
 //! from the same bounds, because the listing table skips partition folders only on
 //! predicates over its partition columns.
 
 use crate::timerange::{TimeRange, rfc3339};
-
-/// SQL text quoted as a string literal.
-pub fn quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
-}
-
-/// `expr IN ('a', 'b')`, or `false` for an empty list (an empty `IN ()` is not SQL).
-pub fn in_list<S: AsRef<str>>(expr: &str, items: &[S]) -> String {
-    if items.is_empty() {
-        return "false".to_string();
-    }
-    let quoted: Vec<String> = items.iter().map(|i| quote(i.as_ref())).collect();
-    format!("{expr} IN ({})", quoted.join(", "))
-}
 
 /// The UTC calendar date (`YYYY-MM-DD`) of a microsecond timestamp.
 pub(crate) fn date_of(micros: i64) -> String {
@@ -74,12 +60,5 @@ mod tests {
              AND s.time < TIMESTAMP '2026-09-05T00:00:00Z' AND s.date <= '2026-09-04'"
         );
         assert_eq!(window_predicate(&TimeRange::default(), None), "true");
-    }
-
-    #[test]
-    fn literals_are_quoted() {
-        assert_eq!(quote("o'brien"), "'o''brien'");
-        assert_eq!(in_list("user", &["a", "b'c"]), "user IN ('a', 'b''c')");
-        assert_eq!(in_list::<&str>("user", &[]), "false");
     }
 }

@@ -1,6 +1,6 @@
-//! Running the scope's lake queries while keeping what the Parquet scans did: rows
+//! Running lake queries (a scope's, respond's) while keeping what the Parquet scans did: rows
 //! decoded, bytes read, files and row groups pruned by statistics and bloom filters —
-//! the numbers `EXPLAIN ANALYZE` shows, summed over every query of a scope.
+//! the numbers `EXPLAIN ANALYZE` shows, summed over the queries of one job.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -67,7 +67,7 @@ pub struct QueryCost {
 }
 
 impl ScanStats {
-    fn add_plan(&mut self, plan: &Arc<dyn ExecutionPlan>) {
+    pub(crate) fn add_plan(&mut self, plan: &Arc<dyn ExecutionPlan>) {
         if plan.name() == "DataSourceExec"
             && let Some(metrics) = plan.metrics()
         {
@@ -124,7 +124,7 @@ pub async fn run(
         if rows > cap {
             return Err(EngineError::Invalid(format!(
                 "scope: a lake query returned more than {cap} rows, the cap on one query's rows \
-                 (scope::query::MAX_ROWS = {MAX_ROWS} unless --max-rows sets another); narrow \
+                 (sql::MAX_ROWS = {MAX_ROWS} unless --max-rows sets another); narrow \
                  --since/--until or raise --max-rows (query: {})",
                 query_text(sql)
             )));

@@ -2,7 +2,8 @@
 -- successfully from one address of the prefix: corporate egress, VPN concentrators and
 -- cloud proxies put many users behind one address; a residential /24 holds many
 -- customers, each behind their own address — the exits residential proxies rent out
--- among them — so the prefix-wide count (`prefix_users`) says little. Failed sign-ins
+-- among them — so the prefix-wide counts (`prefix_users`, the sum over its addresses;
+-- `distinct_users`, the users of any of its addresses) say little. Failed sign-ins
 -- do not count, or a password spray would make its own servers look shared.
 --
 -- Rollup: which user used which address on which day (the distinct counts need the
@@ -17,6 +18,9 @@ WITH per_address AS (
     FROM rollup_baseline_prefix_users
     GROUP BY source, prefix, ip
 )
-SELECT source, prefix, max(users) AS users, sum(users) AS prefix_users, max(days) AS days
-FROM per_address
-GROUP BY source, prefix
+SELECT a.source, a.prefix, max(a.users) AS users, sum(a.users) AS prefix_users, max(a.days) AS days,
+       max(d.users) AS distinct_users
+FROM per_address a
+JOIN (SELECT source, prefix, dcount(user) AS users FROM rollup_baseline_prefix_users GROUP BY source, prefix) d
+  ON d.source = a.source AND d.prefix = a.prefix
+GROUP BY a.source, a.prefix

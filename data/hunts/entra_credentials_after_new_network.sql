@@ -22,10 +22,11 @@ WITH changes AS (
       AND time >= ${since} AND time < ${until}
 ),
 user_prefixes AS (
-    SELECT user, ip_network(ip) AS prefix, min(time) AS first_used
-    FROM signins
-    WHERE source = 'entra' AND user IS NOT NULL AND ip IS NOT NULL AND result = 'success' AND time < ${until}
-    GROUP BY user, ip_network(ip)
+    -- When each user first signed in from each prefix, from the stored baseline: a
+    -- daily run does not read the history again.
+    SELECT user, prefix, first_seen AS first_used
+    FROM baseline_user_prefixes
+    WHERE source = 'entra' AND first_seen < ${until}
 ),
 shared AS (
     SELECT prefix, users FROM baseline_prefix_users WHERE source = 'entra'
@@ -34,8 +35,10 @@ ip_categories AS (
     -- The category the sign-ins from that address carried (from their own ASN), else
     -- what the reference data says about the address.
     SELECT n.ip, coalesce(max(nullif(n.category, 'unknown')), 'unknown') AS category
+    -- An address a directory change came from signs in around it: the day before the
+    -- window is looked at, not the whole history.
     FROM network_events n JOIN (SELECT DISTINCT actor_ip FROM changes) c ON c.actor_ip = n.ip
-    WHERE n.source = 'entra' AND n.time < ${until}
+    WHERE n.source = 'entra' AND n.time >= ${since} - INTERVAL '1 day' AND n.time < ${until}
     GROUP BY n.ip
 ),
 user_start AS (

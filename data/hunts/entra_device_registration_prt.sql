@@ -42,6 +42,9 @@ relayed AS (
     -- middle proxy signing the victim in. A device registered from such a session is the
     -- proxy operator's, wherever they then use it from (a residential proxy on the
     -- victim's own ISP included). A new laptop set up by its owner signs in from itself.
+    -- Only a session that started within two hours before a registration counts, so the
+    -- day before that is read, not the history: a session with sign-ins in that day
+    -- started before it.
     SELECT user, session_id, session_start, relay_network
     FROM (SELECT e.user, e.session_id, min(e.time) AS session_start,
                  first_value(e.network ORDER BY e.time) AS relay_network,
@@ -51,8 +54,9 @@ relayed AS (
           JOIN (SELECT DISTINCT user FROM registrations) u ON u.user = e.user
           JOIN baseline_user_networks b ON b.source = 'entra' AND b.user = e.user AND b.network = e.network
           WHERE e.source = 'entra' AND e.session_id IS NOT NULL AND e.time < ${until} + INTERVAL '${follow_minutes} minutes'
+            AND e.time >= ${since} - INTERVAL '26 hours'
           GROUP BY e.user, e.session_id)
-    WHERE relayed
+    WHERE relayed AND session_start >= ${since} - INTERVAL '2 hours'
 ),
 uses AS (
     SELECT r.registered, r.event_id, r.operation, r.actor_ip, r.device_name, r.user,

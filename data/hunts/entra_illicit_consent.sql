@@ -42,7 +42,10 @@ matched AS (
      AND p.time >= c.consented AND p.time < c.consented + INTERVAL '${follow_days} days'
 ),
 lake_end AS (
-    SELECT max(time) AS last_event FROM signins WHERE source = 'entra' AND time < ${until}
+    -- The lake's last event in the window: the sign-ins matched lie in it, so a lake
+    -- that ends before the window has none to score (and the window's days are all a
+    -- daily run reads).
+    SELECT max(time) AS last_event FROM signins WHERE source = 'entra' AND time >= ${since} AND time < ${until}
 ),
 scored AS (
     -- A vendor's service keeps calling for as long as the grant lasts, from its pool of

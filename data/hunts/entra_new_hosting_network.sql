@@ -19,16 +19,11 @@ WITH tagged AS (
            ip_network(ip) AS prefix,
            coalesce(nullif(ip_category(ip), 'private'), asn_category(asn), CASE WHEN asn IS NULL THEN 'unknown' ELSE 'isp' END) AS category
     FROM signins
-    WHERE source = 'entra' AND user IS NOT NULL AND ip IS NOT NULL AND result = 'success' AND time < ${until}
+    WHERE source = 'entra' AND user IS NOT NULL AND ip IS NOT NULL AND result = 'success'
+      AND time >= ${since} AND time < ${until}
 ),
 usable AS (
     SELECT * FROM tagged WHERE NOT ${allowlisted}
-),
-shared AS (
-    SELECT prefix, dcount(user) AS users FROM usable GROUP BY prefix
-),
-user_first AS (
-    SELECT user, min(time) AS first_time, make_set(country) AS countries_ever FROM usable GROUP BY user
 ),
 firsts AS (
     SELECT user, prefix, min(time) AS first_seen, max(time) AS last_seen, count(*) AS events,
@@ -39,15 +34,22 @@ firsts AS (
     WHERE category IN ('hosting', 'vpn', 'tor', 'microsoft')
     GROUP BY user, prefix
 ),
+user_first AS (
+    SELECT user, min(first_seen) AS first_time FROM baseline_user_prefixes WHERE source = 'entra' GROUP BY user
+),
 scored AS (
-    SELECT f.*, s.users AS shared_by, u.first_time,
+    -- Which prefixes are new to the user and how many users share one come from the
+    -- stored baselines (the user's first use of each prefix, the users of each), so a
+    -- daily run reads its own days only.
+    SELECT f.*, s.distinct_users AS shared_by, u.first_time,
            CASE f.category WHEN 'tor' THEN 75 WHEN 'hosting' THEN 65 WHEN 'microsoft' THEN 50 ELSE 55 END
            + CASE WHEN array_has_any(f.token_types, make_array('refreshToken', 'primaryRefreshToken')) THEN 10 ELSE 0 END
            + CASE WHEN u.first_time < f.first_seen - INTERVAL '1 day' THEN 10 ELSE 0 END AS score
     FROM firsts f
-    JOIN shared s ON s.prefix = f.prefix
+    JOIN baseline_user_prefixes p ON p.source = 'entra' AND p.user = f.user AND p.prefix = f.prefix
+    JOIN baseline_prefix_users s ON s.source = 'entra' AND s.prefix = f.prefix
     JOIN user_first u ON u.user = f.user
-    WHERE s.users < ${shared_users} AND f.first_seen >= ${since}
+    WHERE s.distinct_users < ${shared_users} AND p.first_seen >= ${since}
       -- One or two events from Microsoft's AS are its services acting for the user.
       AND NOT (f.category = 'microsoft' AND f.events <= 3)
 )

@@ -86,30 +86,10 @@ pub(crate) async fn pull_source(
     }
 }
 
-/// `250ms`, `30s`, `5m`, `12h`, `1d`, `2w`; a bare number is seconds.
+/// A duration option in the one grammar ([`tokenhunt_engine::timerange::parse_duration`]),
+/// its errors naming the option.
 pub(crate) fn parse_duration(text: &str, option: &str) -> Result<Duration> {
-    let trimmed = text.trim();
-    let split = trimmed
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(trimmed.len());
-    let (number, unit) = trimmed.split_at(split);
-    let value: f64 = number
-        .parse()
-        .map_err(|_| anyhow!("{option} {text:?}: not a duration (use 30s, 5m, 1h, 1d)"))?;
-    let seconds = match unit.trim() {
-        "ms" => 0.001,
-        "" | "s" => 1.0,
-        "m" | "min" => 60.0,
-        "h" => 3600.0,
-        "d" => 86_400.0,
-        "w" => 604_800.0,
-        other => bail!("{option} {text:?}: unknown unit {other:?} (use ms, s, m, h, d, w)"),
-    };
-    let total = value * seconds;
-    if !total.is_finite() || !(0.0..=1e10).contains(&total) {
-        bail!("{option} {text:?}: out of range");
-    }
-    Ok(Duration::from_secs_f64(total))
+    tokenhunt_engine::timerange::parse_duration(text).map_err(|error| anyhow!("{option}: {error}"))
 }
 
 fn options(

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Result, anyhow, bail};
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
 
 use crate::sql_text::{TokenKind, tokenize};
 
@@ -32,53 +32,25 @@ impl TimeBound {
     }
 }
 
-/// Parses `30d`, `12h`, `90m`, `45s`, `2w`, an RFC 3339 time, `2024-05-01T10:00:00`
-/// (UTC) or a date `2024-05-01` (midnight UTC).
+/// Parses a look-back (`30d`, `12h`, `90m`, `1.5h`, `2w`: the one duration grammar of
+/// [`tokenhunt_engine::timerange`]) or a time (RFC 3339, `2024-05-01T10:00:00` in UTC,
+/// a date at midnight UTC), as `--since`/`--until` do.
 pub fn parse_time_bound(text: &str) -> Result<TimeBound> {
     let text = text.trim();
-    let unit_at = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(unit_at);
-    if !number.is_empty() && !unit.is_empty() {
-        let amount: i64 = number
-            .parse()
-            .map_err(|_| anyhow!("{text:?} is too large"))?;
-        let duration = match unit {
-            "s" => Duration::try_seconds(amount),
-            "m" | "min" => Duration::try_minutes(amount),
-            "h" => Duration::try_hours(amount),
-            "d" => Duration::try_days(amount),
-            "w" => Duration::try_weeks(amount),
-            _ => None,
-        };
-        if let Some(duration) = duration {
-            // Timestamps end in 1677 going back (nanoseconds in an i64): a longer
-            // look-back is a typo, and the whole lake is `.unset since`.
-            if duration > Duration::days(200 * 365) {
-                bail!(
-                    "{text:?} reaches back more than 200 years (unset it to cover the whole lake)"
-                );
-            }
-            return Ok(TimeBound::Ago(duration));
-        }
+    if let Some(look_back) = tokenhunt_engine::timerange::parse_look_back(text) {
+        let look_back = look_back.map_err(|error| anyhow!(error))?;
+        let duration =
+            Duration::from_std(look_back).map_err(|_| anyhow!("{text:?} is too large"))?;
+        return Ok(TimeBound::Ago(duration));
     }
-    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
-        return Ok(TimeBound::At(time.with_timezone(&Utc)));
+    match tokenhunt_engine::parse::time::parse_timestamp_micros(text) {
+        Ok(micros) => DateTime::from_timestamp_micros(micros)
+            .map(TimeBound::At)
+            .ok_or_else(|| anyhow!("{text:?} is out of range")),
+        Err(_) => bail!(
+            "{text:?} is not a time: use a duration back from now (30d, 12h, 90m, 2w) or a time (2024-05-01, 2024-05-01T10:00:00Z)"
+        ),
     }
-    for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"] {
-        if let Ok(time) = NaiveDateTime::parse_from_str(text, format) {
-            return Ok(TimeBound::At(time.and_utc()));
-        }
-    }
-    if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        && let Some(midnight) = date.and_hms_opt(0, 0, 0)
-    {
-        return Ok(TimeBound::At(midnight.and_utc()));
-    }
-    bail!(
-        "{text:?} is not a time: use a duration back from now (30d, 12h, 90m, 2w) or a time (2024-05-01, 2024-05-01T10:00:00Z)"
-    )
 }
 
 /// A SQL timestamp literal DataFusion compares with the lake's UTC `time` column.

@@ -13,10 +13,6 @@ pub enum EngineError {
     #[error("{location}: {message}")]
     Location { location: String, message: String },
 
-    /// An input file that cannot be read.
-    #[error("{file}: {message}")]
-    Input { file: String, message: String },
-
     /// The lake has no data where some was expected.
     #[error("no lake at {0} (run `tokenhunt --lake {0} ingest <files>` first)")]
     MissingLake(String),

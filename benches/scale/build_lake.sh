@@ -10,7 +10,7 @@
 #
 #   benches/scale/build_lake.sh [users] [days] [seed] [workdir]
 #
-# Defaults: 10,300 users x 90 days (about 100 M events). Build first with
+# Defaults: 10,300 users x 90 days (about 103 M events: about 111 per user and day). Build first with
 # `cargo build --profile demo` (or point TOKENHUNT at a binary).
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -634,3 +634,33 @@ pub struct DemoArgs {
     #[arg(long, default_value_t = 50.0)]
     pub min_score: f64,
 }
+
+/// A duration option (`--window`, `--every`, `--grace`, `--lease-wait`, ...) in the one
+/// grammar ([`tokenhunt_engine::timerange::parse_duration`]), its errors naming the option.
+pub fn parse_duration(text: &str, option: &str) -> anyhow::Result<std::time::Duration> {
+    tokenhunt_engine::timerange::parse_duration(text)
+        .map_err(|error| anyhow::anyhow!("{option}: {error}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+    use std::time::Duration;
+
+    #[test]
+    fn duration_options_name_the_option() {
+        assert_eq!(
+            parse_duration("250ms", "x").unwrap(),
+            Duration::from_millis(250)
+        );
+        assert_eq!(parse_duration("5m", "x").unwrap(), Duration::from_secs(300));
+        assert_eq!(
+            parse_duration("1d", "x").unwrap(),
+            Duration::from_secs(86_400)
+        );
+        assert_eq!(parse_duration("90", "x").unwrap(), Duration::from_secs(90));
+        assert!(parse_duration("5 parsecs", "x").is_err());
+        let error = parse_duration("-1s", "--grace").unwrap_err().to_string();
+        assert!(error.starts_with("--grace: "), "{error}");
+    }
+}

@@ -32,7 +32,7 @@ pub async fn run(context: &Context, args: &CompactArgs) -> Result<()> {
         ..CompactOptions::default()
     };
     if let Some(grace) = &args.grace {
-        options.grace = super::pull::parse_duration(grace, "--grace")?;
+        options.grace = crate::args::parse_duration(grace, "--grace")?;
     }
     if let Some(size) = &args.target_size {
         options.target_bytes = parse_size(size)? as u64;

@@ -55,7 +55,7 @@ pub async fn run(context: &Context, args: &IngestArgs) -> Result<()> {
 pub(crate) fn lease_options(context: &Context) -> Result<LeaseOptions> {
     let mut lease = LeaseOptions::default();
     if let Some(wait) = &context.global.lease_wait {
-        lease.wait = super::pull::parse_duration(wait, "--lease-wait")?;
+        lease.wait = crate::args::parse_duration(wait, "--lease-wait")?;
     }
     if !context.global.quiet {
         lease.notes = Some(Arc::new(|line: &str| eprintln!("{}", t(line))));

@@ -21,7 +21,9 @@ use tokenhunt_engine::pull::{
 };
 use tokenhunt_engine::timerange::{TimeRange, now_micros};
 
-use crate::args::{OutputFormat, PullArgs, PullCommonArgs, PullSource as SourceArgs};
+use crate::args::{
+    OutputFormat, PullArgs, PullCommonArgs, PullSource as SourceArgs, parse_duration,
+};
 use crate::context::Context;
 use crate::redact::redact;
 
@@ -84,12 +86,6 @@ pub(crate) async fn pull_source(
             run_source(context, &lake, &source, &la.common).await
         }
     }
-}
-
-/// A duration option in the one grammar ([`tokenhunt_engine::timerange::parse_duration`]),
-/// its errors naming the option.
-pub(crate) fn parse_duration(text: &str, option: &str) -> Result<Duration> {
-    tokenhunt_engine::timerange::parse_duration(text).map_err(|error| anyhow!("{option}: {error}"))
 }
 
 fn options(
@@ -327,26 +323,4 @@ fn report(context: &Context, summary: &PullSummary, error: Option<&str>) -> Resu
         None => eprintln!("no checkpoint yet ({})", summary.checkpoint_file),
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_duration;
-    use std::time::Duration;
-
-    #[test]
-    fn durations() {
-        assert_eq!(
-            parse_duration("250ms", "x").unwrap(),
-            Duration::from_millis(250)
-        );
-        assert_eq!(parse_duration("5m", "x").unwrap(), Duration::from_secs(300));
-        assert_eq!(
-            parse_duration("1d", "x").unwrap(),
-            Duration::from_secs(86_400)
-        );
-        assert_eq!(parse_duration("90", "x").unwrap(), Duration::from_secs(90));
-        assert!(parse_duration("5 parsecs", "x").is_err());
-        assert!(parse_duration("-1s", "x").is_err());
-    }
 }

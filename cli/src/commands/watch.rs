@@ -11,7 +11,8 @@ use tokenhunt_engine::timerange::{TimeRange, now_micros, rfc3339};
 use tokenhunt_engine::watch;
 
 use super::hunt::Alerted;
-use super::pull::{parse_duration, pull_source};
+use super::pull::pull_source;
+use crate::args::parse_duration;
 use crate::args::{
     GroupBy, HuntArgs, PullEntraArgs, PullLogAnalyticsArgs, PullOktaArgs, PullSource, WatchArgs,
 };

@@ -1,8 +1,8 @@
 //! The engine's one SQL layer: quoting and `IN` lists ([`text`]), the time and
-//! partition window predicate ([`window`]), `${name}` placeholders
-//! ([`placeholders`]) and the shared definitions they name ([`definitions`]), running a query while keeping what its
-//! Parquet scans did ([`scan`]), and the session's count of decoded rows
-//! ([`counter`]). Hunt, baseline, scope and respond build their SQL with these.
+//! partition window predicate ([`window`]), `${name}` placeholders ([`placeholders`])
+//! and the shared definitions they name ([`definitions`]), running a query while
+//! keeping what its Parquet scans did ([`scan`]), and the session's count of decoded
+//! rows ([`counter`]). Hunt, baseline, scope and respond build their SQL with these.
 
 pub mod counter;
 pub mod definitions;

@@ -19,6 +19,7 @@ use datafusion::datasource::listing::{
 };
 use datafusion::prelude::SessionContext;
 use object_store::ObjectStoreExt;
+use parquet::arrow::AsyncArrowWriter;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
@@ -327,20 +328,18 @@ pub async fn build(
         since: previous.as_ref().map(|p| p.cut_micros),
         until: Some(cut),
     };
-    let rollups = compute_rollups(ctx, config, &rollup_range, |_| true).await?;
     let stamp = crate::ingest::new_run_id();
     let mut parts: Vec<(String, Vec<String>)> = previous
         .as_ref()
         .map(|p| p.parts.clone())
         .unwrap_or_default();
     let file = format!("{stamp}.parquet");
-    for (name, schema, batches) in &rollups {
-        let path = rollup_path(lake, name, &file);
-        lake.put_durable(&path, encode(schema.clone(), batches)?)
-            .await?;
-        match parts.iter_mut().find(|(n, _)| n == name) {
+    for definition in definitions() {
+        let path = rollup_path(lake, definition.name, &file);
+        store_rollup(ctx, lake, config, &definition, &rollup_range, &path).await?;
+        match parts.iter_mut().find(|(n, _)| n == definition.name) {
             Some((_, files)) => files.push(file.clone()),
-            None => parts.push((name.clone(), vec![file.clone()])),
+            None => parts.push((definition.name.to_string(), vec![file.clone()])),
         }
     }
     for (name, files) in &parts {
@@ -379,6 +378,34 @@ pub async fn build(
         incremental: previous.is_some(),
         note,
     })
+}
+
+/// Runs one rollup over `range` straight into its Parquet file: months of history make
+/// rollups of tens of millions of rows, which are never held in memory (the query's own
+/// operators spill under the session's memory limit; the writer holds one row group).
+async fn store_rollup(
+    ctx: &SessionContext,
+    lake: &Lake,
+    config: &Config,
+    definition: &Definition,
+    range: &TimeRange,
+    path: &object_store::path::Path,
+) -> Result<()> {
+    use futures::StreamExt;
+    let expanded =
+        expand_placeholders(definition.rollup, definition.name, |_| None, config, range)?;
+    let frame = ctx.sql(&expanded).await?;
+    let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
+    let target = object_store::buffered::BufWriter::new(lake.store.clone(), path.clone());
+    let mut writer = AsyncArrowWriter::try_new(target, schema, None)?;
+    let mut rows = crate::sql::counter::stream(frame).await?;
+    while let Some(batch) = rows.batches.next().await {
+        writer.write(&batch?).await?;
+    }
+    rows.finish();
+    writer.close().await?;
+    // On disk before the manifest that lists it is.
+    lake.sync_written(path).await
 }
 
 fn rollup_path(lake: &Lake, table: &str, file: &str) -> object_store::path::Path {

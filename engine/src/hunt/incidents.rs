@@ -88,6 +88,10 @@ fn merge(members: &[&Finding], all: &[Finding]) -> Finding {
             a.score
                 .total_cmp(&b.score)
                 .then_with(|| severity_rank(&a.severity).cmp(&severity_rank(&b.severity)))
+                // Equal scores: the earliest, then the lowest id, so the incident's
+                // wording does not depend on the order the engine returned rows in.
+                .then_with(|| b.first_seen.cmp(&a.first_seen))
+                .then_with(|| b.finding_id.cmp(&a.finding_id))
         })
         .expect("a group has members");
     if members.len() == 1 {
@@ -284,5 +288,34 @@ mod tests {
         assert_eq!(merged.evidence["related_users"], json!(["u2"]));
         // Regrouping the same findings gives the same ids.
         assert_eq!(group_incidents(&findings)[0].finding_id, merged.finding_id);
+    }
+
+    #[test]
+    fn equal_scores_take_the_earliest_finding_s_reason_whatever_the_input_order() {
+        let earlier = finding(
+            "a",
+            "u1",
+            Some("s1"),
+            "1.1.1.1",
+            "2024-01-01T10:00:00Z",
+            60.0,
+        );
+        let later = finding(
+            "b",
+            "u1",
+            Some("s1"),
+            "2.2.2.2",
+            "2024-01-01T10:05:00Z",
+            60.0,
+        );
+        let forward = group_incidents(&[earlier.clone(), later.clone()]);
+        let backward = group_incidents(&[later, earlier]);
+        assert_eq!(forward.len(), 1);
+        assert!(
+            forward[0].reason.starts_with("a fired"),
+            "{}",
+            forward[0].reason
+        );
+        assert_eq!(forward[0].reason, backward[0].reason);
     }
 }

@@ -9,6 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::dataframe::DataFrame;
 use datafusion::execution::context::SessionContext;
+use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::physical_plan::ExecutionPlan;
 
 use super::scan::ScanStats;
 use crate::error::Result;
@@ -40,14 +42,46 @@ pub async fn collect(frame: DataFrame) -> Result<Vec<RecordBatch>> {
     let task = Arc::new(frame.task_ctx());
     let plan = frame.create_physical_plan().await?;
     let batches = datafusion::physical_plan::collect(plan.clone(), task.clone()).await?;
+    add_scans(&plan, &task);
+    Ok(batches)
+}
+
+/// A query's rows as a stream, for results too large to hold: drain
+/// [`Streamed::batches`], then [`Streamed::finish`] adds the scans' decoded rows to the
+/// session's counter.
+pub struct Streamed {
+    pub batches: SendableRecordBatchStream,
+    plan: Arc<dyn ExecutionPlan>,
+    task: Arc<TaskContext>,
+}
+
+impl Streamed {
+    /// Counts the rows the query's scans decoded (call once the stream is drained).
+    pub fn finish(self) {
+        add_scans(&self.plan, &self.task);
+    }
+}
+
+/// Starts a query whose rows are read batch by batch ([`Streamed`]).
+pub async fn stream(frame: DataFrame) -> Result<Streamed> {
+    let task = Arc::new(frame.task_ctx());
+    let plan = frame.create_physical_plan().await?;
+    let batches = datafusion::physical_plan::execute_stream(plan.clone(), task.clone())?;
+    Ok(Streamed {
+        batches,
+        plan,
+        task,
+    })
+}
+
+fn add_scans(plan: &Arc<dyn ExecutionPlan>, task: &TaskContext) {
     if let Some(counter) = task.session_config().get_extension::<ScanCounter>() {
         let mut stats = ScanStats::default();
-        stats.add_plan(&plan);
+        stats.add_plan(plan);
         counter
             .rows_decoded
             .fetch_add(stats.rows_matched + stats.rows_decoded, Ordering::Relaxed);
     }
-    Ok(batches)
 }
 
 #[cfg(test)]

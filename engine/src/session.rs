@@ -77,17 +77,6 @@ pub fn session_config(threads: usize) -> SessionConfig {
     // A scope asks for a user's 30-200 addresses, an incident for its victims: lists
     // past DataFusion's default of 20 would otherwise prune nothing at all.
     options.execution.parquet.max_in_list_size = MAX_PRUNING_IN_LIST;
-    // A hash join holds its whole build (left) side in memory and cannot spill, so
-    // the smaller side must be built. Without the registry a join's output has no
-    // size estimate and the next join keeps it as the build side: months of events
-    // joined to a baseline held in memory, failing under `--memory-limit`. The
-    // registry estimates intermediate results, so the baseline is built instead.
-    options.optimizer.use_statistics_registry = true;
-    // Every sort that may spill sets aside this much for its final merge as soon as it
-    // starts, spilling or not: a hunt plans dozens of sorts (windows, CTEs read
-    // several times), and DataFusion's 10 MB each would take a 2 GiB pool's headroom
-    // before any of them needed it. Merges of spilled runs read one batch per run.
-    options.execution.sort_spill_reservation_bytes = 2 << 20;
     config
 }
 

@@ -442,6 +442,13 @@ pub struct HuntArgs {
     /// so concurrent runs never report an item twice).
     #[arg(long)]
     pub new: bool,
+
+    /// Run each hunt over consecutive slices of this length (`7d`) of the range rather
+    /// than all of it at once: over months of history memory then follows a slice, as
+    /// in a daily run. Each slice looks back before its start as the daily run does; a
+    /// finding that straddles two slices is reported once, spanning both.
+    #[arg(long, value_name = "DURATION")]
+    pub slice: Option<String>,
 }
 
 /// `tokenhunt watch`: the sources to pull (none: the lake is fed some other way), the

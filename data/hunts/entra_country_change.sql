@@ -18,9 +18,13 @@
 WITH usable AS (
     SELECT e.time, e.user, e.session_id, e.ip, e.asn, e.country, e.lat, e.lon, e.app, e.prefix,
            least(b.spread_km, 3000.0) AS tolerance
-    FROM (SELECT * FROM network_events WHERE NOT ${allowlisted}) e
-    JOIN baseline_prefix_users p ON p.source = e.source AND p.prefix = e.prefix
-    JOIN baseline_user_networks b ON b.source = e.source AND b.user = e.user AND b.network = e.network
+    -- The baseline tables come first: DataFusion builds a hash join on its left side
+    -- and cannot spill it, so over months the events must be the side it streams.
+    FROM baseline_user_networks b
+    JOIN (baseline_prefix_users p
+          JOIN (SELECT * FROM network_events WHERE NOT ${allowlisted}) e
+            ON p.source = e.source AND p.prefix = e.prefix)
+      ON b.source = e.source AND b.user = e.user AND b.network = e.network
     WHERE e.source = 'entra' AND e.user IS NOT NULL AND e.country IS NOT NULL AND e.lat IS NOT NULL
       AND e.result = 'success' AND e.time >= ${since} AND e.time < ${until}
       AND e.category NOT IN ('private', 'privacy_relay', 'cdn', 'mobile', 'microsoft')
@@ -33,7 +37,8 @@ steps AS (
            lag(ip) OVER w AS previous_ip, lag(prefix) OVER w AS previous_prefix,
            lag(session_id) OVER w AS previous_session, lag(tolerance) OVER w AS previous_tolerance
     FROM usable
-    WINDOW w AS (PARTITION BY user ORDER BY time)
+    -- Ties in time broken by session and address, so each run pairs the same sign-ins.
+    WINDOW w AS (PARTITION BY user ORDER BY time, session_id, ip)
 ),
 jumps AS (
     SELECT s.*, geo_velocity_kmh(previous_time, previous_lat, previous_lon, time, lat, lon,

@@ -724,6 +724,42 @@ fn s3_lake_and_inputs_on_a_loopback_server() {
         ),
         (Some(2), Some(22), Some(2), Some(20))
     );
+    // The stored baseline's rollups stream to the bucket (multipart uploads) and read
+    // back as tables.
+    let output = server
+        .command()
+        .args(["--lake", "s3://lake/tenant", "baseline"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let output = server
+        .command()
+        .args([
+            "--lake",
+            "s3://lake/tenant",
+            "--format",
+            "csv",
+            "sql",
+            "-c",
+            "SELECT count(*) AS n FROM baseline_user_clients",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let clients: u64 = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(clients > 0, "no baseline rows on the S3 lake");
     // A wrong secret fails with one line and without echoing the secret.
     let output = server
         .command()

@@ -6,7 +6,7 @@ use anyhow::{Result, bail};
 use tokenhunt_engine::baseline::stored_baseline;
 use tokenhunt_engine::deliver::{finding_records, reported_records};
 use tokenhunt_engine::hunt::state::{self, Change, record_run};
-use tokenhunt_engine::hunt::{SuppressionRules, load_hunts, run_hunts, select};
+use tokenhunt_engine::hunt::{SuppressionRules, load_hunts, run_hunts_in_slices, select};
 use tokenhunt_engine::timerange::{TimeRange, now_micros};
 
 use crate::args::{GroupBy, HuntArgs, OutputFormat};
@@ -39,7 +39,14 @@ pub async fn run(context: &Context, args: &HuntArgs) -> Result<()> {
     {
         eprintln!("{note}");
     }
-    let runs = run_hunts(&ctx, Some(&lake), &selected, &config, &range).await?;
+    let slice = match &args.slice {
+        Some(text) => {
+            let length = crate::args::parse_duration(text, "--slice")?;
+            Some(i64::try_from(length.as_micros()).unwrap_or(i64::MAX).max(1))
+        }
+        None => None,
+    };
+    let runs = run_hunts_in_slices(&ctx, Some(&lake), &selected, &config, &range, slice).await?;
     let mut failed = Vec::new();
     for run in &runs {
         match &run.error {

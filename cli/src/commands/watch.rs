@@ -180,6 +180,7 @@ async fn once(context: &Context, args: &WatchArgs, sources: &[PullSource]) -> Re
         out: args.out.clone(),
         exit_code: args.exit_code,
         new: true,
+        slice: None,
     };
     let result = super::hunt::run(&Context::new(global), &hunt).await;
     match &result {

@@ -45,16 +45,48 @@ pub async fn run_hunts(
     config: &Config,
     range: &TimeRange,
 ) -> Result<Vec<HuntRun>> {
+    run_hunts_in_slices(ctx, lake, hunts, config, range, None).await
+}
+
+/// [`run_hunts`], each hunt run over consecutive slices of `slice_micros` of the
+/// range when given (`hunt --slice`; see [`super::slices`]).
+pub async fn run_hunts_in_slices(
+    ctx: &SessionContext,
+    lake: Option<&Lake>,
+    hunts: &[&Hunt],
+    config: &Config,
+    range: &TimeRange,
+    slice_micros: Option<i64>,
+) -> Result<Vec<HuntRun>> {
     let texts: Vec<String> = hunts
         .iter()
         .map(|hunt| crate::sql::definitions::spelled_out(&hunt.sql))
         .collect();
     let queries: Vec<&str> = texts.iter().map(String::as_str).collect();
     crate::baseline::prepare(ctx, lake, config, range, &queries).await?;
+    let ranges = match slice_micros {
+        Some(slice) => super::slices::slices(ctx, range, slice).await?,
+        None => vec![*range],
+    };
     let mut runs = Vec::with_capacity(hunts.len());
     for hunt in hunts {
         let started = Instant::now();
-        let outcome = run_one(ctx, hunt, config, range).await;
+        let mut found = Vec::new();
+        let mut outcome = Ok(());
+        for slice in &ranges {
+            match run_one(ctx, hunt, config, slice).await {
+                Ok(more) => found.extend(more),
+                Err(error) => {
+                    outcome = Err(error);
+                    break;
+                }
+            }
+        }
+        let outcome = outcome.map(|()| found);
+        let outcome = match ranges.len() {
+            1 => outcome,
+            _ => outcome.map(super::slices::merge_slices),
+        };
         let seconds = started.elapsed().as_secs_f64();
         runs.push(match outcome {
             Ok(findings) => HuntRun {

@@ -608,6 +608,17 @@ impl S3Server {
         assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     }
 
+    /// Runs tokenhunt against the server with `args`, asserting that it succeeded.
+    pub(crate) fn run_ok(&self, args: &[&str]) -> std::process::Output {
+        let output = self.command().args(args).output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        output
+    }
+
     pub(crate) fn command(&self) -> std::process::Command {
         let mut command = tokenhunt();
         command
@@ -655,29 +666,24 @@ fn s3_lake_and_inputs_on_a_loopback_server() {
         (Some(20), Some(10))
     );
     // The lake's own Parquet files serve as an S3 input listing too: query through SQL.
-    let output = server
-        .command()
-        .args([
+    let count = |query: &str| -> u64 {
+        let output = server.run_ok(&[
             "--lake",
             "s3://lake/tenant",
             "--format",
             "csv",
             "sql",
             "-c",
-            "SELECT count(*) AS n FROM signins",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+            query,
+        ]);
+        let text = String::from_utf8_lossy(&output.stdout).into_owned();
+        text.lines()
+            .nth(1)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    };
     // 8 of the 10 events are sign-in events; the other 2 are audit events.
-    assert_eq!(
-        String::from_utf8_lossy(&output.stdout).lines().nth(1),
-        Some("8")
-    );
+    assert_eq!(count("SELECT count(*) AS n FROM signins"), 8);
     // Inputs on S3 too: a glob and a folder, gzip and plain; the same events dedupe
     // against the lake.
     server.create_bucket("exports");
@@ -726,39 +732,8 @@ fn s3_lake_and_inputs_on_a_loopback_server() {
     );
     // The stored baseline's rollups stream to the bucket (multipart uploads) and read
     // back as tables.
-    let output = server
-        .command()
-        .args(["--lake", "s3://lake/tenant", "baseline"])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let output = server
-        .command()
-        .args([
-            "--lake",
-            "s3://lake/tenant",
-            "--format",
-            "csv",
-            "sql",
-            "-c",
-            "SELECT count(*) AS n FROM baseline_user_clients",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let clients: u64 = String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .nth(1)
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0);
+    server.run_ok(&["--lake", "s3://lake/tenant", "baseline"]);
+    let clients = count("SELECT count(*) AS n FROM baseline_user_clients");
     assert!(clients > 0, "no baseline rows on the S3 lake");
     // A wrong secret fails with one line and without echoing the secret.
     let output = server

@@ -186,14 +186,24 @@ async fn compute_rollups(
         if !wanted(definition.name) {
             continue;
         }
-        let expanded =
-            expand_placeholders(definition.rollup, definition.name, |_| None, config, range)?;
-        let frame = ctx.sql(&expanded).await?;
+        let frame = rollup_frame(ctx, config, &definition, range).await?;
         let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
         let batches = with_schema(crate::sql::counter::collect(frame).await?, &schema);
         rollups.push((definition.name.to_string(), schema, batches));
     }
     Ok(rollups)
+}
+
+/// The rollup query of `definition` over `range`, planned.
+async fn rollup_frame(
+    ctx: &SessionContext,
+    config: &Config,
+    definition: &Definition,
+    range: &TimeRange,
+) -> Result<datafusion::dataframe::DataFrame> {
+    let expanded =
+        expand_placeholders(definition.rollup, definition.name, |_| None, config, range)?;
+    Ok(ctx.sql(&expanded).await?)
 }
 
 /// The final queries, over the `rollup_<name>` tables registered in the session.
@@ -392,9 +402,7 @@ async fn store_rollup(
     path: &object_store::path::Path,
 ) -> Result<()> {
     use futures::StreamExt;
-    let expanded =
-        expand_placeholders(definition.rollup, definition.name, |_| None, config, range)?;
-    let frame = ctx.sql(&expanded).await?;
+    let frame = rollup_frame(ctx, config, definition, range).await?;
     let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
     let target = object_store::buffered::BufWriter::new(lake.store.clone(), path.clone());
     let mut writer = AsyncArrowWriter::try_new(target, schema, None)?;

@@ -19,7 +19,7 @@ use super::metadata::HuntMetadata;
 use crate::error::{EngineError, Result};
 
 /// One finding, as printed and stored.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Finding {
     pub finding_id: String,
     pub hunt: String,

@@ -71,22 +71,7 @@ pub async fn run_hunts_in_slices(
     let mut runs = Vec::with_capacity(hunts.len());
     for hunt in hunts {
         let started = Instant::now();
-        let mut found = Vec::new();
-        let mut outcome = Ok(());
-        for slice in &ranges {
-            match run_one(ctx, hunt, config, slice).await {
-                Ok(more) => found.extend(more),
-                Err(error) => {
-                    outcome = Err(error);
-                    break;
-                }
-            }
-        }
-        let outcome = outcome.map(|()| found);
-        let outcome = match ranges.len() {
-            1 => outcome,
-            _ => outcome.map(super::slices::merge_slices),
-        };
+        let outcome = run_over(ctx, hunt, config, &ranges).await;
         let seconds = started.elapsed().as_secs_f64();
         runs.push(match outcome {
             Ok(findings) => HuntRun {
@@ -110,6 +95,24 @@ pub async fn run_hunts_in_slices(
         }
     }
     Ok(runs)
+}
+
+/// One hunt over each of `ranges` in turn; findings two slices both reported are
+/// merged ([`super::slices::merge_slices`]).
+async fn run_over(
+    ctx: &SessionContext,
+    hunt: &Hunt,
+    config: &Config,
+    ranges: &[TimeRange],
+) -> Result<Vec<Finding>> {
+    let mut found = Vec::new();
+    for range in ranges {
+        found.extend(run_one(ctx, hunt, config, range).await?);
+    }
+    Ok(match ranges.len() {
+        1 => found,
+        _ => super::slices::merge_slices(found),
+    })
 }
 
 async fn run_one(

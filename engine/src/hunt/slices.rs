@@ -94,9 +94,9 @@ pub fn merge_slices(findings: Vec<Finding>) -> Vec<Finding> {
         };
         let kept = &mut merged[at];
         let (mut winner, other) = if finding.score > kept.score {
-            (finding, std::mem::replace(kept, placeholder()))
+            (finding, std::mem::take(kept))
         } else {
-            (std::mem::replace(kept, placeholder()), finding)
+            (std::mem::take(kept), finding)
         };
         if other.first_seen < winner.first_seen {
             winner.first_seen = other.first_seen;
@@ -121,29 +121,10 @@ fn union_into<T: PartialEq>(into: &mut Vec<T>, from: Vec<T>) {
     }
 }
 
-fn placeholder() -> Finding {
-    Finding {
-        finding_id: String::new(),
-        hunt: String::new(),
-        technique: String::new(),
-        severity: String::new(),
-        score: 0.0,
-        user: None,
-        session_id: None,
-        source: String::new(),
-        first_seen: String::new(),
-        last_seen: String::new(),
-        ips: Vec::new(),
-        asns: Vec::new(),
-        countries: Vec::new(),
-        apps: Vec::new(),
-        reason: String::new(),
-        evidence: serde_json::Value::Null,
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use serde_json::Value;
+
     use super::*;
 
     const DAY: i64 = 86_400_000_000;
@@ -163,13 +144,10 @@ mod tests {
     fn finding(id: &str, score: f64, first: &str, last: &str, ip: &str) -> Finding {
         Finding {
             finding_id: id.into(),
-            hunt: "h".into(),
-            score,
             first_seen: first.into(),
             last_seen: last.into(),
             ips: vec![ip.into()],
-            reason: format!("score {score}"),
-            ..placeholder()
+            ..crate::hunt::findings::test_finding(score, &format!("score {score}"), Value::Null)
         }
     }
 

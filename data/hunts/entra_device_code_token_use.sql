@@ -37,17 +37,21 @@ addresses AS (
     -- code and the tokens redeemed minutes later from another address of the same
     -- provider, which none of the user's own clients ever used, are two places. The
     -- history comes from the stored baseline; only the hours followed are read.
-    SELECT a.user, a.address, a.first_seen AS first_used, bool_or(dc.session_id IS NULL) AS used_outside
-    FROM (SELECT DISTINCT user FROM codes) cu
-    JOIN baseline_user_addresses a ON a.source = 'entra' AND a.user = cu.user
-    JOIN network_events n
-      ON n.source = 'entra' AND n.user = a.user AND n.category = 'isp'
-     AND CASE WHEN strpos(n.ip, ':') > 0 THEN n.prefix ELSE n.ip END = a.address
+    -- Sessions per address first, then whether each was a device-code session: the
+    -- outer join's left side (DataFusion's build side) holds sessions, not events.
+    SELECT s.user, s.address, s.first_used, bool_or(dc.session_id IS NULL) AS used_outside
+    FROM (SELECT a.user, a.address, a.first_seen AS first_used, n.session_id
+          FROM (SELECT DISTINCT user FROM codes) cu
+          JOIN baseline_user_addresses a ON a.source = 'entra' AND a.user = cu.user
+          JOIN network_events n
+            ON n.source = 'entra' AND n.user = a.user AND n.category = 'isp'
+           AND CASE WHEN strpos(n.ip, ':') > 0 THEN n.prefix ELSE n.ip END = a.address
+          WHERE a.first_seen >= ${since} AND a.last_seen < ${until} + INTERVAL '${follow_hours} hours' + INTERVAL '${follow_hours} hours'
+            AND n.time >= ${since} AND n.time < ${until} + INTERVAL '${follow_hours} hours' + INTERVAL '${follow_hours} hours'
+          GROUP BY a.user, a.address, a.first_seen, n.session_id) s
     LEFT JOIN (SELECT DISTINCT user, session_id FROM codes WHERE session_id IS NOT NULL) dc
-      ON dc.user = n.user AND dc.session_id = n.session_id
-    WHERE a.first_seen >= ${since} AND a.last_seen < ${until} + INTERVAL '${follow_hours} hours' + INTERVAL '${follow_hours} hours'
-      AND n.time >= ${since} AND n.time < ${until} + INTERVAL '${follow_hours} hours' + INTERVAL '${follow_hours} hours'
-    GROUP BY a.user, a.address, a.first_seen
+      ON dc.user = s.user AND dc.session_id = s.session_id
+    GROUP BY s.user, s.address, s.first_used
 ),
 candidate_uses AS (
     SELECT c.user, c.session_id, c.signed_in, c.code_app, c.code_ip, c.code_network, c.code_country,

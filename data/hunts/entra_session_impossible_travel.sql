@@ -21,9 +21,11 @@ WITH tagged AS (
            CASE WHEN NOT e.admin_tool THEN e.app END AS data_app,
            e.category, e.network, p.users AS shared_by, b.days AS network_days, b.first_seen AS network_first,
            least(b.spread_km, 3000.0) AS tolerance
-    FROM ${user_events} e
-    JOIN baseline_prefix_users p ON p.source = e.source AND p.prefix = e.prefix
-    JOIN baseline_user_networks b ON b.source = e.source AND b.user = e.user AND b.network = e.network
+    -- The baselines come first: DataFusion builds a hash join on its left side and
+    -- cannot spill it, so over months the events must be the side it streams.
+    FROM baseline_user_networks b
+    JOIN (baseline_prefix_users p JOIN ${user_events} e ON p.source = e.source AND p.prefix = e.prefix)
+      ON b.source = e.source AND b.user = e.user AND b.network = e.network
     WHERE e.source = 'entra' AND e.session_id IS NOT NULL AND e.user IS NOT NULL AND e.lat IS NOT NULL
       AND e.result = 'success' AND e.time >= ${since} AND e.time < ${until}
       AND e.category NOT IN ('private', 'privacy_relay', 'cdn', 'microsoft')
@@ -64,9 +66,8 @@ agent_devices AS (
     -- Per network and user agent: whether it came with a device id, without one, or both.
     SELECT t.user, t.session_id, t.network, t.user_agent,
            bool_or(t.device_id IS NULL) AS bare, bool_or(t.device_id IS NOT NULL) AS carried
-    FROM tagged t
-    JOIN (SELECT DISTINCT user, session_id FROM jumps WHERE km >= ${min_km} AND kmh > ${travel_kmh}) j
-      ON j.user = t.user AND j.session_id = t.session_id
+    FROM (SELECT DISTINCT user, session_id FROM jumps WHERE km >= ${min_km} AND kmh > ${travel_kmh}) j
+    JOIN tagged t ON j.user = t.user AND j.session_id = t.session_id
     WHERE t.user_agent IS NOT NULL
     GROUP BY t.user, t.session_id, t.network, t.user_agent
 ),

@@ -18,16 +18,23 @@
 -- param: origin_minutes = 10 | Networks seen within this many minutes of a session's first event are its origin.
 -- param: travel_kmh = 900 | Faster than an airliner (after 100 km of geolocation tolerance) is impossible travel.
 -- param: regular_days = 3 | A country or network the user used on this many days is theirs.
+-- Joins name the per-session tables first: DataFusion builds its hash table on a join's
+-- left side, and the events of months must stream past it, not fill it.
 WITH ev AS (
     SELECT e.time, e.user, e.session_id, e.ip, e.asn, e.country, e.lat, e.lon, e.app,
            e.category, e.network, e.client_os, e.device_id, e.user_agent, e.log_type, e.admin_tool, b.days AS network_days, p.users AS prefix_users,
            least(b.spread_km, 3000.0) AS tolerance,
            e.category IN ('mobile', 'privacy_relay', 'cdn')
-               OR coalesce(r.roaming_share >= 0.3 AND r.users >= 3, false) AS roaming
-    FROM ${user_events} e
-    JOIN baseline_prefix_users p ON p.source = e.source AND p.prefix = e.prefix
-    JOIN baseline_user_networks b ON b.source = e.source AND b.user = e.user AND b.network = e.network
-    LEFT JOIN baseline_network_roaming r ON r.source = e.source AND r.network = e.network
+               OR coalesce(r.roaming_share >= 0.3 AND r.roaming_users >= 3, false) AS roaming
+    -- The baselines are every join's left side (see above); the roaming table's
+    -- columns are renamed so that no name is on both sides of its outer join.
+    FROM baseline_user_networks b
+    JOIN (baseline_prefix_users p
+          JOIN ((SELECT source AS roaming_source, network AS roaming_network, roaming_share, users AS roaming_users
+                        FROM baseline_network_roaming) r
+                RIGHT JOIN ${user_events} e ON r.roaming_source = e.source AND r.roaming_network = e.network)
+            ON p.source = e.source AND p.prefix = e.prefix)
+      ON b.source = e.source AND b.user = e.user AND b.network = e.network
     WHERE e.source = 'entra' AND e.session_id IS NOT NULL AND e.user IS NOT NULL AND e.result = 'success'
       AND e.time < ${until} AND e.category <> 'private'
 ),
@@ -65,7 +72,7 @@ origin AS (
     SELECT ev.user, ev.session_id, make_set(network) AS origin_networks, make_set(country) AS origin_countries,
            array_remove(make_set(client_os), 'unknown') AS origin_oses, make_set(device_id) AS origin_devices,
            bool_or(s.relayed) AS origin_relayed
-    FROM ev JOIN sessions s ON ev.user = s.user AND ev.session_id = s.session_id
+    FROM sessions s JOIN ev ON ev.user = s.user AND ev.session_id = s.session_id
     WHERE ev.time <= s.session_start + CASE WHEN s.relayed THEN INTERVAL '0 minutes'
                                             ELSE INTERVAL '${origin_minutes} minutes' END
     GROUP BY ev.user, ev.session_id

@@ -17,6 +17,8 @@
 -- param: near_minutes = 30 | Use without the device within this many minutes of the device's own use is at the same time.
 -- param: min_events = 2 | Events without the device that make a finding.
 -- param: regular_days = 3 | A network the user used on this many days is theirs.
+-- Joins name the per-session tables first: DataFusion builds its hash table on a join's
+-- left side, and the events of months must stream past it, not fill it.
 WITH ev AS (
     SELECT e.time, e.user, e.session_id, e.ip, e.prefix, e.network, e.category, e.asn, e.country, e.app,
            e.device_id, e.user_agent, e.admin_tool, e.client_os
@@ -38,7 +40,7 @@ agents AS (
     SELECT e.user, e.session_id, e.user_agent,
            bool_or(e.device_id IS NOT NULL) AS carried,
            bool_or(e.device_id IS NULL AND array_has(d.device_ips, e.ip)) AS bare_at_device
-    FROM ev e JOIN device_sessions d ON d.user = e.user AND d.session_id = e.session_id
+    FROM device_sessions d JOIN ev e ON d.user = e.user AND d.session_id = e.session_id
     WHERE e.user_agent IS NOT NULL
     GROUP BY e.user, e.session_id, e.user_agent
 ),
@@ -46,9 +48,9 @@ off_device AS (
     -- The device's own agents without its id, from addresses it never used (an IPv6
     -- address in one of its /64s is the same home: privacy addresses rotate).
     SELECT e.*, NOT array_has(d.device_networks, e.network) AS other_network
-    FROM ev e
-    JOIN device_sessions d ON d.user = e.user AND d.session_id = e.session_id
-    JOIN agents a ON a.user = e.user AND a.session_id = e.session_id AND a.user_agent = e.user_agent
+    FROM device_sessions d
+    JOIN agents a ON a.user = d.user AND a.session_id = d.session_id
+    JOIN ev e ON e.user = a.user AND e.session_id = a.session_id AND e.user_agent = a.user_agent
     WHERE e.device_id IS NULL AND a.carried AND NOT a.bare_at_device AND NOT e.admin_tool
       AND coalesce(e.client_os, '') NOT IN ('iOS', 'Android')
       AND NOT array_has(d.device_ips, e.ip)

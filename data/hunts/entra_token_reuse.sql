@@ -16,16 +16,24 @@
 -- param: origin_minutes = 60 | The session's networks in this first period are its own.
 -- param: shared_users = 8 | A network where one address serves this many users (NAT egress, VPN, proxy) is shared, not an attacker's.
 -- param: regular_days = 3 | A network the user used on this many days is theirs.
+-- Joins name the per-session tables first and outer joins come after the grouping:
+-- DataFusion builds its hash table on a join's left side, and the events of months must
+-- stream past it, not fill it.
 WITH tagged AS (
     SELECT e.time, e.user, e.session_id, e.token_id, e.ip, e.asn, e.country, e.app, e.incoming_token_type, e.device_id, e.user_agent, e.admin_tool,
            e.category, e.network, p.users AS shared_by, b.days AS network_days, b.sessions AS network_sessions
-    FROM ${user_events} e
-    JOIN baseline_prefix_users p ON p.source = e.source AND p.prefix = e.prefix
-    JOIN baseline_user_networks b ON b.source = e.source AND b.user = e.user AND b.network = e.network
-    LEFT JOIN baseline_network_roaming r ON r.source = e.source AND r.network = e.network
+    -- The baselines are every join's left side (see above); the roaming table's
+    -- columns are renamed so that no name is on both sides of its outer join.
+    FROM baseline_user_networks b
+    JOIN (baseline_prefix_users p
+          JOIN ((SELECT source AS roaming_source, network AS roaming_network, roaming_share, users AS roaming_users
+                        FROM baseline_network_roaming) r
+                RIGHT JOIN ${user_events} e ON r.roaming_source = e.source AND r.roaming_network = e.network)
+            ON p.source = e.source AND p.prefix = e.prefix)
+      ON b.source = e.source AND b.user = e.user AND b.network = e.network
     WHERE e.source = 'entra' AND e.user IS NOT NULL AND e.result = 'success' AND e.time < ${until}
       AND e.category NOT IN ('private', 'privacy_relay', 'cdn', 'mobile', 'microsoft')
-      AND NOT coalesce(r.roaming_share >= 0.3 AND r.users >= 3, false)
+      AND NOT coalesce(r.roaming_share >= 0.3 AND r.roaming_users >= 3, false)
 ),
 sessions AS (
     SELECT user, session_id, min(time) AS session_start FROM tagged
@@ -40,27 +48,29 @@ origin AS (
     -- where the user is.
     SELECT t.user, t.session_id, make_set(t.network) AS origin_networks, make_set(t.device_id) AS origin_devices,
            make_set(CASE WHEN t.shared_by < ${shared_users} THEN t.country END) AS origin_countries
-    FROM tagged t JOIN sessions s ON t.user = s.user AND t.session_id = s.session_id
+    FROM sessions s JOIN tagged t ON t.user = s.user AND t.session_id = s.session_id
     WHERE t.time <= s.session_start + INTERVAL '${origin_minutes} minutes'
     GROUP BY t.user, t.session_id
 ),
 redemptions AS (
-    SELECT t.user, t.session_id, t.network, t.category,
-           min(t.time) AS first_seen, max(t.time) AS last_seen, count(*) AS events,
-           dcount(date_trunc('day', t.time)) AS days_here,
-           make_set(t.ip) AS ips, make_set(t.asn) AS asns, make_set(t.country) AS countries,
-           make_set(t.app) AS apps, make_set(t.incoming_token_type) AS token_types, make_set(t.device_id) AS devices, bool_and(t.admin_tool) AS admin_only,
-           make_set(t.user_agent) AS agents,
-           max(o.origin_devices) AS origin_devices,
-           max(t.shared_by) AS shared_by, max(t.network_days) AS network_days, max(t.network_sessions) AS network_sessions,
-           max(o.origin_countries) AS origin_countries, max(o.origin_networks) AS origin_networks,
-           max(coalesce(r.countries, make_array('-'))) AS regular_countries
-    FROM tagged t
-    LEFT JOIN regular_countries r ON r.user = t.user
-    JOIN origin o ON t.user = o.user AND t.session_id = o.session_id
-    WHERE t.incoming_token_type IN ('refreshToken', 'primaryRefreshToken')
-      AND t.time >= ${since} AND NOT array_has(o.origin_networks, t.network)
-    GROUP BY t.user, t.session_id, t.network, t.category
+    SELECT x.*, coalesce(r.countries, make_array('-')) AS regular_countries
+    FROM (
+        SELECT t.user, t.session_id, t.network, t.category,
+               min(t.time) AS first_seen, max(t.time) AS last_seen, count(*) AS events,
+               dcount(date_trunc('day', t.time)) AS days_here,
+               make_set(t.ip) AS ips, make_set(t.asn) AS asns, make_set(t.country) AS countries,
+               make_set(t.app) AS apps, make_set(t.incoming_token_type) AS token_types, make_set(t.device_id) AS devices, bool_and(t.admin_tool) AS admin_only,
+               make_set(t.user_agent) AS agents,
+               max(o.origin_devices) AS origin_devices,
+               max(t.shared_by) AS shared_by, max(t.network_days) AS network_days, max(t.network_sessions) AS network_sessions,
+               max(o.origin_countries) AS origin_countries, max(o.origin_networks) AS origin_networks
+        FROM origin o
+        JOIN tagged t ON t.user = o.user AND t.session_id = o.session_id
+        WHERE t.incoming_token_type IN ('refreshToken', 'primaryRefreshToken')
+          AND t.time >= ${since} AND NOT array_has(o.origin_networks, t.network)
+        GROUP BY t.user, t.session_id, t.network, t.category
+    ) x
+    LEFT JOIN regular_countries r ON r.user = x.user
 ),
 bare_elsewhere AS (
     -- The user agents the session showed without a device id on its other networks: a

@@ -12,19 +12,29 @@
 //! ```sql
 //! SELECT user, network, admin_tool FROM ${user_events} e WHERE e.source = 'entra'
 //! ```
+//!
+//! The small baseline is the join's left side, so the hash table is built on it and
+//! the months of events stream past it (as the left side of a `LEFT JOIN` the events
+//! themselves were held in memory); the user's own automation is matched in the `ON`
+//! clause and dropped by `own_user IS NULL`, an anti-join. The baseline's columns are
+//! renamed so that no name is on both sides: DataFusion 55 pushed `own.user IS NULL`
+//! into the events' scan as `user IS NULL` and returned nothing. `IS NOT DISTINCT FROM`
+//! comes last, in parentheses: it binds looser than AND. The allowlist applies to the
+//! events alone, where `ip` and `asn` name their columns only.
 
 const TEMPLATE: &str = "(SELECT n.*,
         coalesce(n.app_id IN ('04b07795-8ddb-461a-bbee-02f9e1bf7b46', '1950a258-227b-4e31-a9cf-717495945fc2',
                               '872cd9fa-d31f-45e0-9eab-6e460a02d1f1', 'aebc6443-996d-45c2-90f0-388ff96faa56')
                  OR n.app IN ('Microsoft Azure CLI', 'Microsoft Azure PowerShell', 'Visual Studio',
                               'Visual Studio - Legacy', 'Visual Studio Code'), false) AS admin_tool
-    FROM network_events n
-    LEFT JOIN baseline_user_automation own
-      ON own.source = n.source AND own.user = n.user AND own.client = ua_family(n.user_agent)
-     AND own.asn IS NOT DISTINCT FROM n.asn
-    WHERE NOT {allowlisted}
-      AND NOT (coalesce(ua_is_scripted(n.user_agent), false) AND coalesce(own.days, 0) >= 2
-               AND own.first_seen < n.time - INTERVAL '1 day'))";
+    FROM (SELECT source AS own_source, user AS own_user, client AS own_client, asn AS own_asn,
+                 first_seen AS own_first_seen
+          FROM baseline_user_automation WHERE days >= 2) own
+    RIGHT JOIN (SELECT * FROM network_events WHERE NOT {allowlisted}) n
+      ON own.own_source = n.source AND own.own_user = n.user AND own.own_client = ua_family(n.user_agent)
+     AND coalesce(ua_is_scripted(n.user_agent), false) AND own.own_first_seen < n.time - INTERVAL '1 day'
+     AND (own.own_asn IS NOT DISTINCT FROM n.asn)
+    WHERE own.own_user IS NULL)";
 
 /// The subquery, given the allowlist predicate (SQL). The user's own automation comes
 /// from the stored baseline (`baseline_user_automation`), so a daily run reads only its
@@ -81,7 +91,8 @@ mod tests {
     fn the_allowlist_is_filled_in_and_automation_comes_from_the_baseline() {
         let sql = user_events_sql("false");
         assert!(sql.contains("WHERE NOT false"));
-        assert!(sql.contains("LEFT JOIN baseline_user_automation own"));
+        assert!(sql.contains("FROM baseline_user_automation own"));
+        assert!(sql.contains("WHERE own.own_user IS NULL"));
         assert!(!sql.contains('{'));
     }
 

@@ -1,7 +1,5 @@
 //! Turning global options into the engine's objects.
 
-use std::sync::OnceLock;
-
 use anyhow::{Context as _, Result, bail};
 use datafusion::prelude::SessionContext;
 use tokenhunt_engine::config::Config;
@@ -33,32 +31,16 @@ pub fn parse_size(text: &str) -> Result<usize> {
     Ok((value * scale) as usize)
 }
 
-/// What every command needs from the global options.
+/// What every command needs from the global options. The prompt's shell holds one
+/// too, for the dot commands that run other commands' work (`.scope`, `.run`).
+#[derive(Clone)]
 pub struct Context {
     pub global: GlobalArgs,
 }
 
-/// The command line's global options, for the prompt's dot commands (`.scope`,
-/// `.hunts`, `.run`, `.show`), whose handlers only get the shell.
-static GLOBALS: OnceLock<GlobalArgs> = OnceLock::new();
-
 impl Context {
     pub fn new(global: GlobalArgs) -> Self {
         Context { global }
-    }
-
-    /// Keeps the global options for [`Context::remembered`].
-    pub fn remember(global: &GlobalArgs) {
-        let _ = GLOBALS.set(global.clone());
-    }
-
-    /// A context from the options [`Context::remember`] kept.
-    pub fn remembered() -> Result<Context> {
-        let global = GLOBALS
-            .get()
-            .cloned()
-            .context("the prompt's options are not known")?;
-        Ok(Context::new(global))
     }
 
     pub fn format_or(&self, default: OutputFormat) -> OutputFormat {

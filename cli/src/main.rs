@@ -38,7 +38,6 @@ fn main() -> ExitCode {
     let context = Context::new(cli.global.clone());
     // The prompt's `.scope`, `.hunts`, `.run` and `.show` build their own context
     // from the same options.
-    Context::remember(&cli.global);
     // The SQL commands drive the runtime themselves: the prompt blocks on the
     // terminal between queries, and Ctrl-C must reach each query, not the program.
     let result = match &cli.command {

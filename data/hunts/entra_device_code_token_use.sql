@@ -15,6 +15,7 @@
 -- param: follow_hours = 24 | How long after the device-code sign-in to follow its session.
 -- param: regular_days = 3 | A network the user used on this many days is theirs.
 -- param: shared_users = 8 | A network where one address serves this many users (NAT egress, VPN, proxy) is shared, not an attacker's.
+-- joins: as written
 WITH codes AS (
     -- The interactive device-code sign-in (where the code was entered) opens the session;
     -- its later refreshes carry the protocol too, as non-interactive sign-ins. The first
@@ -40,14 +41,20 @@ addresses AS (
     -- Sessions per address first, then whether each was a device-code session: the
     -- outer join's left side (DataFusion's build side) holds sessions, not events.
     SELECT s.user, s.address, s.first_used, bool_or(dc.session_id IS NULL) AS used_outside
+    -- Only addresses first used within the hour after one of the user's codes can be
+    -- fresh (candidate_uses checks which code), so only their sign-ins are read.
     FROM (SELECT a.user, a.address, a.first_seen AS first_used, n.session_id
-          FROM (SELECT DISTINCT user FROM codes) cu
-          JOIN baseline_user_addresses a ON a.source = 'entra' AND a.user = cu.user
+          FROM (SELECT DISTINCT a.user, a.address, a.first_seen
+                FROM codes c
+                JOIN baseline_user_addresses a
+                  ON a.source = 'entra' AND a.user = c.user
+                 AND a.first_seen > c.signed_in AND a.first_seen < c.signed_in + INTERVAL '1 hour'
+                WHERE a.first_seen >= ${since}
+                  AND a.last_seen < ${until} + INTERVAL '${follow_hours} hours' + INTERVAL '${follow_hours} hours') a
           JOIN network_events n
             ON n.source = 'entra' AND n.user = a.user AND n.category = 'isp'
            AND CASE WHEN strpos(n.ip, ':') > 0 THEN n.prefix ELSE n.ip END = a.address
-          WHERE a.first_seen >= ${since} AND a.last_seen < ${until} + INTERVAL '${follow_hours} hours' + INTERVAL '${follow_hours} hours'
-            AND n.time >= ${since} AND n.time < ${until} + INTERVAL '${follow_hours} hours' + INTERVAL '${follow_hours} hours'
+          WHERE n.time >= ${since} AND n.time < ${until} + INTERVAL '${follow_hours} hours' + INTERVAL '${follow_hours} hours'
           GROUP BY a.user, a.address, a.first_seen, n.session_id) s
     LEFT JOIN (SELECT DISTINCT user, session_id FROM codes WHERE session_id IS NOT NULL) dc
       ON dc.user = s.user AND dc.session_id = s.session_id

@@ -63,7 +63,8 @@ uses AS (
            e.time, e.ip, e.asn, e.country, e.app, e.network, e.category, e.device_id, e.incoming_token_type,
            b.days AS network_days, b.first_seen AS network_first, p.users AS shared_by, rs.relay_network
     FROM registrations r
-    JOIN network_events e
+    -- The allowlist names its columns bare (ip, asn): it applies to the events alone.
+    JOIN (SELECT * FROM network_events WHERE NOT ${allowlisted}) e
       ON e.source = 'entra' AND e.user = r.user AND coalesce(e.result, 'success') = 'success'
      AND e.time >= r.registered - INTERVAL '5 minutes' AND e.time < r.registered + INTERVAL '${follow_minutes} minutes'
      AND e.device_id IS NOT NULL
@@ -74,7 +75,6 @@ uses AS (
     JOIN baseline_prefix_users p ON p.source = 'entra' AND p.prefix = e.prefix
     WHERE NOT array_has(coalesce(k.devices, make_array('-')), e.device_id)
       AND e.category NOT IN ('privacy_relay', 'cdn')
-      AND NOT ${allowlisted}
       AND e.time >= ${since} - INTERVAL '5 minutes' AND e.time < ${until} + INTERVAL '${follow_minutes} minutes'
       -- A network the user was on before the registration is theirs (with one day of
       -- history, the data's own first-seen is the baseline), unless a relay signed the

@@ -16,15 +16,19 @@
 -- param: tolerance_km = 100 | Geolocation error subtracted from every distance.
 -- param: shared_users = 8 | A network where one address serves this many users (NAT egress, VPN, proxy) is shared, not an attacker's.
 -- param: regular_days = 3 | Hops between two networks the user used on this many days each are not reported.
+-- joins: as written
 WITH tagged AS (
     SELECT e.time, e.user, e.session_id, e.ip, e.asn, e.country, e.city, e.lat, e.lon, e.app, e.prefix, e.device_id, e.user_agent,
            CASE WHEN NOT e.admin_tool THEN e.app END AS data_app,
-           e.category, e.network, p.users AS shared_by, b.days AS network_days, b.first_seen AS network_first,
+           e.category, e.network, e.shared_by, b.days AS network_days, b.first_seen AS network_first,
            least(b.spread_km, 3000.0) AS tolerance
-    -- The baselines come first: DataFusion builds a hash join on its left side and
-    -- cannot spill it, so over months the events must be the side it streams.
+    -- Baselines on the left of each join (its hash table), the events streaming past
+    -- them; each join is a derived table of its own, so the optimizer keeps that order
+    -- (it reorders a nested join).
     FROM baseline_user_networks b
-    JOIN (baseline_prefix_users p JOIN ${user_events} e ON p.source = e.source AND p.prefix = e.prefix)
+    JOIN (SELECT e.*, p.users AS shared_by
+          FROM baseline_prefix_users p
+          JOIN ${user_events} e ON p.source = e.source AND p.prefix = e.prefix) e
       ON b.source = e.source AND b.user = e.user AND b.network = e.network
     WHERE e.source = 'entra' AND e.session_id IS NOT NULL AND e.user IS NOT NULL AND e.lat IS NOT NULL
       AND e.result = 'success' AND e.time >= ${since} AND e.time < ${until}
@@ -33,7 +37,7 @@ WITH tagged AS (
       -- are no network here; a carrier new to the user may be the thief's phone or proxy.
       AND (e.category <> 'mobile' OR b.days < ${regular_days})
       -- Carriers put strangers behind one address (CGNAT): that is no shared office.
-      AND (p.users < ${shared_users} OR e.category = 'mobile')
+      AND (e.shared_by < ${shared_users} OR e.category = 'mobile')
 ),
 steps AS (
     SELECT t.*,

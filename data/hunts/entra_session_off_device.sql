@@ -17,8 +17,7 @@
 -- param: near_minutes = 30 | Use without the device within this many minutes of the device's own use is at the same time.
 -- param: min_events = 2 | Events without the device that make a finding.
 -- param: regular_days = 3 | A network the user used on this many days is theirs.
--- Joins name the per-session tables first: DataFusion builds its hash table on a join's
--- left side, and the events of months must stream past it, not fill it.
+-- joins: as written
 WITH ev AS (
     SELECT e.time, e.user, e.session_id, e.ip, e.prefix, e.network, e.category, e.asn, e.country, e.app,
            e.device_id, e.user_agent, e.admin_tool, e.client_os

@@ -16,24 +16,27 @@
 -- param: origin_minutes = 60 | The session's networks in this first period are its own.
 -- param: shared_users = 8 | A network where one address serves this many users (NAT egress, VPN, proxy) is shared, not an attacker's.
 -- param: regular_days = 3 | A network the user used on this many days is theirs.
--- Joins name the per-session tables first and outer joins come after the grouping:
--- DataFusion builds its hash table on a join's left side, and the events of months must
--- stream past it, not fill it.
+-- joins: as written
 WITH tagged AS (
     SELECT e.time, e.user, e.session_id, e.token_id, e.ip, e.asn, e.country, e.app, e.incoming_token_type, e.device_id, e.user_agent, e.admin_tool,
-           e.category, e.network, p.users AS shared_by, b.days AS network_days, b.sessions AS network_sessions
-    -- The baselines are every join's left side (see above); the roaming table's
-    -- columns are renamed so that no name is on both sides of its outer join.
+           e.category, e.network, e.shared_by, b.days AS network_days, b.sessions AS network_sessions
+    -- Baselines on the left of each join (its hash table), the events streaming past
+    -- them; each join is a derived table of its own, so the optimizer keeps that order
+    -- (it reorders a nested join), and the roaming table's columns are renamed so that
+    -- no name is on both sides of its outer join.
     FROM baseline_user_networks b
-    JOIN (baseline_prefix_users p
-          JOIN ((SELECT source AS roaming_source, network AS roaming_network, roaming_share, users AS roaming_users
-                        FROM baseline_network_roaming) r
-                RIGHT JOIN ${user_events} e ON r.roaming_source = e.source AND r.roaming_network = e.network)
-            ON p.source = e.source AND p.prefix = e.prefix)
+    JOIN (SELECT e.*, p.users AS shared_by
+          FROM baseline_prefix_users p
+          JOIN (SELECT e.*, r.roaming_share, r.roaming_users
+                FROM (SELECT source AS roaming_source, network AS roaming_network, roaming_share,
+                             users AS roaming_users
+                      FROM baseline_network_roaming) r
+                RIGHT JOIN ${user_events} e ON r.roaming_source = e.source AND r.roaming_network = e.network) e
+            ON p.source = e.source AND p.prefix = e.prefix) e
       ON b.source = e.source AND b.user = e.user AND b.network = e.network
     WHERE e.source = 'entra' AND e.user IS NOT NULL AND e.result = 'success' AND e.time < ${until}
       AND e.category NOT IN ('private', 'privacy_relay', 'cdn', 'mobile', 'microsoft')
-      AND NOT coalesce(r.roaming_share >= 0.3 AND r.roaming_users >= 3, false)
+      AND NOT coalesce(e.roaming_share >= 0.3 AND e.roaming_users >= 3, false)
 ),
 sessions AS (
     SELECT user, session_id, min(time) AS session_start FROM tagged

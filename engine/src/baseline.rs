@@ -8,6 +8,7 @@
 //! data: `data/baselines/*.sql`.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::array::{Array, AsArray};
@@ -25,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::Config;
 use crate::error::{EngineError, Result};
 use crate::lake::Lake;
+use crate::progress::StepProgress;
 use crate::sql::placeholders::expand_placeholders;
 use crate::timerange::{TimeRange, rfc3339};
 
@@ -289,7 +291,11 @@ pub async fn build(
     config: &Config,
     range: &TimeRange,
     incremental: bool,
+    progress: &StepProgress,
 ) -> Result<BuildOutcome> {
+    // The rollups, then the final tables as one step.
+    progress.steps.store(definitions().len() + 1, Ordering::Relaxed);
+    progress.parts.store(1, Ordering::Relaxed);
     let cut = match range.until {
         Some(until) => until,
         None => last_sign_in(ctx)
@@ -345,8 +351,10 @@ pub async fn build(
         .unwrap_or_default();
     let file = format!("{stamp}.parquet");
     for definition in definitions() {
+        progress.begin(definition.name);
         let path = rollup_path(lake, definition.name, &file);
         store_rollup(ctx, lake, config, &definition, &rollup_range, &path).await?;
+        progress.end();
         match parts.iter_mut().find(|(n, _)| n == definition.name) {
             Some((_, files)) => files.push(file.clone()),
             None => parts.push((definition.name.to_string(), vec![file.clone()])),
@@ -363,6 +371,7 @@ pub async fn build(
         ctx.deregister_table(format!("rollup_{name}").as_str())?;
         ctx.register_table(format!("rollup_{name}").as_str(), frame.into_view())?;
     }
+    progress.begin("the tables from the rollups");
     let tables = compute_finals(ctx, config, &definitions()).await;
     for (name, _) in &parts {
         ctx.deregister_table(format!("rollup_{name}").as_str())?;

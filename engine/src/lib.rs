@@ -13,6 +13,7 @@ pub mod ingest;
 pub mod input;
 pub mod lake;
 pub mod parse;
+pub mod progress;
 pub mod pull;
 pub mod respond;
 pub mod schema;

@@ -794,6 +794,31 @@ fn a_thief_using_the_users_automation_tool_from_another_provider_is_not_her_auto
     );
 }
 
+/// An ASN in `[allowlist] asns` is the tenant's own: every hunt still runs (the hunts
+/// that look for a second party used to fail on an ambiguous `asn` once an ASN was
+/// listed) and the thief's provider, once allowlisted, raises nothing.
+#[test]
+fn an_allowlisted_asn_is_left_out_of_every_hunt() {
+    let (lake, alerting) = alerting_incidents("own-automation");
+    assert_eq!(alerting.len(), 1, "{alerting:?}");
+    let thief_asn = alerting[0]["asns"][0].as_i64().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("tokenhunt.toml");
+    std::fs::write(&config, format!("[allowlist]\nasns = [{thief_asn}]\n")).unwrap();
+    let config = config.to_str().unwrap();
+    let output = hunt_incidents(lake.path(), &["--config", config]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("failed"), "{stderr}");
+    let alerting = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str::<Value>(line).unwrap())
+        .filter(|incident| incident["score"].as_f64().unwrap() >= 50.0)
+        .count();
+    assert_eq!(alerting, 0);
+}
+
 /// `hunt --exit-code` is for cron and CI: status 3 when something alerted (the findings
 /// still written), 0 when nothing did, 1 when a hunt cannot run.
 #[test]

@@ -413,16 +413,17 @@ struct Seen {
 }
 
 /// A tiny HTTP/1.1 server on 127.0.0.1 standing in for Graph and Okta: it records each
-/// request and answers 500 (echoing the Authorization header, as a careless server
-/// might) for paths containing `fail_on`, 200/204 otherwise.
-fn fake_api(fail_on: &'static str) -> (u16, Arc<Mutex<Vec<Seen>>>) {
+/// request and answers 500 (echoing the Authorization header in its message, as a
+/// careless server might) for paths containing `fail_on`, 503 the first time a path
+/// containing `flaky_on` is asked for, 200/204 otherwise.
+fn fake_api(fail_on: &'static str, flaky_on: &'static str) -> (u16, Arc<Mutex<Vec<Seen>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = seen.clone();
     std::thread::spawn(move || {
-        // Bounded: a test plan makes a handful of calls.
-        for stream in listener.incoming().take(32) {
+        // Bounded: a test plan makes a handful of calls, each tried a few times.
+        for stream in listener.incoming().take(64) {
             let Ok(mut stream) = stream else { continue };
             let mut reader = BufReader::new(stream.try_clone().unwrap());
             let mut request_line = String::new();
@@ -448,11 +449,14 @@ fn fake_api(fail_on: &'static str) -> (u16, Arc<Mutex<Vec<Seen>>>) {
             let mut parts = request_line.split_whitespace();
             let method = parts.next().unwrap_or("").to_string();
             let path = parts.next().unwrap_or("").to_string();
+            let first_try = !log.lock().unwrap().iter().any(|s: &Seen| s.path == path);
             let (status, reply) = if path.contains(fail_on) {
                 (
                     "500 Internal Server Error",
-                    format!("{{\"errorSummary\":\"boom\",\"echo\":\"{authorization}\"}}"),
+                    format!("{{\"errorSummary\":\"boom for {authorization}\"}}"),
                 )
+            } else if path.contains(flaky_on) && first_try {
+                ("503 Service Unavailable", String::new())
             } else if method == "POST" {
                 ("200 OK", "{\"value\":true}".to_string())
             } else {
@@ -494,7 +498,7 @@ const OKTA_SECRET: &str = "okta-secret-token-value-0987654321";
 fn respond_executes_against_a_local_server_and_keeps_tokens_secret() {
     let tenant = tenant();
     let user = user_with_okta_tokens();
-    let (port, seen) = fake_api("/clients/");
+    let (port, seen) = fake_api("/clients/", "/revokeSignInSessions");
     let base = format!("http://127.0.0.1:{port}");
     let output = tokenhunt()
         .args([
@@ -534,8 +538,8 @@ fn respond_executes_against_a_local_server_and_keeps_tokens_secret() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("[REDACTED]"),
-        "the echoed token should be scrubbed:\n{stdout}"
+        stdout.contains("boom for SSWS [REDACTED]"),
+        "the server's message, with the echoed token scrubbed:\n{stdout}"
     );
 
     let seen = seen.lock().unwrap().clone();
@@ -543,7 +547,9 @@ fn respond_executes_against_a_local_server_and_keeps_tokens_secret() {
         .iter()
         .filter(|s| s.path.starts_with("/v1.0/"))
         .collect();
-    assert_eq!(graph.len(), 1, "{seen:?}");
+    // A 503 is retried: the revocation went through on the second try.
+    assert_eq!(graph.len(), 2, "{seen:?}");
+    assert!(graph.iter().all(|call| call.path == graph[0].path));
     assert_eq!(graph[0].method, "POST");
     assert!(
         graph[0].path.starts_with("/v1.0/users/")
@@ -569,11 +575,21 @@ fn respond_executes_against_a_local_server_and_keeps_tokens_secret() {
         assert_eq!(call.authorization, format!("SSWS {OKTA_SECRET}"));
         assert_eq!(call.method, "DELETE");
     }
-    // Every planned call was made although one failed.
+    // Every planned call was made although one failed, and the failing one was tried
+    // as often as the retry policy allows.
+    let calls: BTreeSet<&str> = seen.iter().map(|s| s.path.as_str()).collect();
     assert_eq!(
         stdout.matches("\n  ok ").count() + stdout.matches("\n  FAIL").count(),
-        seen.len()
+        calls.len()
     );
+    let attempts = tokenhunt_engine::respond::retry_policy().max_attempts as usize;
+    for client in &clients {
+        assert_eq!(
+            seen.iter().filter(|s| s.path == client.path).count(),
+            attempts,
+            "{seen:?}"
+        );
+    }
 }
 
 #[test]

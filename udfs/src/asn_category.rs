@@ -218,6 +218,10 @@ impl AsnCategory {
 }
 
 impl ScalarUDFImpl for AsnCategory {
+    fn documentation(&self) -> Option<&datafusion::logical_expr::Documentation> {
+        crate::docs::documentation(self.name())
+    }
+
     fn name(&self) -> &str {
         if self.hosting_flag {
             "is_hosting_asn"

@@ -298,3 +298,48 @@ static DOCS: &[FunctionDoc] = &[
 pub fn function_docs() -> &'static [FunctionDoc] {
     DOCS
 }
+
+/// The catalogue entry of `name` as DataFusion [`Documentation`]: every UDF's
+/// `documentation()` returns it, so `.functions` at the prompt, `information_schema`
+/// and `tokenhunt functions` read one text. `None` for a name not in the catalogue.
+pub fn documentation(name: &str) -> Option<&'static datafusion::logical_expr::Documentation> {
+    use std::collections::HashMap;
+    use std::sync::OnceLock;
+
+    use datafusion::logical_expr::{DocSection, Documentation};
+
+    static BUILT: OnceLock<HashMap<&'static str, Documentation>> = OnceLock::new();
+    const SECTION: DocSection = DocSection {
+        include: true,
+        label: "tokenhunt",
+        description: Some("Functions for hunting token replay in identity logs"),
+    };
+    BUILT
+        .get_or_init(|| {
+            DOCS.iter()
+                .map(|doc| {
+                    let built = Documentation::builder(SECTION, doc.description, doc.signature)
+                        .with_sql_example(doc.example)
+                        .build();
+                    (doc.name, built)
+                })
+                .collect()
+        })
+        .get(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_catalogue_entry_is_datafusion_documentation() {
+        for doc in function_docs() {
+            let built = documentation(doc.name).unwrap();
+            assert_eq!(built.description, doc.description);
+            assert_eq!(built.syntax_example, doc.signature);
+            assert_eq!(built.sql_example.as_deref(), Some(doc.example));
+        }
+        assert!(documentation("no_such_function").is_none());
+    }
+}

@@ -85,6 +85,10 @@ impl Default for GeoDistance {
 }
 
 impl ScalarUDFImpl for GeoDistance {
+    fn documentation(&self) -> Option<&datafusion::logical_expr::Documentation> {
+        crate::docs::documentation(self.name())
+    }
+
     fn name(&self) -> &str {
         "geo_distance_km"
     }
@@ -165,6 +169,10 @@ impl Default for GeoVelocity {
 }
 
 impl ScalarUDFImpl for GeoVelocity {
+    fn documentation(&self) -> Option<&datafusion::logical_expr::Documentation> {
+        crate::docs::documentation(self.name())
+    }
+
     fn name(&self) -> &str {
         "geo_velocity_kmh"
     }

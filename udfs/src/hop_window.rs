@@ -85,6 +85,10 @@ impl Hop {
 }
 
 impl WindowUDFImpl for Hop {
+    fn documentation(&self) -> Option<&datafusion::logical_expr::Documentation> {
+        crate::docs::documentation(self.name())
+    }
+
     fn name(&self) -> &str {
         match self.output {
             HopOutput::Struct => "hop",

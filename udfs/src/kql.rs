@@ -120,6 +120,10 @@ fn literal_ts(v: Option<i64>) -> Expr {
 }
 
 impl ScalarUDFImpl for Ago {
+    fn documentation(&self) -> Option<&datafusion::logical_expr::Documentation> {
+        crate::docs::documentation(self.name())
+    }
+
     fn name(&self) -> &str {
         "ago"
     }
@@ -290,6 +294,10 @@ impl Default for DatetimeDiff {
 }
 
 impl ScalarUDFImpl for DatetimeDiff {
+    fn documentation(&self) -> Option<&datafusion::logical_expr::Documentation> {
+        crate::docs::documentation(self.name())
+    }
+
     fn name(&self) -> &str {
         "datetime_diff"
     }
@@ -378,6 +386,10 @@ fn interval_micros(v: &ScalarValue) -> Option<i64> {
 }
 
 impl ScalarUDFImpl for Bin {
+    fn documentation(&self) -> Option<&datafusion::logical_expr::Documentation> {
+        crate::docs::documentation(self.name())
+    }
+
     fn name(&self) -> &str {
         "bin"
     }

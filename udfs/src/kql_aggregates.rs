@@ -113,6 +113,10 @@ impl Default for DCount {
 }
 
 impl AggregateUDFImpl for DCount {
+    fn documentation(&self) -> Option<&datafusion::logical_expr::Documentation> {
+        crate::docs::documentation(self.name())
+    }
+
     fn name(&self) -> &str {
         "dcount"
     }
@@ -334,6 +338,10 @@ fn set_item_type(input: &DataType) -> DataType {
 }
 
 impl AggregateUDFImpl for MakeSet {
+    fn documentation(&self) -> Option<&datafusion::logical_expr::Documentation> {
+        crate::docs::documentation(self.name())
+    }
+
     fn name(&self) -> &str {
         "make_set"
     }

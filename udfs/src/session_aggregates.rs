@@ -119,6 +119,10 @@ impl Default for SessionNetworks {
 }
 
 impl AggregateUDFImpl for SessionNetworks {
+    fn documentation(&self) -> Option<&datafusion::logical_expr::Documentation> {
+        crate::docs::documentation(self.name())
+    }
+
     fn name(&self) -> &str {
         if self.custom_widths {
             "distinct_networks"
@@ -223,6 +227,10 @@ impl EventAggregate {
 }
 
 impl AggregateUDFImpl for EventAggregate {
+    fn documentation(&self) -> Option<&datafusion::logical_expr::Documentation> {
+        crate::docs::documentation(self.name())
+    }
+
     fn name(&self) -> &str {
         match self.summary {
             EventSummary::MaxHopKmh => "max_hop_kmh",

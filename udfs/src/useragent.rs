@@ -379,6 +379,10 @@ fn classify_batch<'s>(ua: &StrArg<'s>, n: usize, mut emit: impl FnMut(Option<UaI
 }
 
 impl ScalarUDFImpl for UaFunction {
+    fn documentation(&self) -> Option<&datafusion::logical_expr::Documentation> {
+        crate::docs::documentation(self.name())
+    }
+
     fn name(&self) -> &str {
         match self.kind {
             UaKind::Family => "ua_family",
@@ -453,6 +457,10 @@ impl Default for UaSimilarity {
 }
 
 impl ScalarUDFImpl for UaSimilarity {
+    fn documentation(&self) -> Option<&datafusion::logical_expr::Documentation> {
+        crate::docs::documentation(self.name())
+    }
+
     fn name(&self) -> &str {
         "ua_similarity"
     }

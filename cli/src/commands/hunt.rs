@@ -1,17 +1,22 @@
 //! `tokenhunt hunt` and `tokenhunt hunts`.
 
 use std::io::Write;
+use std::sync::Arc;
 
 use anyhow::{Result, bail};
 use tokenhunt_engine::baseline::stored_baseline;
 use tokenhunt_engine::deliver::{finding_records, reported_records};
 use tokenhunt_engine::hunt::state::{self, Change, record_run};
-use tokenhunt_engine::hunt::{SuppressionRules, load_hunts, run_hunts_in_slices, select};
+use tokenhunt_engine::hunt::{
+    SuppressionRules, load_hunts, run_hunts_in_slices, select,
+};
+use tokenhunt_engine::progress::StepProgress;
 use tokenhunt_engine::timerange::{TimeRange, now_micros};
 
 use crate::args::{GroupBy, HuntArgs, OutputFormat};
 use crate::context::Context;
 use crate::output::delivery;
+use crate::output::progress;
 use crate::output::findings::{
     run_alerts, stale_baseline_note, unsuppressed, write_findings, write_reported,
 };
@@ -46,7 +51,22 @@ pub async fn run(context: &Context, args: &HuntArgs) -> Result<()> {
         }
         None => None,
     };
-    let runs = run_hunts_in_slices(&ctx, Some(&lake), &selected, &config, &range, slice).await?;
+    let progress = Arc::new(StepProgress::default());
+    let spinner = context
+        .progress_allowed()
+        .then(|| progress::steps("hunt", progress.clone()));
+    let runs = run_hunts_in_slices(
+        &ctx,
+        Some(&lake),
+        &selected,
+        &config,
+        &range,
+        slice,
+        &progress,
+    )
+    .await;
+    drop(spinner);
+    let runs = runs?;
     let mut failed = Vec::new();
     for run in &runs {
         match &run.error {
@@ -270,8 +290,21 @@ pub async fn baseline(context: &Context, args: &crate::args::BaselineArgs) -> Re
     let lake = context.lake()?;
     let ctx = context.session_over(&lake).await?;
     let started = std::time::Instant::now();
-    let outcome =
-        tokenhunt_engine::baseline::build(&ctx, &lake, &config, &range, args.incremental).await?;
+    let progress = Arc::new(StepProgress::default());
+    let spinner = context
+        .progress_allowed()
+        .then(|| progress::steps("baseline", progress.clone()));
+    let outcome = tokenhunt_engine::baseline::build(
+        &ctx,
+        &lake,
+        &config,
+        &range,
+        args.incremental,
+        &progress,
+    )
+    .await;
+    drop(spinner);
+    let outcome = outcome?;
     if !context.global.quiet {
         if let Some(note) = &outcome.note {
             eprintln!("{}: built in full", crate::output::terminal_text(note));
@@ -314,3 +347,4 @@ async fn print_bytes_read(
     );
     Ok(())
 }
+

@@ -3,16 +3,15 @@
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
 
 use anyhow::{Result, bail};
-use indicatif::{ProgressBar, ProgressStyle};
 use tokenhunt_engine::ingest::{IngestOptions, IngestProgress, IngestSummary, ingest};
 use tokenhunt_engine::input::InputFormat;
 use tokenhunt_engine::lake::lease::LeaseOptions;
 
 use crate::args::{IngestArgs, OutputFormat};
 use crate::context::{Context, parse_size};
+use crate::output::progress::Spinner;
 use crate::output::terminal_text as t;
 
 pub async fn run(context: &Context, args: &IngestArgs) -> Result<()> {
@@ -34,10 +33,7 @@ pub async fn run(context: &Context, args: &IngestArgs) -> Result<()> {
         .progress_allowed()
         .then(|| spinner(progress.clone()));
     let result = ingest(&lake, &options, progress).await;
-    if let Some((bar, ticker)) = bar {
-        ticker.abort();
-        bar.finish_and_clear();
-    }
+    drop(bar);
     let summary = result?;
     report(context, &summary)?;
     let unreadable = summary.unreadable_inputs();
@@ -63,33 +59,22 @@ pub(crate) fn lease_options(context: &Context) -> Result<LeaseOptions> {
     Ok(lease)
 }
 
-fn spinner(progress: Arc<IngestProgress>) -> (ProgressBar, tokio::task::JoinHandle<()>) {
-    let bar = ProgressBar::new_spinner();
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} {elapsed} {msg}").expect("static template"),
-    );
-    let shown = bar.clone();
-    let ticker = tokio::spawn(async move {
-        loop {
-            let records = progress.records.load(Ordering::Relaxed);
-            let bytes = progress.bytes.load(Ordering::Relaxed);
-            let file = progress
-                .current_file
-                .lock()
-                .map(|f| f.clone())
-                .unwrap_or_default();
-            shown.set_message(format!(
-                "file {}/{} · {records} records · {:.1} MB · {}",
-                progress.files_done.load(Ordering::Relaxed) + 1,
-                progress.files_total.load(Ordering::Relaxed),
-                bytes as f64 / 1e6,
-                file
-            ));
-            shown.tick();
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    });
-    (bar, ticker)
+fn spinner(progress: Arc<IngestProgress>) -> Spinner {
+    Spinner::start(move || {
+        let file = progress
+            .current_file
+            .lock()
+            .map(|f| f.clone())
+            .unwrap_or_default();
+        format!(
+            "file {}/{} · {} records · {:.1} MB · {}",
+            progress.files_done.load(Ordering::Relaxed) + 1,
+            progress.files_total.load(Ordering::Relaxed),
+            progress.records.load(Ordering::Relaxed),
+            progress.bytes.load(Ordering::Relaxed) as f64 / 1e6,
+            file
+        )
+    })
 }
 
 fn report(context: &Context, summary: &IngestSummary) -> Result<()> {

@@ -11,7 +11,6 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, anyhow, bail};
-use indicatif::{ProgressBar, ProgressStyle};
 use tokenhunt_engine::pull::graph::{self, Graph};
 use tokenhunt_engine::pull::log_analytics::{self, LogAnalytics};
 use tokenhunt_engine::pull::okta::Okta;
@@ -25,6 +24,7 @@ use crate::args::{
     OutputFormat, PullArgs, PullCommonArgs, PullSource as SourceArgs, parse_duration,
 };
 use crate::context::Context;
+use crate::output::progress::Spinner;
 use crate::redact::redact;
 
 pub async fn run(context: &Context, args: &PullArgs) -> Result<()> {
@@ -141,7 +141,7 @@ async fn run_source<S: PullSource>(
         .progress_allowed()
         .then(|| spinner(progress.clone()));
     let notes: Option<Notes> = (context.global.verbose > 0).then(|| {
-        let shown = bar.as_ref().map(|(bar, _)| bar.clone());
+        let shown = bar.as_ref().map(Spinner::printer);
         Arc::new(move |line: &str| {
             // Notes quote server replies.
             let line = crate::output::terminal_text(&redact(line)).into_owned();
@@ -153,7 +153,7 @@ async fn run_source<S: PullSource>(
     });
     // Notes (a range before the API's retention) are shown without -v, unless -q.
     let on_note: Option<OnNote> = (!context.global.quiet).then(|| {
-        let shown = bar.as_ref().map(|(bar, _)| bar.clone());
+        let shown = bar.as_ref().map(Spinner::printer);
         Arc::new(move |note: &PullNote| {
             let line = format!("note: {}", redact(&note.to_string()));
             match &shown {
@@ -164,10 +164,7 @@ async fn run_source<S: PullSource>(
     });
     let options = options(context, common, notes, on_note)?;
     let result = pull(lake, source, &options, progress).await;
-    if let Some((bar, ticker)) = bar {
-        ticker.abort();
-        bar.finish_and_clear();
-    }
+    drop(bar);
     match result {
         Ok(summary) => {
             report(context, &summary, None)?;
@@ -181,45 +178,35 @@ async fn run_source<S: PullSource>(
     }
 }
 
-fn spinner(progress: Arc<PullProgress>) -> (ProgressBar, tokio::task::JoinHandle<()>) {
-    let bar = ProgressBar::new_spinner();
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} {elapsed} {msg}").expect("static template"),
-    );
-    let shown = bar.clone();
+fn spinner(progress: Arc<PullProgress>) -> Spinner {
     let started = Instant::now();
-    let ticker = tokio::spawn(async move {
-        loop {
-            let events = progress.events.load(Ordering::Relaxed);
-            let rate = events as f64 / started.elapsed().as_secs_f64().max(1e-3);
-            let waiting = progress
-                .waiting
-                .lock()
-                .ok()
-                .and_then(|w| w.clone())
-                .map(|w| {
-                    let left = w.until.saturating_duration_since(Instant::now());
-                    format!(" · {} ({:.0} s)", w.why, left.as_secs_f64().ceil())
-                })
-                .unwrap_or_default();
-            let total = progress.windows_total.load(Ordering::Relaxed);
-            let window = match total {
-                0 => "starting".to_string(),
-                _ => format!(
-                    "window {}/{total}",
-                    (progress.windows_done.load(Ordering::Relaxed) + 1).min(total)
-                ),
-            };
-            shown.set_message(format!(
-                "{window} · {} pages · {events} events ({rate:.0}/s) · {} written{waiting}",
-                progress.pages.load(Ordering::Relaxed),
-                progress.ingest.written.load(Ordering::Relaxed),
-            ));
-            shown.tick();
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    });
-    (bar, ticker)
+    Spinner::start(move || {
+        let events = progress.events.load(Ordering::Relaxed);
+        let rate = events as f64 / started.elapsed().as_secs_f64().max(1e-3);
+        let waiting = progress
+            .waiting
+            .lock()
+            .ok()
+            .and_then(|w| w.clone())
+            .map(|w| {
+                let left = w.until.saturating_duration_since(Instant::now());
+                format!(" · {} ({:.0} s)", w.why, left.as_secs_f64().ceil())
+            })
+            .unwrap_or_default();
+        let total = progress.windows_total.load(Ordering::Relaxed);
+        let window = match total {
+            0 => "starting".to_string(),
+            _ => format!(
+                "window {}/{total}",
+                (progress.windows_done.load(Ordering::Relaxed) + 1).min(total)
+            ),
+        };
+        format!(
+            "{window} · {} pages · {events} events ({rate:.0}/s) · {} written{waiting}",
+            progress.pages.load(Ordering::Relaxed),
+            progress.ingest.written.load(Ordering::Relaxed),
+        )
+    })
 }
 
 /// The summary: a JSON line on stdout with `--format json[l]`, and unless `-q`

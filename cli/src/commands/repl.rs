@@ -31,12 +31,10 @@ pub fn run(context: &Context, runtime: &Runtime) -> Result<()> {
         max_rows: if interactive { DEFAULT_MAX_ROWS } else { 0 },
         out: None,
         params: context.params()?,
-        // Extension point: our functions' documentation
-        // (`tokenhunt_udfs::function_docs()`) for `.functions <name>`.
         extra_words: Vec::new(),
         hunt_ids: hunts::hunt_ids(context),
         commands,
-        function_docs: Vec::new(),
+        context: context.clone(),
     };
     let shell = Shell::new(runtime.handle().clone(), ctx, options)?;
     if interactive {

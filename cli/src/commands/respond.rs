@@ -6,7 +6,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use anyhow::{Result, bail};
 use serde::Serialize;
 use tokenhunt_engine::respond::{
-    self, CallOutcome, Endpoints, Plan, SessionTarget, Tokens, build, execute,
+    self, CallOutcome, Endpoints, Plan, SessionTarget, Tokens, build, execute, retry_policy,
 };
 use tokenhunt_engine::scope::{ScanStats, ScopeOptions, ScopeTarget};
 use tokenhunt_engine::timerange::{TimeRange, now_micros};
@@ -89,7 +89,7 @@ pub async fn run(context: &Context, args: &RespondArgs) -> Result<()> {
         if !args.yes {
             confirm(&plan)?;
         }
-        Some(execute(&plan, &endpoints, &tokens_from_env()).await?)
+        Some(execute(&plan, &endpoints, &tokens_from_env(), retry_policy()).await?)
     } else {
         None
     };
@@ -116,10 +116,10 @@ pub async fn run(context: &Context, args: &RespondArgs) -> Result<()> {
             )?;
         }
     }
-    // Tokens never reach the output, whatever a server echoed.
-    let text = tokens_from_env().scrub(&String::from_utf8_lossy(&out));
+    // The outcomes were scrubbed of the tokens by the HTTP client, whatever a server
+    // echoed; the plan names only the variables.
     let mut stdout = std::io::stdout().lock();
-    stdout.write_all(text.as_bytes())?;
+    stdout.write_all(&out)?;
     stdout.flush()?;
     if let Some(outcomes) = &outcomes {
         let failed = outcomes.iter().filter(|o| !o.ok).count();

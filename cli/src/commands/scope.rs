@@ -124,6 +124,7 @@ fn write_stdout(bytes: &[u8]) -> Result<()> {
 /// `.scope <user|session|ip>` (or `.scope user|session|ip <value>`) at the prompt:
 /// the terminal view over the prompt's session, for the prompt's `$since`/`$until`.
 pub async fn prompt_scope(
+    context: &Context,
     ctx: &SessionContext,
     args: &str,
     since: Option<&str>,
@@ -139,9 +140,8 @@ pub async fn prompt_scope(
         [value] => ScopeTarget::session(value)?,
         _ => bail!("usage: .scope <user|session|ip> (or .scope user|session|ip <value>)"),
     };
-    let context = Context::remembered()?;
     let range = TimeRange::parse(since, until, now_micros())?;
-    let report = scope_report(&context, ctx, &target, &range, ScopeOptions::default()).await?;
+    let report = scope_report(context, ctx, &target, &range, ScopeOptions::default()).await?;
     let mut text = Vec::new();
     crate::report::terminal::write(&report, crate::report::terminal::color_stdout(), &mut text)?;
     Ok(String::from_utf8_lossy(&text).into_owned())

@@ -44,7 +44,7 @@ pub fn run(context: &Context, runtime: &Runtime, args: &SqlArgs) -> Result<()> {
         extra_words: Vec::new(),
         hunt_ids: Vec::new(),
         commands: DotCommands::builtin(),
-        function_docs: Vec::new(),
+        context: context.clone(),
     };
     let mut shell = Shell::new(runtime.handle().clone(), ctx, options)?;
     shell.run_sql(&text, file.as_deref(), 1)

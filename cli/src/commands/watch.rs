@@ -147,7 +147,9 @@ async fn once(context: &Context, args: &WatchArgs, sources: &[PullSource]) -> Re
     let config = context.config()?;
     let ctx = context.session_over(&lake).await?;
     let latest = TimeRange::parse(None, None, now_micros())?;
-    let baseline = tokenhunt_engine::baseline::build(&ctx, &lake, &config, &latest, true)
+    // A scheduled job: no progress line, only its summary.
+    let progress = tokenhunt_engine::progress::StepProgress::default();
+    let baseline = tokenhunt_engine::baseline::build(&ctx, &lake, &config, &latest, true, &progress)
         .await
         .context("updating the baseline")?;
     if !context.global.quiet {

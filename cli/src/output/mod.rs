@@ -7,6 +7,7 @@
 pub mod delivery;
 pub mod error;
 pub mod findings;
+pub mod progress;
 pub mod sanitize;
 mod table;
 

@@ -195,6 +195,7 @@ fn scope(shell: &mut Shell, args: &str) -> Result<Flow> {
     };
     let (since, until) = (bound("since"), bound("until"));
     let text = shell.block_on(crate::commands::scope::prompt_scope(
+        shell.context(),
         shell.ctx(),
         args,
         since.as_deref(),
@@ -305,12 +306,9 @@ fn functions(shell: &mut Shell, args: &str) -> Result<Flow> {
                 || f.aliases.iter().any(|a| a.eq_ignore_ascii_case(pattern))
         });
         if let Some(function) = exact {
-            // Our own documentation (signature with types, runnable example) wins.
-            let help = shell
-                .function_doc(&function.name)
-                .cloned()
-                .or_else(|| function.help.clone());
-            match help {
+            // DataFusion's documentation of the function: ours come from the
+            // functions crate's catalogue (signature with types, runnable example).
+            match function.help.clone() {
                 Some(help) => print_doc(&help),
                 None => println!(
                     "{} ({}): no documentation",
@@ -325,10 +323,10 @@ fn functions(shell: &mut Shell, args: &str) -> Result<Flow> {
         .iter()
         .filter(|f| pattern.is_empty() || name_matches(&f.name, pattern))
         .map(|f| {
-            let description = shell
-                .function_doc(&f.name)
-                .map(|d| d.description.clone())
-                .or_else(|| f.help.as_ref().map(|h| h.description.clone()))
+            let description = f
+                .help
+                .as_ref()
+                .map(|h| h.description.clone())
                 .unwrap_or_default();
             vec![
                 f.name.clone(),

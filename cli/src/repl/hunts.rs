@@ -170,7 +170,7 @@ fn find_hunt<'h>(hunts: &'h [Hunt], id: &str) -> Result<&'h Hunt> {
 /// `.hunts [pattern]`.
 fn hunts(shell: &mut Shell, args: &str) -> Result<Flow> {
     let pattern = args.trim();
-    let config = Context::remembered()?.config()?;
+    let config = shell.context().config()?;
     let rows: Vec<Vec<String>> = load_hunts(&config)?
         .iter()
         .map(|hunt| &hunt.metadata)
@@ -204,7 +204,7 @@ fn hunts(shell: &mut Shell, args: &str) -> Result<Flow> {
 /// `.run <hunt> [--since T] [--until T] [--min-score N]`.
 fn run(shell: &mut Shell, args: &str) -> Result<Flow> {
     let request = parse_request(args, true, RUN_USAGE)?;
-    let context = Context::remembered()?;
+    let context = shell.context().clone();
     let config = context.config()?;
     let hunts = load_hunts(&config)?;
     let hunt = find_hunt(&hunts, &request.hunt)?;
@@ -266,7 +266,7 @@ fn run(shell: &mut Shell, args: &str) -> Result<Flow> {
 /// says, since it is there to be copied.
 fn show(shell: &mut Shell, args: &str) -> Result<Flow> {
     let request = parse_request(args, false, SHOW_USAGE)?;
-    let config = Context::remembered()?.config()?;
+    let config = shell.context().config()?;
     let hunts = load_hunts(&config)?;
     let hunt = find_hunt(&hunts, &request.hunt)?;
     let range = request_range(&request, shell, Utc::now())?;

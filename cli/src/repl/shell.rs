@@ -15,12 +15,13 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::prelude::SessionContext;
 use tokio::runtime::Handle;
 
-use super::catalog::{self, FunctionHelp};
+use super::catalog;
 use super::complete::{SharedVocabulary, Vocabulary};
 use super::dot_commands::DotCommands;
 use super::pager::Screen;
 use super::params::Params;
 use crate::args::OutputFormat;
+use crate::context::Context;
 use crate::output::error::{SqlSource, render};
 use crate::output::{TableStyle, sink};
 use crate::query::{self, Destination, Outcome, QueryError};
@@ -77,8 +78,9 @@ pub struct ShellOptions {
     pub hunt_ids: Vec<String>,
     /// Dot commands besides the built-in ones.
     pub commands: DotCommands,
-    /// Documentation of our functions, shown by `.functions <name>`.
-    pub function_docs: Vec<FunctionHelp>,
+    /// The command line's options, for dot commands that read the configuration or
+    /// the lake (`.hunts`, `.run`, `.show`, `.scope`).
+    pub context: Context,
 }
 
 /// The user pressed Ctrl-C during a query: not a failure, but the rest of the
@@ -111,7 +113,7 @@ pub struct Shell {
     vocabulary: SharedVocabulary,
     extra_words: Vec<String>,
     hunt_ids: Vec<String>,
-    function_docs: Vec<FunctionHelp>,
+    context: Context,
     read_depth: usize,
 }
 
@@ -157,7 +159,7 @@ impl Shell {
             vocabulary: Arc::new(RwLock::new(Vocabulary::default())),
             extra_words: options.extra_words,
             hunt_ids: options.hunt_ids,
-            function_docs: options.function_docs,
+            context: options.context,
             read_depth: 0,
         };
         if shell.mode == Mode::Interactive {
@@ -177,6 +179,11 @@ impl Shell {
     }
 
     /// The DataFusion session.
+    /// The command line's options.
+    pub fn context(&self) -> &Context {
+        &self.context
+    }
+
     pub fn ctx(&self) -> &SessionContext {
         &self.ctx
     }
@@ -216,13 +223,6 @@ impl Shell {
     /// The words completion uses, shared with the line editor.
     pub fn vocabulary(&self) -> SharedVocabulary {
         self.vocabulary.clone()
-    }
-
-    /// Documentation of one of our functions, when the functions crate gave it.
-    pub fn function_doc(&self, name: &str) -> Option<&FunctionHelp> {
-        self.function_docs
-            .iter()
-            .find(|d| d.name.eq_ignore_ascii_case(name))
     }
 
     /// Colours on stderr: a terminal and no NO_COLOR.

@@ -160,7 +160,7 @@ impl Delivery {
         let mut delivered = Delivered::default();
         for batch in batches {
             let request = Request {
-                post: true,
+                method: reqwest::Method::POST,
                 url: self.destination.url().clone(),
                 content_type: Some(body::content_type(&self.destination)),
                 body: batch.body,

@@ -39,6 +39,11 @@ pub struct HuntMetadata {
     /// reference, so a CTE that scans the lake and is read four times scans it four
     /// times; materialising it trades that for one write.
     pub materialize: Vec<String>,
+    /// `-- joins: as written`: each hash join builds on the side the SQL names first.
+    /// DataFusion otherwise swaps sides by its size estimates, which over months of
+    /// events and CTEs without statistics put the events in memory (a hash join's build
+    /// side cannot spill); a hunt written small side first says so here.
+    pub joins_as_written: bool,
 }
 
 pub const SEVERITIES: &[&str] = &["low", "medium", "high", "critical"];
@@ -96,6 +101,15 @@ pub fn parse_hunt(file: &str, text: &str) -> Result<(HuntMetadata, String)> {
                     .filter(|s| !s.is_empty())
                     .collect()
             }
+            "joins" => match value.to_ascii_lowercase().as_str() {
+                "as written" => metadata.joins_as_written = true,
+                "planned" => metadata.joins_as_written = false,
+                other => {
+                    return Err(error(format!(
+                        "joins: {other:?} (use `as written` or `planned`)"
+                    )));
+                }
+            },
             "param" => {
                 let (assignment, description) = value.split_once('|').unwrap_or((value, ""));
                 let (name, default) = assignment
@@ -156,6 +170,16 @@ mod tests {
         assert_eq!(meta.parameters[0].name, "min_score");
         assert_eq!(meta.parameters[0].default, "60");
         assert_eq!(sql, "SELECT 1");
+        assert!(!meta.joins_as_written);
+    }
+
+    #[test]
+    fn joins_as_written_is_a_header_choice() {
+        let header = "-- id: x\n-- title: t\n-- technique: T\n-- severity: low\n";
+        let (meta, _) = parse_hunt("x.sql", &format!("{header}-- joins: as written\nSELECT 1")).unwrap();
+        assert!(meta.joins_as_written);
+        let wrong = parse_hunt("x.sql", &format!("{header}-- joins: smallest first\nSELECT 1"));
+        assert!(wrong.unwrap_err().to_string().contains("as written"));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Running hunts: parameters substituted, SQL executed, rows turned into findings.
 
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use datafusion::prelude::SessionContext;
@@ -9,6 +10,7 @@ use super::library::Hunt;
 use crate::config::Config;
 use crate::error::Result;
 use crate::lake::Lake;
+use crate::progress::StepProgress;
 use crate::sql::placeholders::expand_placeholders;
 use crate::timerange::TimeRange;
 
@@ -45,7 +47,7 @@ pub async fn run_hunts(
     config: &Config,
     range: &TimeRange,
 ) -> Result<Vec<HuntRun>> {
-    run_hunts_in_slices(ctx, lake, hunts, config, range, None).await
+    run_hunts_in_slices(ctx, lake, hunts, config, range, None, &StepProgress::default()).await
 }
 
 /// [`run_hunts`], each hunt run over consecutive slices of `slice_micros` of the
@@ -57,7 +59,10 @@ pub async fn run_hunts_in_slices(
     config: &Config,
     range: &TimeRange,
     slice_micros: Option<i64>,
+    progress: &StepProgress,
 ) -> Result<Vec<HuntRun>> {
+    progress.steps.store(hunts.len(), Ordering::Relaxed);
+    progress.begin("baselines");
     let texts: Vec<String> = hunts
         .iter()
         .map(|hunt| crate::sql::definitions::spelled_out(&hunt.sql))
@@ -68,10 +73,13 @@ pub async fn run_hunts_in_slices(
         Some(slice) => super::slices::slices(ctx, range, slice).await?,
         None => vec![*range],
     };
+    progress.parts.store(ranges.len(), Ordering::Relaxed);
     let mut runs = Vec::with_capacity(hunts.len());
     for hunt in hunts {
+        progress.begin(&hunt.metadata.id);
         let started = Instant::now();
-        let outcome = run_over(ctx, hunt, config, &ranges).await;
+        let outcome = run_over(ctx, hunt, config, &ranges, progress).await;
+        progress.end();
         let seconds = started.elapsed().as_secs_f64();
         runs.push(match outcome {
             Ok(findings) => HuntRun {
@@ -104,10 +112,12 @@ async fn run_over(
     hunt: &Hunt,
     config: &Config,
     ranges: &[TimeRange],
+    progress: &StepProgress,
 ) -> Result<Vec<Finding>> {
     let mut found = Vec::new();
     for range in ranges {
         found.extend(run_one(ctx, hunt, config, range).await?);
+        progress.parts_done.fetch_add(1, Ordering::Relaxed);
     }
     Ok(match ranges.len() {
         1 => found,
@@ -121,6 +131,17 @@ async fn run_one(
     config: &Config,
     range: &TimeRange,
 ) -> Result<Vec<Finding>> {
+    let written_order;
+    let ctx = if hunt.metadata.joins_as_written {
+        // A context of its own (same catalog, memory pool and functions), so the
+        // setting holds for this hunt alone while others run beside it.
+        let mut state = ctx.state();
+        state.config_mut().options_mut().optimizer.join_reordering = false;
+        written_order = SessionContext::new_with_state(state);
+        &written_order
+    } else {
+        ctx
+    };
     let sql = expand_sql(hunt, config, range)?;
     let (sql, materialized) = super::materialize::materialize_ctes(
         ctx,

@@ -79,8 +79,7 @@ impl Default for RetryPolicy {
 /// One request, rebuilt for every attempt.
 #[derive(Clone)]
 pub struct Request {
-    /// `POST` (else `GET`).
-    pub post: bool,
+    pub method: reqwest::Method,
     pub url: Url,
     pub content_type: Option<&'static str>,
     /// Empty for a `GET`.
@@ -91,7 +90,7 @@ pub struct Request {
 impl std::fmt::Debug for Request {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Request")
-            .field("post", &self.post)
+            .field("method", &self.method)
             .field("url", &self.url.as_str())
             .field("body_bytes", &self.body.len())
             .finish()
@@ -102,7 +101,17 @@ impl Request {
     /// A `GET` of `url`.
     pub fn get(url: Url) -> Self {
         Request {
-            post: false,
+            method: reqwest::Method::GET,
+            url,
+            content_type: None,
+            body: Vec::new(),
+        }
+    }
+
+    /// A bodiless request with another method (`DELETE` a session, `POST` an action).
+    pub fn bodiless(method: reqwest::Method, url: Url) -> Self {
+        Request {
+            method,
             url,
             content_type: None,
             body: Vec::new(),
@@ -112,7 +121,7 @@ impl Request {
     /// A `POST` of a JSON body.
     pub fn post_json(url: Url, body: Vec<u8>) -> Self {
         Request {
-            post: true,
+            method: reqwest::Method::POST,
             url,
             content_type: Some("application/json"),
             body,
@@ -122,7 +131,7 @@ impl Request {
     /// A `POST` of a form (`application/x-www-form-urlencoded`) body.
     pub fn post_form(url: Url, body: Vec<u8>) -> Self {
         Request {
-            post: true,
+            method: reqwest::Method::POST,
             url,
             content_type: Some("application/x-www-form-urlencoded"),
             body,
@@ -133,6 +142,7 @@ impl Request {
 /// A successful response, read whole.
 #[derive(Debug)]
 pub struct Response {
+    pub status: u16,
     /// The URL asked for, for messages.
     pub url: String,
     pub headers: HeaderMap,
@@ -286,13 +296,13 @@ impl HttpClient {
         authorization: Option<&Secret>,
         url: &str,
     ) -> Attempt {
-        let mut builder = if request.post {
-            self.client
-                .post(request.url.clone())
-                .body(request.body.clone())
-        } else {
-            self.client.get(request.url.clone())
-        };
+        let mut builder = self
+            .client
+            .request(request.method.clone(), request.url.clone());
+        if request.method != reqwest::Method::GET {
+            // An empty body still says `Content-Length: 0`, which some APIs require.
+            builder = builder.body(request.body.clone());
+        }
         builder = builder
             .header(USER_AGENT, concat!("tokenhunt/", env!("CARGO_PKG_VERSION")))
             .header(reqwest::header::ACCEPT, "application/json");
@@ -340,6 +350,7 @@ impl HttpClient {
         };
         match status {
             200..=299 => Attempt::Done(Response {
+                status,
                 url: url.to_string(),
                 headers,
                 body,
@@ -348,8 +359,13 @@ impl HttpClient {
                 reason: "HTTP 429 (rate limited)".into(),
                 wait: retry_after(&headers).or_else(|| rate_limit_reset(&headers)),
             },
+            // The server's own words go with the status, so the last try's reason says
+            // what the service said, not only its code.
             408 | 500 | 502 | 503 | 504 => Attempt::Retry {
-                reason: format!("HTTP {status}"),
+                reason: match self.scrub(&error_detail(&body)) {
+                    detail if detail == "(empty body)" => format!("HTTP {status}"),
+                    detail => format!("HTTP {status}: {detail}"),
+                },
                 wait: retry_after(&headers),
             },
             401 | 403 => Attempt::Fail(PullError::Unauthorized {

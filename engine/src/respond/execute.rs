@@ -1,16 +1,20 @@
-//! Performing a plan's calls. Every call runs even when an earlier one failed; each
-//! outcome says what happened. API tokens go into `Authorization` headers marked
-//! sensitive and nowhere else: outcomes, errors and response excerpts are scrubbed of
-//! them before anyone sees them.
+//! Performing a plan's calls, on the client `pull` uses: transient failures (a
+//! connection dropped, HTTP 408/500/502/503/504) and rate limits (429, `Retry-After`)
+//! are retried with backoff, a redirect is never followed (it could carry the
+//! `Authorization` header elsewhere), and every message is scrubbed of the tokens by
+//! that client. Every call runs even when an earlier one failed; each outcome says what
+//! happened. API tokens go into `Authorization` headers marked sensitive and nowhere
+//! else.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
 use serde::Serialize;
 
 use super::endpoints::Endpoints;
 use super::error::RespondError;
 use super::plan::{Plan, Service, action_url};
+use crate::pull::{HttpClient, PullError, RetryPolicy, Secret, http::Request};
 
 /// The API tokens, read from the environment by the caller.
 #[derive(Clone, Default)]
@@ -36,17 +40,6 @@ impl Tokens {
         }
         .filter(|t| !t.is_empty())
     }
-
-    /// `text` with every token value replaced.
-    pub fn scrub(&self, text: &str) -> String {
-        let mut clean = text.to_string();
-        for token in [&self.graph, &self.okta].into_iter().flatten() {
-            if !token.is_empty() {
-                clean = clean.replace(token.as_str(), "[REDACTED]");
-            }
-        }
-        clean
-    }
 }
 
 /// What one call did.
@@ -61,22 +54,39 @@ pub struct CallOutcome {
     pub message: String,
 }
 
-/// At most this much of an error response is shown.
-const EXCERPT: usize = 300;
+/// How hard a revocation tries: a responder waits seconds, not the minutes a pull may.
+pub fn retry_policy() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 4,
+        base_delay: Duration::from_millis(500),
+        max_delay: Duration::from_secs(8),
+        max_wait: Duration::from_secs(60),
+        timeout: Duration::from_secs(30),
+        max_body_bytes: 1 << 20,
+    }
+}
 
-/// Performs every action of the plan, in order.
+/// Performs every action of the plan, in order, each retried per `policy`.
 pub async fn execute(
     plan: &Plan,
     endpoints: &Endpoints,
     tokens: &Tokens,
+    policy: RetryPolicy,
 ) -> Result<Vec<CallOutcome>, RespondError> {
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        // A redirect could carry the Authorization header elsewhere: never follow one.
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("tokenhunt/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| RespondError::Client(e.to_string()))?;
+    let client = |service: Service| {
+        let name = match service {
+            Service::Graph => "Microsoft Graph",
+            Service::Okta => "Okta",
+        };
+        let client = HttpClient::new(name, policy.clone(), Arc::default(), None)
+            .map_err(|e| RespondError::Client(e.to_string()))?;
+        if let Some(token) = tokens.for_service(service) {
+            client.add_secret(token);
+        }
+        Ok::<_, RespondError>(client)
+    };
+    let graph = client(Service::Graph)?;
+    let okta = client(Service::Okta)?;
     let mut outcomes = Vec::with_capacity(plan.actions.len());
     for action in &plan.actions {
         let mut outcome = CallOutcome {
@@ -100,63 +110,35 @@ pub async fn execute(
             outcomes.push(outcome);
             continue;
         };
-        let mut authorization = match HeaderValue::from_str(&action.service.authorization(token)) {
-            Ok(value) => value,
-            Err(_) => {
-                outcome.message = format!(
-                    "{} holds characters not allowed in an HTTP header",
-                    action.service.token_variable()
-                );
-                outcomes.push(outcome);
-                continue;
-            }
+        let Ok(method) = reqwest::Method::from_bytes(action.method.as_bytes()) else {
+            outcome.message = format!("unknown HTTP method {}", action.method);
+            outcomes.push(outcome);
+            continue;
         };
-        authorization.set_sensitive(true);
-        let method = match reqwest::Method::from_bytes(action.method.as_bytes()) {
-            Ok(method) => method,
-            Err(_) => {
-                outcome.message = format!("unknown HTTP method {}", action.method);
-                outcomes.push(outcome);
-                continue;
-            }
+        let http = match action.service {
+            Service::Graph => &graph,
+            Service::Okta => &okta,
         };
-        let mut request = client
-            .request(method.clone(), url)
-            .header(AUTHORIZATION, authorization)
-            .header(ACCEPT, "application/json");
-        if method == reqwest::Method::POST {
-            request = request.body("");
-        }
-        match request.send().await {
+        let authorization = Secret::new(action.service.authorization(token));
+        match http
+            .send(&Request::bodiless(method, url), Some(&authorization))
+            .await
+        {
             Ok(response) => {
-                let status = response.status();
-                outcome.status = Some(status.as_u16());
-                outcome.ok = status.is_success();
-                let body = response.text().await.unwrap_or_default();
-                outcome.message = if outcome.ok {
-                    format!("HTTP {}", status.as_u16())
-                } else {
-                    let excerpt: String = body.trim().chars().take(EXCERPT).collect();
-                    if excerpt.is_empty() {
-                        format!("HTTP {}", status.as_u16())
-                    } else {
-                        format!("HTTP {}: {excerpt}", status.as_u16())
-                    }
-                };
+                outcome.status = Some(response.status);
+                outcome.ok = true;
+                outcome.message = format!("HTTP {}", response.status);
             }
             Err(error) => {
-                // Without the source chain's URL repeated; the outcome has the URL.
-                let kind = if error.is_timeout() {
-                    "timed out".to_string()
-                } else if error.is_connect() {
-                    "cannot connect".to_string()
-                } else {
-                    error.without_url().to_string()
+                outcome.status = match &error {
+                    PullError::Http { status, .. } | PullError::Unauthorized { status, .. } => {
+                        Some(*status)
+                    }
+                    _ => None,
                 };
-                outcome.message = format!("request failed: {kind}");
+                outcome.message = http.scrub(&error.to_string());
             }
         }
-        outcome.message = tokens.scrub(&outcome.message);
         outcomes.push(outcome);
     }
     Ok(outcomes)

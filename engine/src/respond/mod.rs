@@ -13,6 +13,6 @@ pub mod plan;
 
 pub use endpoints::Endpoints;
 pub use error::RespondError;
-pub use execute::{CallOutcome, Tokens, execute};
+pub use execute::{CallOutcome, Tokens, execute, retry_policy};
 pub use identity::{Identity, resolve};
 pub use plan::{Plan, SessionTarget, build};

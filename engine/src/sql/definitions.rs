@@ -91,7 +91,7 @@ mod tests {
     fn the_allowlist_is_filled_in_and_automation_comes_from_the_baseline() {
         let sql = user_events_sql("false");
         assert!(sql.contains("WHERE NOT false"));
-        assert!(sql.contains("FROM baseline_user_automation own"));
+        assert!(sql.contains("FROM baseline_user_automation WHERE days >= 2) own"));
         assert!(sql.contains("WHERE own.own_user IS NULL"));
         assert!(!sql.contains('{'));
     }

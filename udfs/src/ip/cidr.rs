@@ -210,6 +210,10 @@ impl Default for IpInCidr {
 }
 
 impl ScalarUDFImpl for IpInCidr {
+    fn documentation(&self) -> Option<&datafusion::logical_expr::Documentation> {
+        crate::docs::documentation(self.name())
+    }
+
     simple_udf_boilerplate!("ip_in_cidr");
     fn coerce_types(&self, t: &[DataType]) -> Result<Vec<DataType>> {
         check_arity(self.name(), t.len(), 2, 2)?;
@@ -294,6 +298,10 @@ pub(crate) fn prefix_bits(v: Option<i64>, max: u8) -> Option<u8> {
 }
 
 impl ScalarUDFImpl for IpPrefix {
+    fn documentation(&self) -> Option<&datafusion::logical_expr::Documentation> {
+        crate::docs::documentation(self.name())
+    }
+
     fn name(&self) -> &str {
         if self.fixed.is_some() {
             "ip_network"
@@ -388,6 +396,10 @@ impl Default for IsPrivateIp {
 }
 
 impl ScalarUDFImpl for IsPrivateIp {
+    fn documentation(&self) -> Option<&datafusion::logical_expr::Documentation> {
+        crate::docs::documentation(self.name())
+    }
+
     simple_udf_boilerplate!("is_private_ip");
     fn coerce_types(&self, t: &[DataType]) -> Result<Vec<DataType>> {
         check_arity(self.name(), t.len(), 1, 1)?;

@@ -133,6 +133,10 @@ fn per_row<'s, T: Copy>(
 }
 
 impl ScalarUDFImpl for IpLookup {
+    fn documentation(&self) -> Option<&datafusion::logical_expr::Documentation> {
+        crate::docs::documentation(self.name())
+    }
+
     fn name(&self) -> &str {
         self.kind.name()
     }

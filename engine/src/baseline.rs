@@ -294,7 +294,9 @@ pub async fn build(
     progress: &StepProgress,
 ) -> Result<BuildOutcome> {
     // The rollups, then the final tables as one step.
-    progress.steps.store(definitions().len() + 1, Ordering::Relaxed);
+    progress
+        .steps
+        .store(definitions().len() + 1, Ordering::Relaxed);
     progress.parts.store(1, Ordering::Relaxed);
     let cut = match range.until {
         Some(until) => until,

@@ -7,19 +7,17 @@ use anyhow::{Result, bail};
 use tokenhunt_engine::baseline::stored_baseline;
 use tokenhunt_engine::deliver::{finding_records, reported_records};
 use tokenhunt_engine::hunt::state::{self, Change, record_run};
-use tokenhunt_engine::hunt::{
-    SuppressionRules, load_hunts, run_hunts_in_slices, select,
-};
+use tokenhunt_engine::hunt::{SuppressionRules, load_hunts, run_hunts_in_slices, select};
 use tokenhunt_engine::progress::StepProgress;
 use tokenhunt_engine::timerange::{TimeRange, now_micros};
 
 use crate::args::{GroupBy, HuntArgs, OutputFormat};
 use crate::context::Context;
 use crate::output::delivery;
-use crate::output::progress;
 use crate::output::findings::{
     run_alerts, stale_baseline_note, unsuppressed, write_findings, write_reported,
 };
+use crate::output::progress;
 
 pub async fn run(context: &Context, args: &HuntArgs) -> Result<()> {
     if !args.all && args.ids.is_empty() {
@@ -347,4 +345,3 @@ async fn print_bytes_read(
     );
     Ok(())
 }
-

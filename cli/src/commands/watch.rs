@@ -149,9 +149,10 @@ async fn once(context: &Context, args: &WatchArgs, sources: &[PullSource]) -> Re
     let latest = TimeRange::parse(None, None, now_micros())?;
     // A scheduled job: no progress line, only its summary.
     let progress = tokenhunt_engine::progress::StepProgress::default();
-    let baseline = tokenhunt_engine::baseline::build(&ctx, &lake, &config, &latest, true, &progress)
-        .await
-        .context("updating the baseline")?;
+    let baseline =
+        tokenhunt_engine::baseline::build(&ctx, &lake, &config, &latest, true, &progress)
+            .await
+            .context("updating the baseline")?;
     if !context.global.quiet {
         match &baseline.note {
             Some(note) => eprintln!(

@@ -176,9 +176,13 @@ mod tests {
     #[test]
     fn joins_as_written_is_a_header_choice() {
         let header = "-- id: x\n-- title: t\n-- technique: T\n-- severity: low\n";
-        let (meta, _) = parse_hunt("x.sql", &format!("{header}-- joins: as written\nSELECT 1")).unwrap();
+        let (meta, _) =
+            parse_hunt("x.sql", &format!("{header}-- joins: as written\nSELECT 1")).unwrap();
         assert!(meta.joins_as_written);
-        let wrong = parse_hunt("x.sql", &format!("{header}-- joins: smallest first\nSELECT 1"));
+        let wrong = parse_hunt(
+            "x.sql",
+            &format!("{header}-- joins: smallest first\nSELECT 1"),
+        );
         assert!(wrong.unwrap_err().to_string().contains("as written"));
     }
 

@@ -47,7 +47,16 @@ pub async fn run_hunts(
     config: &Config,
     range: &TimeRange,
 ) -> Result<Vec<HuntRun>> {
-    run_hunts_in_slices(ctx, lake, hunts, config, range, None, &StepProgress::default()).await
+    run_hunts_in_slices(
+        ctx,
+        lake,
+        hunts,
+        config,
+        range,
+        None,
+        &StepProgress::default(),
+    )
+    .await
 }
 
 /// [`run_hunts`], each hunt run over consecutive slices of `slice_micros` of the

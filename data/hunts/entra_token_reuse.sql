@@ -19,21 +19,8 @@
 -- joins: as written
 WITH tagged AS (
     SELECT e.time, e.user, e.session_id, e.token_id, e.ip, e.asn, e.country, e.app, e.incoming_token_type, e.device_id, e.user_agent, e.admin_tool,
-           e.category, e.network, e.shared_by, b.days AS network_days, b.sessions AS network_sessions
-    -- Baselines on the left of each join (its hash table), the events streaming past
-    -- them; each join is a derived table of its own, so the optimizer keeps that order
-    -- (it reorders a nested join), and the roaming table's columns are renamed so that
-    -- no name is on both sides of its outer join.
-    FROM baseline_user_networks b
-    JOIN (SELECT e.*, p.users AS shared_by
-          FROM baseline_prefix_users p
-          JOIN (SELECT e.*, r.roaming_share, r.roaming_users
-                FROM (SELECT source AS roaming_source, network AS roaming_network, roaming_share,
-                             users AS roaming_users
-                      FROM baseline_network_roaming) r
-                RIGHT JOIN ${user_events} e ON r.roaming_source = e.source AND r.roaming_network = e.network) e
-            ON p.source = e.source AND p.prefix = e.prefix) e
-      ON b.source = e.source AND b.user = e.user AND b.network = e.network
+           e.category, e.network, e.shared_by, e.network_days, e.network_sessions
+    FROM ${user_events_profiled} e
     WHERE e.source = 'entra' AND e.user IS NOT NULL AND e.result = 'success' AND e.time < ${until}
       AND e.category NOT IN ('private', 'privacy_relay', 'cdn', 'mobile', 'microsoft')
       AND NOT coalesce(e.roaming_share >= 0.3 AND e.roaming_users >= 3, false)

@@ -133,10 +133,13 @@ async fn write_and_register(
     let path = path.to_string_lossy();
     // Read once, soon, by this process: fast compression and no statistics beat
     // the lake's zstd and bloom filters here. Written with COPY so the scans it runs
-    // are counted like the hunt's own.
+    // are counted like the hunt's own. The writer's row groups sit in memory outside
+    // the engine's pool until flushed: 64 Ki rows keep that small when a CTE holds
+    // months of events (the default, 1 Mi rows, held hundreds of MB of them).
     let copy = format!(
         "COPY ({sql}) TO {} STORED AS PARQUET OPTIONS ('format.compression' 'lz4_raw', \
-         'format.statistics_enabled' 'none', 'format.bloom_filter_on_write' 'false')",
+         'format.statistics_enabled' 'none', 'format.bloom_filter_on_write' 'false', \
+         'format.max_row_group_size' '65536')",
         crate::sql::quote(&path)
     );
     crate::sql::counter::collect(ctx.sql(&copy).await?).await?;

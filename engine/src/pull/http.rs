@@ -172,6 +172,8 @@ enum Attempt {
     Retry {
         reason: String,
         wait: Option<Duration>,
+        /// The server's own words, for the reason the last try gives up with.
+        detail: Option<String>,
     },
     Fail(PullError),
 }
@@ -261,17 +263,24 @@ impl HttpClient {
                 });
             }
             self.progress.requests.fetch_add(1, Ordering::Relaxed);
-            let (reason, wait) = match self.attempt(request, authorization, &url).await {
+            let (reason, wait, detail) = match self.attempt(request, authorization, &url).await {
                 Attempt::Done(response) => return Ok(response),
                 Attempt::Fail(error) => return Err(error),
-                Attempt::Retry { reason, wait } => (reason, wait),
+                Attempt::Retry {
+                    reason,
+                    wait,
+                    detail,
+                } => (reason, wait, detail),
             };
             if attempt >= self.policy.max_attempts {
                 return Err(PullError::GaveUp {
                     service: self.service,
                     url,
                     attempts: attempt,
-                    last: reason,
+                    last: match detail {
+                        Some(detail) => format!("{reason}: {detail}"),
+                        None => reason,
+                    },
                 });
             }
             let delay = match wait {
@@ -358,15 +367,15 @@ impl HttpClient {
             429 => Attempt::Retry {
                 reason: "HTTP 429 (rate limited)".into(),
                 wait: retry_after(&headers).or_else(|| rate_limit_reset(&headers)),
+                detail: None,
             },
-            // The server's own words go with the status, so the last try's reason says
-            // what the service said, not only its code.
+            // The server's own words go with the last try's reason: what the service
+            // said, not only its code.
             408 | 500 | 502 | 503 | 504 => Attempt::Retry {
-                reason: match self.scrub(&error_detail(&body)) {
-                    detail if detail == "(empty body)" => format!("HTTP {status}"),
-                    detail => format!("HTTP {status}: {detail}"),
-                },
+                reason: format!("HTTP {status}"),
                 wait: retry_after(&headers),
+                detail: Some(self.scrub(&error_detail(&body)))
+                    .filter(|detail| detail != "(empty body)"),
             },
             401 | 403 => Attempt::Fail(PullError::Unauthorized {
                 service: self.service,
@@ -410,7 +419,11 @@ impl HttpClient {
                 detail: reason,
             });
         }
-        Attempt::Retry { reason, wait: None }
+        Attempt::Retry {
+            reason,
+            wait: None,
+            detail: None,
+        }
     }
 
     /// Remembers a spent rate limit so the next request waits for its reset.

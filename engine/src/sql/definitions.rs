@@ -36,6 +36,38 @@ const TEMPLATE: &str = "(SELECT n.*,
      AND (own.own_asn IS NOT DISTINCT FROM n.asn)
     WHERE own.own_user IS NULL)";
 
+/// `${user_events_profiled}`: `${user_events}` with what the baselines say of each
+/// sign-in's network and address: `network_days`, `network_sessions`,
+/// `network_spread_km` (the user's history on that network), `shared_by` (users behind
+/// the address's prefix) and `roaming_share`, `roaming_users` (null when the network is
+/// not in `baseline_network_roaming`). Inner joins: a sign-in whose network or prefix no
+/// baseline knows is left out. The baselines are each join's left side, its hash table,
+/// with the events streaming past; each join is a derived table of its own because
+/// DataFusion reorders nested joins, and the roaming table's columns are renamed so
+/// that no name is on both sides of its outer join.
+///
+/// ```sql
+/// SELECT user, network, network_days, shared_by FROM ${user_events_profiled} e
+/// ```
+const PROFILED: &str = "(SELECT e.*, b.days AS network_days, b.sessions AS network_sessions,
+            b.spread_km AS network_spread_km
+    FROM baseline_user_networks b
+    JOIN (SELECT e.*, p.users AS shared_by
+          FROM baseline_prefix_users p
+          JOIN (SELECT e.*, r.roaming_share, r.roaming_users
+                FROM (SELECT source AS roaming_source, network AS roaming_network, roaming_share,
+                             users AS roaming_users
+                      FROM baseline_network_roaming) r
+                RIGHT JOIN {user_events} e
+                  ON r.roaming_source = e.source AND r.roaming_network = e.network) e
+            ON p.source = e.source AND p.prefix = e.prefix) e
+      ON b.source = e.source AND b.user = e.user AND b.network = e.network)";
+
+/// The `${user_events_profiled}` subquery, given `${user_events}`'s.
+pub fn user_events_profiled_sql(user_events: &str) -> String {
+    PROFILED.replace("{user_events}", user_events)
+}
+
 /// The subquery, given the allowlist predicate (SQL). The user's own automation comes
 /// from the stored baseline (`baseline_user_automation`), so a daily run reads only its
 /// own days.
@@ -79,8 +111,12 @@ pub fn known_clients_sql(regular_days: &str) -> String {
 /// open): the text that says which baseline tables a hunt reads, so a run without a
 /// stored baseline computes those too.
 pub fn spelled_out(sql: &str) -> String {
-    sql.replace("${user_events}", TEMPLATE)
-        .replace("${known_clients}", KNOWN_CLIENTS)
+    sql.replace(
+        "${user_events_profiled}",
+        &PROFILED.replace("{user_events}", TEMPLATE),
+    )
+    .replace("${user_events}", TEMPLATE)
+    .replace("${known_clients}", KNOWN_CLIENTS)
 }
 
 #[cfg(test)]
@@ -105,6 +141,22 @@ mod tests {
             "baseline_user_networks",
         ] {
             assert!(sql.contains(table), "{table}");
+        }
+    }
+
+    #[test]
+    fn profiled_events_wrap_user_events_with_the_network_baselines() {
+        let sql = user_events_profiled_sql(&user_events_sql("false"));
+        assert!(sql.contains("RIGHT JOIN (SELECT n.*"));
+        assert!(sql.contains("FROM baseline_prefix_users p"));
+        assert!(!sql.contains('{'));
+        let spelled = spelled_out("SELECT * FROM ${user_events_profiled} e");
+        for table in [
+            "baseline_user_automation",
+            "baseline_network_roaming",
+            "baseline_prefix_users",
+        ] {
+            assert!(spelled.contains(table), "{table}");
         }
     }
 

@@ -58,6 +58,12 @@ pub fn expand_placeholders(
                 let allowlisted = config_placeholder(config, "allowlisted").unwrap_or_default();
                 return Ok(super::definitions::user_events_sql(&allowlisted));
             }
+            "user_events_profiled" => {
+                let allowlisted = config_placeholder(config, "allowlisted").unwrap_or_default();
+                return Ok(super::definitions::user_events_profiled_sql(
+                    &super::definitions::user_events_sql(&allowlisted),
+                ));
+            }
             "known_clients" => {
                 return Ok(super::definitions::known_clients_sql(&parameter(
                     "regular_days",

@@ -592,3 +592,36 @@ fn the_findings_table_shows_what_other_runs_decided_while_the_prompt_is_open() {
     );
     assert!(prompt.quit().contains("Exited"));
 }
+
+/// `hunt` and `baseline` show their progress line when stderr is a terminal, naming the
+/// step (`hunt 1/15 · <id>`), and nothing when it is piped.
+#[test]
+fn hunt_and_baseline_show_progress_on_a_terminal_only() {
+    let lake = hunted_lake();
+    for (args, line) in [
+        (&["baseline"][..], r"baseline \d+/\d+ · "),
+        (&["hunt", "--all"][..], r"hunt \d+/\d+ · "),
+    ] {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_tokenhunt"));
+        command
+            .arg("--lake")
+            .arg(lake.path())
+            .args(args)
+            .env("TERM", "xterm")
+            .env("NO_COLOR", "1");
+        let mut session = Session::spawn(command).expect("spawn in a pty");
+        session.set_expect_timeout(Some(Duration::from_secs(120)));
+        session
+            .expect(Regex(line))
+            .unwrap_or_else(|e| panic!("no progress line /{line}/: {e}"));
+        session.expect(Eof).unwrap();
+        let piped = tokenhunt()
+            .arg("--lake")
+            .arg(lake.path())
+            .args(args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&piped.stderr);
+        assert!(!stderr.contains(&format!("{} 1/", args[0])), "{stderr}");
+    }
+}

@@ -123,6 +123,18 @@ async fn run_over(
     ranges: &[TimeRange],
     progress: &StepProgress,
 ) -> Result<Vec<Finding>> {
+    // Once per hunt, whatever the slices.
+    let written_order;
+    let ctx = if hunt.metadata.joins_as_written {
+        // A context of its own (same catalog, memory pool and functions), so the
+        // setting holds for this hunt alone while others run beside it.
+        let mut state = ctx.state();
+        state.config_mut().options_mut().optimizer.join_reordering = false;
+        written_order = SessionContext::new_with_state(state);
+        &written_order
+    } else {
+        ctx
+    };
     let mut found = Vec::new();
     for range in ranges {
         found.extend(run_one(ctx, hunt, config, range).await?);
@@ -140,17 +152,6 @@ async fn run_one(
     config: &Config,
     range: &TimeRange,
 ) -> Result<Vec<Finding>> {
-    let written_order;
-    let ctx = if hunt.metadata.joins_as_written {
-        // A context of its own (same catalog, memory pool and functions), so the
-        // setting holds for this hunt alone while others run beside it.
-        let mut state = ctx.state();
-        state.config_mut().options_mut().optimizer.join_reordering = false;
-        written_order = SessionContext::new_with_state(state);
-        &written_order
-    } else {
-        ctx
-    };
     let sql = expand_sql(hunt, config, range)?;
     let (sql, materialized) = super::materialize::materialize_ctes(
         ctx,

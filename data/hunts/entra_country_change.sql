@@ -60,7 +60,7 @@ SELECT user, session_id, 'entra' AS source, min(previous_time) AS first_seen, ma
               CAST(round(min(date_part('epoch', time - previous_time)) / 60) AS BIGINT), ' min later (',
               CAST(CAST(least(max(kmh), 99999) AS BIGINT) AS VARCHAR), ' km/h); ', country,
               ' is not a country they sign in from on other days') AS reason,
-       concat(country, '@', CAST(date_trunc('day', min(time)) AS VARCHAR)) AS finding_key,
+       concat(coalesce(session_id, ''), ':', country, '@', CAST(date_trunc('day', min(time)) AS VARCHAR)) AS finding_key,
        named_struct('corroboration', '', 'previous_ips', make_set(previous_ip), 'max_kmh', max(kmh), 'jumps', count(*), 'previous_sessions', make_set(previous_session)) AS evidence
 FROM jumps
 WHERE kmh > ${travel_kmh} AND 55 >= ${min_score}

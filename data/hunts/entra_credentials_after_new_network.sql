@@ -8,9 +8,11 @@
 --   and secrets management") by a user working from a network that user had not used
 --   before the last two days, or from a hosting or VPN network: persistence set up with
 --   a replayed session. Routine rotations from the admin's usual networks are not
---   reported.
+--   reported, nor from a new address of their own broadband provider (leases and IPv6
+--   prefixes rotate).
 -- param: min_score = 60 | Findings below this score are dropped.
 -- param: new_hours = 48 | A network first used by the user this recently counts as new.
+-- param: regular_days = 3 | A network the user used on this many days is theirs.
 -- param: shared_users = 8 | A network where one address serves this many users (NAT egress, VPN, proxy) is shared, not an attacker's.
 WITH changes AS (
     SELECT time, actor, actor_ip, target, target_id, operation, event_id,
@@ -34,7 +36,7 @@ shared AS (
 ip_categories AS (
     -- The category the sign-ins from that address carried (from their own ASN), else
     -- what the reference data says about the address.
-    SELECT n.ip, coalesce(max(nullif(n.category, 'unknown')), 'unknown') AS category
+    SELECT n.ip, coalesce(max(nullif(n.category, 'unknown')), 'unknown') AS category, max(n.network) AS network
     -- An address a directory change came from signs in around it: the day before the
     -- window is looked at, not the whole history.
     FROM network_events n JOIN (SELECT DISTINCT actor_ip FROM changes) c ON c.actor_ip = n.ip
@@ -47,15 +49,22 @@ user_start AS (
 facts AS (
     -- New: never used, or first used within new_hours, and not the network the user was
     -- first seen on (with a short history, first-seen within the data is the baseline).
+    -- A broadband or carrier address block is new whenever the line's lease or IPv6
+    -- prefix rotates: on those networks the provider (the ASN) must be new too; and a
+    -- network the user works from on regular_days days is theirs.
     SELECT c.*, u.first_used, s.users AS shared_by,
            coalesce(ic.category, ip_category(c.actor_ip), asn_category(ip_asn(c.actor_ip)), 'isp') AS category,
-           u.first_used IS NULL OR (u.first_used > c.time - INTERVAL '${new_hours} hours'
-                                    AND u.first_used > us.first_signin + INTERVAL '1 hour') AS new_network
+           (u.first_used IS NULL OR (u.first_used > c.time - INTERVAL '${new_hours} hours'
+                                     AND u.first_used > us.first_signin + INTERVAL '1 hour'))
+           AND (n.first_seen IS NULL OR (n.first_seen > c.time - INTERVAL '${new_hours} hours'
+                                         AND n.first_seen > us.first_signin + INTERVAL '1 hour'))
+           AND coalesce(n.days, 0) < ${regular_days} AS new_network
     FROM changes c
     LEFT JOIN user_prefixes u ON u.user = c.actor AND u.prefix = c.prefix
     LEFT JOIN shared s ON s.prefix = c.prefix
     LEFT JOIN user_start us ON us.user = c.actor
     LEFT JOIN ip_categories ic ON ic.ip = c.actor_ip
+    LEFT JOIN baseline_user_networks n ON n.source = 'entra' AND n.user = c.actor AND n.network = ic.network
 ),
 scored AS (
     SELECT *,

@@ -8,7 +8,10 @@
 --   a network the sign-in did not come from and the user does not work from: device-code
 --   phishing, where the victim enters the attacker's code on their own device and the
 --   attacker redeems the tokens elsewhere (often registering a device for a Primary
---   Refresh Token next). The sign-in's own network is the victim's and is not listed.
+--   Refresh Token next). The sign-in's own network is the victim's and is not listed,
+--   unless it is new to the user on their only day of device-code sign-ins and the app
+--   is not a developer's CLI in a cloud: exports that log the polling client's address
+--   put the attacker there.
 --   Device-code sign-ins for conference-room devices or a developer's usual VM stay on
 --   networks the user works from and are not reported.
 -- param: min_score = 60 | Findings below this score are dropped.
@@ -21,8 +24,10 @@ WITH codes AS (
     -- its later refreshes carry the protocol too, as non-interactive sign-ins. The first
     -- per session, should the user enter a code twice.
     SELECT signed_in, user, session_id, app_id, code_app, code_ip, code_network, code_country, code_address,
-           code_lat, code_lon
+           code_lat, code_lon, code_category, code_admin_tool
     FROM (SELECT time AS signed_in, user, session_id, app_id, app AS code_app, ip AS code_ip, network AS code_network,
+                 category AS code_category,
+                 ${admin_tool} AS code_admin_tool,
                  country AS code_country, lat AS code_lat, lon AS code_lon,
                  CASE WHEN strpos(ip, ':') > 0 THEN prefix ELSE ip END AS code_address,
                  row_number() OVER (PARTITION BY user, coalesce(session_id, CAST(time AS VARCHAR)) ORDER BY time) AS nth
@@ -30,6 +35,29 @@ WITH codes AS (
           WHERE source = 'entra' AND auth_protocol = 'deviceCode' AND log_type = 'interactive'
             AND result = 'success' AND user IS NOT NULL AND time >= ${since} AND time < ${until})
     WHERE nth = 1
+),
+stranger_codes AS (
+    -- Some exports place the code's sign-in at the client that polled for the tokens
+    -- (the attacker's) rather than at the browser the code was entered in. Then the
+    -- code's own network is the thief's: the user's only day of device-code sign-ins in
+    -- the history, from a network neither first nor regular for them, for an application
+    -- people read mail and files with (a developer's CLI in a cloud is how device codes
+    -- are used every day). Its tokens redeemed there afterwards count.
+    SELECT c.user, c.signed_in
+    FROM codes c
+    JOIN baseline_user_networks b ON b.source = 'entra' AND b.user = c.user AND b.network = c.code_network
+    JOIN (SELECT source, user, min(first_seen) AS first_seen FROM baseline_user_networks GROUP BY source, user) f
+      ON f.source = 'entra' AND f.user = c.user
+    JOIN (SELECT n.user, dcount(date_trunc('day', n.time)) AS days
+          FROM (SELECT DISTINCT user FROM codes) u
+          JOIN network_events n ON n.user = u.user
+          WHERE n.source = 'entra' AND n.auth_protocol = 'deviceCode' AND n.log_type = 'interactive'
+            AND n.result = 'success' AND n.time < ${until}
+          GROUP BY n.user) d ON d.user = c.user
+    WHERE d.days <= 1 AND b.days < ${regular_days}
+      AND b.first_seen >= c.signed_in - INTERVAL '1 hour' AND b.first_seen > f.first_seen + INTERVAL '1 hour'
+      AND c.code_category NOT IN ('private', 'privacy_relay', 'cdn', 'microsoft')
+      AND NOT (c.code_admin_tool AND c.code_category IN ('hosting', 'vpn'))
 ),
 addresses AS (
     -- Per user and address (an IPv4 address, an IPv6 /64) of a broadband network first
@@ -69,6 +97,7 @@ candidate_uses AS (
            -- Farther from where the code was entered than an airliner flies in the time between.
            coalesce(geo_velocity_kmh(c.signed_in, c.code_lat, c.code_lon, e.time, e.lat, e.lon,
                                      100 + least(b.spread_km, 3000.0)) > 900, false) AS unreachable,
+           sc.user IS NOT NULL AND e.network = c.code_network AS at_stranger_code,
            -- Another address of a broadband network (in the sign-in's address family) that
            -- nothing but this session ever used, first within the hour after the sign-in.
            coalesce(e.category = 'isp' AND (strpos(e.ip, ':') > 0) = (strpos(c.code_ip, ':') > 0)
@@ -82,6 +111,7 @@ candidate_uses AS (
      AND e.time > c.signed_in AND e.time < c.signed_in + INTERVAL '${follow_hours} hours'
     JOIN baseline_user_networks b ON b.source = 'entra' AND b.user = e.user AND b.network = e.network
     JOIN baseline_prefix_users p ON p.source = 'entra' AND p.prefix = e.prefix
+    LEFT JOIN stranger_codes sc ON sc.user = c.user AND sc.signed_in = c.signed_in
     LEFT JOIN addresses a ON a.user = e.user AND e.category = 'isp'
      AND a.address = CASE WHEN strpos(e.ip, ':') > 0 THEN e.prefix ELSE e.ip END
     WHERE e.category NOT IN ('private', 'privacy_relay', 'cdn')
@@ -90,7 +120,7 @@ candidate_uses AS (
       AND (e.category <> 'mobile' OR b.days < ${regular_days})
 ),
 uses AS (
-    SELECT * FROM candidate_uses WHERE network <> code_network OR fresh_address
+    SELECT * FROM candidate_uses WHERE network <> code_network OR fresh_address OR at_stranger_code
 ),
 grouped AS (
     SELECT user, session_id, signed_in, network, max(code_app) AS code_app, max(code_ip) AS code_ip,
@@ -99,7 +129,8 @@ grouped AS (
            make_set(ip) AS ips, make_set(asn) AS asns, make_set(country) AS countries, make_set(app) AS apps,
            make_set(incoming_token_type) AS token_types, max(category) AS category,
            max(network_days) AS network_days, max(shared_by) AS shared_by, bool_and(admin_tool) AS admin_only,
-           bool_or(fresh_address) AS fresh_address, bool_or(unreachable) AS unreachable
+           bool_or(fresh_address) AS fresh_address, bool_or(unreachable) AS unreachable,
+           bool_or(at_stranger_code) AS at_stranger_code
     FROM uses
     GROUP BY user, session_id, signed_in, network
 ),
@@ -134,7 +165,8 @@ SELECT user, session_id, 'entra' AS source, signed_in AS first_seen, last_seen, 
               '; ', CAST(round(date_part('epoch', first_seen - signed_in) / 60) AS BIGINT), ' min later its session was used from ',
               network, ' (', category, ', ', array_to_string(countries, ', '), ') ', CAST(events AS VARCHAR), ' time(s)',
               CASE WHEN cardinality(token_types) > 0 THEN concat(', tokens ', array_to_string(token_types, '/')) ELSE '' END,
-              CASE WHEN fresh_address THEN ', an address of it no other session of the user ever used'
+              CASE WHEN at_stranger_code THEN ', where the code''s own sign-in came from: a network new to the user, on their only day of device-code sign-ins'
+                   WHEN fresh_address THEN ', an address of it no other session of the user ever used'
                    WHEN network_days < ${regular_days} THEN '' ELSE ', a network the user works from' END) AS reason,
        concat('device_code:', coalesce(session_id, CAST(signed_in AS VARCHAR)), ':', network) AS finding_key,
        -- A developer's device-code sign-in for a CLI in Azure (Cloud Shell, a VM) redeems its
@@ -149,6 +181,7 @@ SELECT user, session_id, 'entra' AS source, signed_in AS first_seen, last_seen, 
        -- of the user's own broadband provider that none of their clients ever used: one
        -- home is one public address (a residential proxy on the victim's provider).
        named_struct('corroboration', CASE WHEN category = 'microsoft' THEN ''
+                                          WHEN at_stranger_code THEN 'code_from_new_network'
                                           WHEN fresh_address THEN 'token_redeemed_elsewhere'
                                           WHEN network_days >= ${regular_days} THEN ''
                                           WHEN category = 'mobile'
@@ -159,7 +192,7 @@ SELECT user, session_id, 'entra' AS source, signed_in AS first_seen, last_seen, 
                                           THEN 'token_redeemed_elsewhere'
                                           WHEN new_networks >= 2 AND new_countries >= 2
                                           THEN 'token_multi_network' ELSE '' END,
-                    'fresh_address', fresh_address, 'unreachable', unreachable,
+                    'fresh_address', fresh_address, 'unreachable', unreachable, 'code_from_new_network', at_stranger_code,
                     'code_network', code_network, 'network', network, 'category', category, 'events', events,
                     'network_days', network_days, 'token_types', token_types) AS evidence
 FROM scored

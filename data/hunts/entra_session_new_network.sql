@@ -37,7 +37,8 @@ sessions AS (
     -- device id came from the device itself (a personal VPN), not through a relay.
     SELECT user, session_id, min(time) AS session_start,
            coalesce(first_value(category IN ('hosting', 'vpn', 'tor') AND log_type = 'interactive'
-                                AND network_days < ${regular_days} AND device_id IS NULL ORDER BY time), false) AS relayed
+                                AND network_days < ${regular_days} AND device_id IS NULL ORDER BY time), false) AS relayed,
+           first_value(asn ORDER BY time) AS relay_asn
     FROM ev
     GROUP BY user, session_id HAVING max(time) >= ${since}
 ),
@@ -160,12 +161,28 @@ scored AS (
            -- network (the adversary-in-the-middle's proxy, then the cookie's replay); or
            -- a device's session whose tokens turn up without the device's id.
            concat_ws(',',
+               -- A move within the relay's own provider is a VPN reconnecting to
+               -- another server, not a replay.
                CASE WHEN o.origin_relayed AND b.days < ${regular_days}
-                         AND (u.first_seen <= s.session_start + INTERVAL '60 minutes'
+                         AND NOT coalesce(array_has(u.asns, s.relay_asn), false)
+                         AND ((u.first_seen <= s.session_start + INTERVAL '60 minutes'
+                               -- A VPN user switching servers keeps their browser: from
+                               -- one hosting or VPN exit to another, the client must change.
+                               AND (u.category NOT IN ('hosting', 'vpn', 'tor')
+                                    OR NOT array_has_all(coalesce(ae.agents, make_array('-')), u.data_agents)))
                               -- ... and, later that day, the replay: a network new to the user
                               -- that no VPN user hops to (a home or carrier address).
                               OR (re.session_id IS NOT NULL AND u.first_seen <= s.session_start + INTERVAL '24 hours'
-                                  AND u.category NOT IN ('hosting', 'vpn', 'tor', 'privacy_relay', 'cdn', 'microsoft')))
+                                  AND u.category NOT IN ('hosting', 'vpn', 'tor', 'privacy_relay', 'cdn', 'microsoft'))
+                              -- ... or within the day by another machine: user agents the
+                              -- relayed browser did not show, that the user shows nowhere
+                              -- else (the cookie replayed hours later from the thief's own
+                              -- browser or script; a VPN user moving on keeps their browser).
+                              OR (u.first_seen <= s.session_start + INTERVAL '24 hours'
+                                  AND u.category NOT IN ('privacy_relay', 'cdn', 'microsoft')
+                                  AND cardinality(u.data_agents) > 0
+                                  AND NOT array_has_any(coalesce(ae.agents, make_array('-')), u.data_agents)
+                                  AND NOT array_has_any(coalesce(k.clients, make_array('-')), u.clients)))
                     THEN 'relayed_sign_in' END,
                -- Microsoft's cloud (Cloud Shell, Azure services) carries a user's tokens
                -- off the device by design. A SaaS integration acting for the user runs its

@@ -98,7 +98,7 @@ by_session AS (
               + CASE WHEN array_has(token_types, 'primaryRefreshToken') THEN 5 ELSE 0 END AS score,
            concat(array_to_string(token_types, '/'), ' redeemed ', CAST(events AS VARCHAR), ' time(s) from ', r.network,
                   ' (', category, ', ', array_to_string(countries, ', '), '), a network this session did not start on and the user does not come back to', CASE WHEN c.origin_events_meanwhile > 0 THEN ', while the session was still in use from its own network' ELSE '' END) AS reason,
-           concat('session:', r.session_id) AS finding_key,
+           concat('session:', r.session_id, ':', r.network) AS finding_key,
            -- A device's own tokens carry its device id; the same session's tokens redeemed
            -- without one have left the device: the thief's machine, not the user's.
            named_struct('corroboration', CASE WHEN cardinality(origin_devices) > 0 AND cardinality(devices) = 0 AND NOT admin_only

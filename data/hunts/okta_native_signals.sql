@@ -76,7 +76,7 @@ SELECT user, session_id, 'okta' AS source,
                    THEN concat(', a ', coalesce(max(category), 'unknown'), ' network the user used on ',
                                CAST(min(network_days) AS VARCHAR), ' days')
                    ELSE ', a network new to the user' END) AS reason,
-       concat(event_type, '|', CAST(date_trunc('day', min(time)) AS VARCHAR)) AS finding_key,
+       concat(coalesce(session_id, ''), '|', event_type, '|', CAST(date_trunc('day', min(time)) AS VARCHAR)) AS finding_key,
        -- Okta saw a rotated refresh token presented again, from a network the user does
        -- not work from: the token is in two hands. Roaming and context changes alone are
        -- the user's own device moving, unless the app's tokens were granted elsewhere.

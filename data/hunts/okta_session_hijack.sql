@@ -16,6 +16,8 @@
 -- param: min_score = 60 | Findings below this score are dropped.
 -- param: shared_users = 8 | A prefix (/24 or /64) this many users sign in from is shared egress (a corporate VPN or proxy in a cloud), not an attacker's.
 -- param: origin_minutes = 10 | Events within this many minutes of the session start define its origin.
+-- param: regular_days = 3 | A network the user used on this many days is theirs.
+-- joins: as written
 WITH tagged AS (
     SELECT time, user, coalesce(root_session_id, session_id) AS session_id, ip, asn, country, app,
            -- OAuth token grants come from the sign-in widget or an SDK with a device hash and
@@ -44,7 +46,8 @@ shared AS (
     GROUP BY prefix
 ),
 user_networks AS (
-    SELECT user, network, min(time) AS network_first FROM tagged GROUP BY user, network
+    SELECT user, network, min(time) AS network_first, dcount(date_trunc('day', time)) AS network_days
+    FROM tagged GROUP BY user, network
 ),
 sessions AS (
     SELECT user, session_id, min(time) AS session_start
@@ -55,13 +58,13 @@ origin AS (
     SELECT t.user, t.session_id,
            make_set(t.network) AS origin_networks, make_set(t.country) AS origin_countries,
            make_set(t.client) AS origin_clients, make_set(t.device_id) AS origin_devices
-    FROM tagged t JOIN sessions s ON t.user = s.user AND t.session_id = s.session_id
+    FROM sessions s JOIN tagged t ON t.user = s.user AND t.session_id = s.session_id
     WHERE t.time <= s.session_start + INTERVAL '${origin_minutes} minutes'
     GROUP BY t.user, t.session_id
 ),
 returns AS (
     SELECT t.user, t.session_id, network_returns(t.time, t.network) AS returns
-    FROM tagged t JOIN sessions s ON t.user = s.user AND t.session_id = s.session_id
+    FROM sessions s JOIN tagged t ON t.user = s.user AND t.session_id = s.session_id
     GROUP BY t.user, t.session_id
 ),
 later AS (
@@ -70,19 +73,23 @@ later AS (
            make_set(t.ip) AS ips, make_set(t.asn) AS asns, make_set(t.country) AS countries,
            make_set(t.app) AS apps, make_set(t.client) AS clients, make_set(t.device_id) AS devices,
            max(t.category) AS category, max(sh.users) AS shared_by
-    FROM tagged t
-    JOIN sessions s ON t.user = s.user AND t.session_id = s.session_id
-    JOIN shared sh ON sh.prefix = t.prefix
-    WHERE t.time >= ${since}
+    FROM shared sh
+    JOIN (SELECT t.* FROM sessions s JOIN tagged t ON t.user = s.user AND t.session_id = s.session_id
+          WHERE t.time >= ${since}) t ON sh.prefix = t.prefix
     GROUP BY t.user, t.session_id, t.network
 ),
 scored AS (
     SELECT l.*, s.session_start, o.origin_networks, o.origin_countries, o.origin_clients, o.origin_devices, r.returns,
            -- The thief's browser has its own device hash: a session that moves to a network
-           -- new to the user and to another dtHash there has left the user's device.
+           -- new to the user and to another dtHash there has left the user's device. A
+           -- network the user goes on using for days is theirs (home, first seen in a short
+           -- history), and privacy relays and CDNs carry Safari, whose script storage (and
+           -- with it the device token) the browser itself clears now and then.
            CASE WHEN cardinality(l.devices) > 0 AND cardinality(o.origin_devices) > 0
                      AND NOT array_has_any(o.origin_devices, l.devices)
-                     AND un.network_first >= s.session_start - INTERVAL '1 hour' THEN 'device_change' ELSE '' END AS corroboration,
+                     AND un.network_first >= s.session_start - INTERVAL '1 hour'
+                     AND un.network_days < ${regular_days} AND l.category NOT IN ('privacy_relay', 'cdn')
+                THEN 'device_change' ELSE '' END AS corroboration,
            CASE WHEN cardinality(l.devices) > 0 AND NOT array_has_any(o.origin_devices, l.devices) THEN 25 ELSE 0 END
            + CASE WHEN NOT array_has_any(o.origin_clients, l.clients) THEN 20 ELSE 0 END
            + CASE l.category WHEN 'hosting' THEN 30 WHEN 'vpn' THEN 25 WHEN 'tor' THEN 40
@@ -107,26 +114,36 @@ user_firsts AS (
 ),
 same_network AS (
     -- A thief behind a residential proxy on the victim's own ISP stays on the session's
-    -- network, but not on its address, and not in its browser: another device hash,
-    -- from a /24 (or /64) neither the session nor the user had used, with a hash the user
-    -- had never shown. The user's own browser keeps its hash wherever it goes, and a new
-    -- machine of theirs starts a session of its own.
+    -- network (or another the user had used before the session, in Okta or Entra ID), but not on its
+    -- address, and not in its browser: another device hash, from a /24 (or /64) neither
+    -- the session nor the user had used, with a hash the user had never shown. The
+    -- user's own browser keeps its hash wherever it goes, and a new machine of theirs
+    -- starts a session of its own.
     SELECT t.user, t.session_id, t.prefix AS network, min(t.time) AS first_seen, max(t.time) AS last_seen, count(*) AS events,
            make_set(t.ip) AS ips, make_set(t.asn) AS asns, make_set(t.country) AS countries, make_set(t.app) AS apps,
            make_set(t.client) AS clients, make_set(t.device_id) AS devices, max(t.category) AS category,
-           max(sh.users) AS shared_by, s.session_start, o.origin_networks, o.origin_countries, o.origin_clients,
-           o.origin_devices, CAST(0 AS BIGINT) AS returns
-    FROM tagged t
-    JOIN sessions s ON t.user = s.user AND t.session_id = s.session_id
-    JOIN origin o ON t.user = o.user AND t.session_id = o.session_id
+           max(sh.users) AS shared_by, t.session_start, t.origin_networks, t.origin_countries, t.origin_clients,
+           t.origin_devices, CAST(0 AS BIGINT) AS returns
+    FROM (
+        -- The few events that could be another browser on the session's own network
+        -- come first: months of the user's firsts are then only probed.
+        SELECT t.*, so.session_start, so.origin_networks, so.origin_countries, so.origin_clients, so.origin_devices
+        FROM (SELECT s.session_start, o.* FROM sessions s JOIN origin o ON o.user = s.user AND o.session_id = s.session_id) so
+        JOIN tagged t ON t.user = so.user AND t.session_id = so.session_id
+        WHERE t.time >= ${since} AND t.device_id IS NOT NULL AND t.category NOT IN ('privacy_relay', 'cdn')
+          AND NOT array_has(so.origin_devices, t.device_id)
+          AND t.time > so.session_start + INTERVAL '${origin_minutes} minutes'
+    ) t
+    JOIN user_networks un ON un.user = t.user AND un.network = t.network
+    -- The user's networks in Entra ID are theirs in Okta too (home broadband, the office).
+    LEFT JOIN baseline_user_networks en ON en.source = 'entra' AND en.user = t.user AND en.network = t.network
     JOIN shared sh ON sh.prefix = t.prefix
     JOIN user_firsts up ON up.user = t.user AND up.item = t.prefix
     JOIN user_firsts ud ON ud.user = t.user AND ud.item = t.device_id
-    WHERE t.time >= ${since} AND t.device_id IS NOT NULL
-      AND array_has(o.origin_networks, t.network) AND NOT array_has(o.origin_devices, t.device_id)
-      AND t.time > s.session_start + INTERVAL '${origin_minutes} minutes'
-    GROUP BY t.user, t.session_id, t.prefix, s.session_start, o.origin_networks, o.origin_countries,
-             o.origin_clients, o.origin_devices
+    WHERE array_has(t.origin_networks, t.network) OR un.network_first < t.session_start - INTERVAL '1 hour'
+       OR coalesce(en.first_seen < t.session_start - INTERVAL '1 hour', false)
+    GROUP BY t.user, t.session_id, t.prefix, t.session_start, t.origin_networks, t.origin_countries,
+             t.origin_clients, t.origin_devices
     -- Both the address block and the hash first appear for the user right here.
     HAVING max(sh.users) < ${shared_users} AND min(up.first_time) >= min(t.time) AND min(ud.first_time) >= min(t.time)
 ),

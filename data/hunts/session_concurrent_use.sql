@@ -22,6 +22,7 @@
 -- param: regular_days = 3 | A network the user used on this many days is theirs.
 -- param: far_km = 500 | Networks farther apart than this (after each side's geolocation spread) cannot both be one person's.
 -- param: travel_kmh = 900 | A round trip between the two networks faster than this is no trip.
+-- joins: as written
 WITH ev AS (
     -- Okta OAuth token grants come from the sign-in widget or an SDK with a device hash
     -- and agent of their own: they count as use of the session, not as a client.
@@ -30,18 +31,16 @@ WITH ev AS (
            CASE WHEN e.event_type NOT LIKE 'app.oauth2.%' THEN e.user_agent END AS user_agent,
            CASE WHEN e.event_type NOT LIKE 'app.oauth2.%' THEN 1 ELSE 0 END AS client_event,
            CASE WHEN NOT e.admin_tool THEN e.app END AS data_app,
-           e.network, e.category, b.days AS network_days, least(b.spread_km, 3000.0) AS spread_km,
+           e.network, e.category, e.network_days, least(e.network_spread_km, 3000.0) AS spread_km,
            -- Carriers put strangers behind one address (CGNAT): that is no shared office.
-           CASE WHEN e.category = 'mobile' THEN 0 ELSE p.users END AS shared_by
-    FROM ${user_events} e
-    JOIN baseline_prefix_users p ON p.source = e.source AND p.prefix = e.prefix
-    JOIN baseline_user_networks b ON b.source = e.source AND b.user = e.user AND b.network = e.network
+           CASE WHEN e.category = 'mobile' THEN 0 ELSE e.shared_by END AS shared_by
+    FROM ${user_events_profiled} e
     WHERE e.session_id IS NOT NULL AND e.user IS NOT NULL AND coalesce(e.result, 'success') = 'success'
       AND e.time >= ${since} - INTERVAL '1 day' AND e.time < ${until}
       AND e.category NOT IN ('private', 'privacy_relay', 'cdn', 'microsoft')
       -- A carrier's addresses rotate and geolocate far apart, so the user's own carriers
       -- are no network here; a carrier new to the user may be the thief's phone or proxy.
-      AND (e.category <> 'mobile' OR b.days < ${regular_days})
+      AND (e.category <> 'mobile' OR e.network_days < ${regular_days})
 ),
 steps AS (
     SELECT source, user, session_id, time, network,
@@ -70,9 +69,8 @@ per_network AS (
            avg(e.lat) AS lat, avg(e.lon) AS lon, max(e.spread_km) AS spread_km,
            make_set(e.device_id) AS devices, make_set(e.user_agent) AS agents,
            make_set(CASE WHEN e.user_agent IS NOT NULL THEN concat(coalesce(e.device_id, ''), '|', e.user_agent) END) AS clients
-    FROM ev e
-    JOIN (SELECT DISTINCT source, user, session_id FROM pairs) s
-      ON s.source = e.source AND s.user = e.user AND s.session_id = e.session_id
+    FROM (SELECT DISTINCT source, user, session_id FROM pairs) s
+    JOIN ev e ON s.source = e.source AND s.user = e.user AND s.session_id = e.session_id
     GROUP BY e.source, e.user, e.session_id, e.network
 ),
 elsewhere AS (
@@ -89,9 +87,8 @@ agent_devices AS (
     -- Per network and user agent: whether it came with a device id, without one, or both.
     SELECT e.source, e.user, e.session_id, e.network, e.user_agent,
            bool_or(e.device_id IS NULL) AS bare, bool_or(e.device_id IS NOT NULL) AS carried
-    FROM ev e
-    JOIN (SELECT DISTINCT source, user, session_id FROM pairs) s
-      ON s.source = e.source AND s.user = e.user AND s.session_id = e.session_id
+    FROM (SELECT DISTINCT source, user, session_id FROM pairs) s
+    JOIN ev e ON s.source = e.source AND s.user = e.user AND s.session_id = e.session_id
     WHERE e.user_agent IS NOT NULL AND e.client_event = 1
     GROUP BY e.source, e.user, e.session_id, e.network, e.user_agent
 ),

@@ -12,6 +12,7 @@
 --   session did not start on, or when the user has not used them on other days.
 -- materialize: ev
 -- param: min_score = 60 | Findings below this score are dropped.
+-- joins: as written
 WITH ev AS (
     SELECT source, time, user, session_id, ip, asn, country, app, network, log_type,
            coalesce(ua_is_scripted(user_agent), false) AS scripted,
@@ -25,13 +26,14 @@ client_days AS (
     GROUP BY source, user, client
 ),
 sessions AS (
-    SELECT source, user, session_id, min(time) AS session_start,
-           bool_or(NOT scripted) AS any_interactive_client
+    -- Only sessions a script used in the range need their origin: months of others do not.
+    SELECT source, user, session_id, min(time) AS session_start
     FROM ev GROUP BY source, user, session_id
+    HAVING bool_or(scripted AND time >= ${since})
 ),
 origin AS (
     SELECT e.source, e.user, e.session_id, bool_and(e.scripted) AS origin_scripted, make_set(e.network) AS origin_networks
-    FROM ev e JOIN sessions s ON e.source = s.source AND e.user = s.user AND e.session_id = s.session_id
+    FROM sessions s JOIN ev e ON e.source = s.source AND e.user = s.user AND e.session_id = s.session_id
     WHERE e.time <= s.session_start + INTERVAL '10 minutes'
     GROUP BY e.source, e.user, e.session_id
 ),
@@ -43,9 +45,9 @@ scripted_use AS (
            bool_and(e.client IN ('azure-cli', 'PowerShell', 'Azure PowerShell')) AS admin_tool,
            min(cd.days) - dcount(date_trunc('day', e.time)) AS client_other_days,
            max(o.origin_scripted) AS origin_scripted, max(o.origin_networks) AS origin_networks
-    FROM ev e JOIN origin o ON e.source = o.source AND e.user = o.user AND e.session_id = o.session_id
+    FROM (SELECT * FROM ev WHERE scripted AND time >= ${since}) e
+    JOIN origin o ON e.source = o.source AND e.user = o.user AND e.session_id = o.session_id
     JOIN client_days cd ON cd.source = e.source AND cd.user = e.user AND cd.client = e.client
-    WHERE e.scripted AND e.time >= ${since}
     GROUP BY e.source, e.user, e.session_id
 ),
 scored AS (

@@ -859,10 +859,14 @@ fn hunting_in_slices_reports_each_finding_once_and_one_slice_is_the_whole_run() 
             f["score"].as_f64().unwrap().to_bits(),
         )
     };
-    let whole: BTreeSet<_> = hunt_jsonl(lake, &["--all", "--min-score", "0"])
+    let everything = hunt_jsonl(lake, &["--all", "--min-score", "0"]);
+    // `--new`, suppressions and slices go by id: no two findings of a run share one.
+    let ids: BTreeSet<&str> = everything
         .iter()
-        .map(key)
+        .map(|f| f["finding_id"].as_str().unwrap())
         .collect();
+    assert_eq!(ids.len(), everything.len(), "two findings under one id");
+    let whole: BTreeSet<_> = everything.iter().map(key).collect();
     assert!(!whole.is_empty());
     // A slice longer than the history is the whole run.
     let one: BTreeSet<_> = hunt_jsonl(lake, &["--all", "--min-score", "0", "--slice", "3650d"])

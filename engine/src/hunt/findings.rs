@@ -119,13 +119,41 @@ pub fn findings_from_batches(hunt: &HuntMetadata, batches: &[RecordBatch]) -> Re
             rows.push(row);
         }
     }
-    rows.iter()
+    let mut findings = rows
+        .iter()
         .map(|row| {
             let mut finding = finding_from_row(hunt, row)?;
             super::scoring::apply_gate(&mut finding);
             Ok(finding)
         })
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+    distinct_ids(&mut findings);
+    Ok(super::slices::merge_slices(findings))
+}
+
+/// Gives findings of one run that share an id (a hunt whose `finding_key` does not
+/// tell two rows apart, e.g. one row per network of a session keyed by the session)
+/// ids that also hash their source, session, first sighting and addresses. `hunt --new`,
+/// suppressions and slices go by id: two findings under one id would be one alert,
+/// and the second could pass as already reported. Rows alike in all of that are one
+/// finding reported twice, and are merged by the caller.
+fn distinct_ids(findings: &mut [Finding]) {
+    let mut seen: std::collections::HashMap<String, usize> = Default::default();
+    for finding in findings.iter() {
+        *seen.entry(finding.finding_id.clone()).or_default() += 1;
+    }
+    for finding in findings.iter_mut() {
+        if seen.get(&finding.finding_id).copied().unwrap_or(0) > 1 {
+            let ips = finding.ips.join(",");
+            finding.finding_id = finding_id(&[
+                &finding.finding_id,
+                &finding.source,
+                finding.session_id.as_deref().unwrap_or(""),
+                &finding.first_seen,
+                &ips,
+            ]);
+        }
+    }
 }
 
 fn finding_from_row(hunt: &HuntMetadata, row: &Map<String, Value>) -> Result<Finding> {
@@ -310,5 +338,77 @@ pub(crate) fn test_finding(score: f64, reason: &str, evidence: Value) -> Finding
         apps: vec![],
         reason: reason.into(),
         evidence,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use datafusion::arrow::array::TimestampMicrosecondArray;
+
+    use super::*;
+
+    fn rows(sessions: &[&str], keys: &[&str], ips: &[&str], first: &[i64]) -> RecordBatch {
+        let text = |values: &[&str]| -> ArrayRef { Arc::new(StringArray::from(values.to_vec())) };
+        let schema = Schema::new(vec![
+            Field::new("user", DataType::Utf8, false),
+            Field::new("session_id", DataType::Utf8, false),
+            Field::new(
+                "first_seen",
+                DataType::Timestamp(datafusion::arrow::datatypes::TimeUnit::Microsecond, None),
+                false,
+            ),
+            Field::new("reason", DataType::Utf8, false),
+            Field::new("finding_key", DataType::Utf8, false),
+            Field::new("ips", DataType::Utf8, false),
+        ]);
+        RecordBatch::try_new(
+            Arc::new(schema),
+            vec![
+                text(&vec!["ana@contoso.com"; sessions.len()]),
+                text(sessions),
+                Arc::new(TimestampMicrosecondArray::from(first.to_vec())),
+                text(&vec!["r"; sessions.len()]),
+                text(keys),
+                text(ips),
+            ],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn rows_a_hunt_keys_alike_get_ids_of_their_own_and_repeats_are_one_finding() {
+        let (hunt, _) = super::super::metadata::parse_hunt(
+            "h.sql",
+            "-- id: h\n-- title: t\n-- technique: T1550.001\n-- severity: high\n-- sources: entra\nSELECT 1",
+        )
+        .unwrap();
+        // One session seen from two networks, keyed by the session alone; the second
+        // network's row comes twice; another session keyed apart.
+        let batch = rows(
+            &["s1", "s1", "s1", "s2"],
+            &["session:s1", "session:s1", "session:s1", "session:s2"],
+            &["192.0.2.1", "198.51.100.7", "198.51.100.7", "203.0.113.9"],
+            &[1_000_000, 2_000_000, 2_000_000, 3_000_000],
+        );
+        let findings = findings_from_batches(&hunt, &[batch]).unwrap();
+        assert_eq!(findings.len(), 3);
+        let ids: std::collections::HashSet<_> = findings.iter().map(|f| &f.finding_id).collect();
+        assert_eq!(ids.len(), 3);
+        // A key no other row shares keeps the id it always had.
+        let s2 = findings.iter().find(|f| f.session_id.as_deref() == Some("s2")).unwrap();
+        assert_eq!(s2.finding_id, finding_id(&["h", "ana@contoso.com", "session:s2"]));
+        // The same rows give the same ids on the next run.
+        let again = findings_from_batches(
+            &hunt,
+            &[rows(
+                &["s1", "s1", "s1", "s2"],
+                &["session:s1", "session:s1", "session:s1", "session:s2"],
+                &["198.51.100.7", "192.0.2.1", "198.51.100.7", "203.0.113.9"],
+                &[2_000_000, 1_000_000, 2_000_000, 3_000_000],
+            )],
+        )
+        .unwrap();
+        let again_ids: std::collections::HashSet<_> = again.iter().map(|f| &f.finding_id).collect();
+        assert_eq!(ids, again_ids);
     }
 }

@@ -5,9 +5,9 @@
 //! automation — a scripted client the user has run from one ASN on two days or more,
 //! starting a day before (Azure CLI in Cloud Shell, jobs on a cloud VM); the same tool
 //! from another provider is not theirs, or a thief using python-requests would hide
-//! behind a developer's cron job — plus `admin_tool`: Azure CLI,
-//! Azure PowerShell and Visual Studio, which run a user's own work from clouds, where a
-//! thief uses a session for mail, files and chat.
+//! behind a developer's cron job — plus `admin_tool` ([`ADMIN_TOOL`]): Azure CLI,
+//! Azure PowerShell, Graph PowerShell and Visual Studio, which run a user's own work
+//! from clouds, where a thief uses a session for mail, files and chat.
 //!
 //! ```sql
 //! SELECT user, network, admin_tool FROM ${user_events} e WHERE e.source = 'entra'
@@ -22,11 +22,7 @@
 //! comes last, in parentheses: it binds looser than AND. The allowlist applies to the
 //! events alone, where `ip` and `asn` name their columns only.
 
-const TEMPLATE: &str = "(SELECT n.*,
-        coalesce(n.app_id IN ('04b07795-8ddb-461a-bbee-02f9e1bf7b46', '1950a258-227b-4e31-a9cf-717495945fc2',
-                              '872cd9fa-d31f-45e0-9eab-6e460a02d1f1', 'aebc6443-996d-45c2-90f0-388ff96faa56')
-                 OR n.app IN ('Microsoft Azure CLI', 'Microsoft Azure PowerShell', 'Visual Studio',
-                              'Visual Studio - Legacy', 'Visual Studio Code'), false) AS admin_tool
+const TEMPLATE: &str = "(SELECT n.*, {admin_tool} AS admin_tool
     FROM (SELECT source AS own_source, user AS own_user, client AS own_client, asn AS own_asn,
                  first_seen AS own_first_seen
           FROM baseline_user_automation WHERE days >= 2) own
@@ -35,6 +31,21 @@ const TEMPLATE: &str = "(SELECT n.*,
      AND coalesce(ua_is_scripted(n.user_agent), false) AND own.own_first_seen < n.time - INTERVAL '1 day'
      AND (own.own_asn IS NOT DISTINCT FROM n.asn)
     WHERE own.own_user IS NULL)";
+
+/// `${admin_tool}`: whether a sign-in's application (`app_id` and `app` in scope) is
+/// one of the tools people run their own work from clouds with — Azure CLI, Azure
+/// PowerShell, Microsoft Graph PowerShell (Graph Command Line Tools), Visual Studio and
+/// Visual Studio Code — where a thief uses a session for mail, files and chat.
+///
+/// ```sql
+/// SELECT user, app FROM network_events WHERE ${admin_tool}
+/// ```
+pub const ADMIN_TOOL: &str = "coalesce(app_id IN ('04b07795-8ddb-461a-bbee-02f9e1bf7b46', '1950a258-227b-4e31-a9cf-717495945fc2',
+                              '872cd9fa-d31f-45e0-9eab-6e460a02d1f1', 'aebc6443-996d-45c2-90f0-388ff96faa56',
+                              '14d82eec-204b-4c2f-b7e8-296a70dab67e')
+                 OR app IN ('Microsoft Azure CLI', 'Microsoft Azure PowerShell', 'Visual Studio',
+                            'Visual Studio - Legacy', 'Visual Studio Code', 'Microsoft Graph Command Line Tools',
+                            'Microsoft Graph PowerShell'), false)";
 
 /// `${user_events_profiled}`: `${user_events}` with what the baselines say of each
 /// sign-in's network and address: `network_days`, `network_sessions`,
@@ -72,7 +83,9 @@ pub fn user_events_profiled_sql(user_events: &str) -> String {
 /// from the stored baseline (`baseline_user_automation`), so a daily run reads only its
 /// own days.
 pub fn user_events_sql(allowlisted: &str) -> String {
-    TEMPLATE.replace("{allowlisted}", allowlisted)
+    TEMPLATE
+        .replace("{allowlisted}", allowlisted)
+        .replace("{admin_tool}", ADMIN_TOOL)
 }
 
 /// `${known_clients}`: per source and user, the clients (device id and user agent
@@ -116,6 +129,7 @@ pub fn spelled_out(sql: &str) -> String {
         &PROFILED.replace("{user_events}", TEMPLATE),
     )
     .replace("${user_events}", TEMPLATE)
+    .replace("${admin_tool}", ADMIN_TOOL)
     .replace("${known_clients}", KNOWN_CLIENTS)
 }
 

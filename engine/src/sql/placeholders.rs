@@ -64,6 +64,7 @@ pub fn expand_placeholders(
                     &super::definitions::user_events_sql(&allowlisted),
                 ));
             }
+            "admin_tool" => return Ok(super::definitions::ADMIN_TOOL.to_string()),
             "known_clients" => {
                 return Ok(super::definitions::known_clients_sql(&parameter(
                     "regular_days",

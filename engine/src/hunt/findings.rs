@@ -395,8 +395,14 @@ mod tests {
         let ids: std::collections::HashSet<_> = findings.iter().map(|f| &f.finding_id).collect();
         assert_eq!(ids.len(), 3);
         // A key no other row shares keeps the id it always had.
-        let s2 = findings.iter().find(|f| f.session_id.as_deref() == Some("s2")).unwrap();
-        assert_eq!(s2.finding_id, finding_id(&["h", "ana@contoso.com", "session:s2"]));
+        let s2 = findings
+            .iter()
+            .find(|f| f.session_id.as_deref() == Some("s2"))
+            .unwrap();
+        assert_eq!(
+            s2.finding_id,
+            finding_id(&["h", "ana@contoso.com", "session:s2"])
+        );
         // The same rows give the same ids on the next run.
         let again = findings_from_batches(
             &hunt,

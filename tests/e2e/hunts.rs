@@ -650,6 +650,32 @@ fn another_machine_in_a_devices_session_on_a_new_network_alerts() {
     );
 }
 
+/// A joined laptop's device id presented from the user's own carrier by macOS Safari, on
+/// a night the laptop sleeps: another machine holding its Primary Refresh Token, where no
+/// network is new to the user. The same laptop in a hotel with its own Edge and Outlook,
+/// and a Chrome newly installed on a laptop at home, do not alert, even below the
+/// threshold.
+#[test]
+fn a_devices_token_presented_by_a_client_and_network_it_never_used_alerts() {
+    let (lake, alerting) = alerting_incidents("device-foreign-client");
+    let incident = the_only_alert(
+        &alerting,
+        "sam.carter@contoso.example",
+        "entra_device_foreign_client",
+        "new_client",
+    );
+    assert_eq!(
+        ips_of(incident),
+        BTreeSet::from(["2607:fb90:9e8d:7c6b::5"]),
+        "{incident}"
+    );
+    let foreign = hunt_jsonl(
+        lake.path(),
+        &["entra_device_foreign_client", "--min-score", "0"],
+    );
+    assert_eq!(foreign.len(), 1, "{foreign:?}");
+}
+
 /// An Okta session cookie replayed through a residential proxy on the victim's own ISP:
 /// the same network, but an address block and a device hash (dtHash) that both first
 /// appear for her inside her open session. A browser moving to a new lease of the same ISP

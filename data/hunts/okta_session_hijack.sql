@@ -5,8 +5,8 @@
 -- sources: okta
 -- description: One Okta session (authenticationContext.externalSessionId, or its
 --   rootSessionId) used from a network other than the one it started on, with a
---   different device hash (dtHash) or user agent: a stolen session cookie replayed on the
---   attacker's machine; on the session's own network (a residential proxy on the
+--   different device hash (dtHash) or user agent, or without the hash its browser always
+--   sent: a stolen session cookie replayed on the attacker's machine; on the session's own network (a residential proxy on the
 --   victim's ISP) when the other device hash comes from an address block neither the
 --   session nor the user had used. Ranked up for hosting and VPN networks, networks new to the user,
 --   another country and back-and-forth use; ranked down for shared egress networks. OAuth
@@ -89,7 +89,15 @@ scored AS (
                      AND NOT array_has_any(o.origin_devices, l.devices)
                      AND un.network_first >= s.session_start - INTERVAL '1 hour'
                      AND un.network_days < ${regular_days} AND l.category NOT IN ('privacy_relay', 'cdn')
-                THEN 'device_change' ELSE '' END AS corroboration,
+                THEN 'device_change'
+                -- A session whose browser always sent its device hash, now used on a
+                -- network new to the user without one: the cookie was copied, not the
+                -- device token beside it (the sign-in widget's OAuth grants aside).
+                WHEN cardinality(o.origin_devices) > 0 AND cardinality(l.devices) = 0 AND cardinality(l.clients) > 0
+                     AND un.network_first >= s.session_start - INTERVAL '1 hour'
+                     AND un.network_days < ${regular_days} AND l.category NOT IN ('privacy_relay', 'cdn', 'mobile')
+                     AND l.shared_by < ${shared_users}
+                THEN 'token_left_device' ELSE '' END AS corroboration,
            CASE WHEN cardinality(l.devices) > 0 AND NOT array_has_any(o.origin_devices, l.devices) THEN 25 ELSE 0 END
            + CASE WHEN NOT array_has_any(o.origin_clients, l.clients) THEN 20 ELSE 0 END
            + CASE l.category WHEN 'hosting' THEN 30 WHEN 'vpn' THEN 25 WHEN 'tor' THEN 40
@@ -168,7 +176,8 @@ SELECT user, session_id, 'okta' AS source, first_seen, last_seen,
        concat('Okta session started on ', array_to_string(origin_networks, ', '), ' (',
               array_to_string(origin_countries, ', '), ') was used from ', network, ' (', category, ', ',
               array_to_string(countries, ', '), ') with ',
-              CASE WHEN NOT array_has_any(origin_devices, devices) THEN 'another device hash' ELSE 'the same device hash' END,
+              CASE WHEN cardinality(devices) = 0 AND cardinality(origin_devices) > 0 THEN 'no device hash'
+                   WHEN NOT array_has_any(origin_devices, devices) THEN 'another device hash' ELSE 'the same device hash' END,
               ' and ', CASE WHEN NOT array_has_any(origin_clients, clients) THEN 'another user agent' ELSE 'the same user agent' END) AS reason,
        named_struct('corroboration', corroboration, 'network', network, 'category', category, 'events', events, 'devices', devices,
                     'origin_networks', origin_networks, 'returns', returns, 'shared_by_users', shared_by) AS evidence

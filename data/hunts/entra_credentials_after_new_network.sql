@@ -43,6 +43,21 @@ ip_categories AS (
     WHERE n.source = 'entra' AND n.time >= ${since} - INTERVAL '1 day' AND n.time < ${until}
     GROUP BY n.ip
 ),
+-- The devices the user shows on regular_days days or more.
+known_clients AS ${known_clients},
+own_addresses AS (
+    -- Whether one of the user's own devices (a device id they show on regular days)
+    -- signed in from the change's address around it: an admin at their own laptop on a
+    -- new lease of their ISP, not a thief behind a residential proxy on that ISP (whose
+    -- copied user agent proves nothing; a device id comes from the device).
+    SELECT c.event_id, bool_or(array_has(coalesce(k.devices, make_array('-')), n.device_id)) AS own
+    FROM changes c
+    JOIN network_events n ON n.source = 'entra' AND n.user = c.actor AND n.ip = c.actor_ip
+     AND n.time >= c.time - INTERVAL '2 hours' AND n.time <= c.time + INTERVAL '2 hours'
+    LEFT JOIN known_clients k ON k.source = 'entra' AND k.user = c.actor
+    WHERE n.time >= ${since} - INTERVAL '1 day' AND n.time < ${until} + INTERVAL '2 hours'
+    GROUP BY c.event_id
+),
 user_start AS (
     SELECT user, min(first_used) AS first_signin FROM user_prefixes GROUP BY user
 ),
@@ -50,21 +65,24 @@ facts AS (
     -- New: never used, or first used within new_hours, and not the network the user was
     -- first seen on (with a short history, first-seen within the data is the baseline).
     -- A broadband or carrier address block is new whenever the line's lease or IPv6
-    -- prefix rotates: on those networks the provider (the ASN) must be new too; and a
-    -- network the user works from on regular_days days is theirs.
+    -- prefix rotates: on those networks the provider (the ASN) must be new too (and not
+    -- used on regular_days days), unless none of the user's own devices signed in from
+    -- the address around the change.
     SELECT c.*, u.first_used, s.users AS shared_by,
            coalesce(ic.category, ip_category(c.actor_ip), asn_category(ip_asn(c.actor_ip)), 'isp') AS category,
            (u.first_used IS NULL OR (u.first_used > c.time - INTERVAL '${new_hours} hours'
                                      AND u.first_used > us.first_signin + INTERVAL '1 hour'))
-           AND (n.first_seen IS NULL OR (n.first_seen > c.time - INTERVAL '${new_hours} hours'
-                                         AND n.first_seen > us.first_signin + INTERVAL '1 hour'))
-           AND coalesce(n.days, 0) < ${regular_days} AS new_network
+           AND (((n.first_seen IS NULL OR (n.first_seen > c.time - INTERVAL '${new_hours} hours'
+                                           AND n.first_seen > us.first_signin + INTERVAL '1 hour'))
+                 AND coalesce(n.days, 0) < ${regular_days})
+                OR NOT coalesce(oa.own, false)) AS new_network
     FROM changes c
     LEFT JOIN user_prefixes u ON u.user = c.actor AND u.prefix = c.prefix
     LEFT JOIN shared s ON s.prefix = c.prefix
     LEFT JOIN user_start us ON us.user = c.actor
     LEFT JOIN ip_categories ic ON ic.ip = c.actor_ip
     LEFT JOIN baseline_user_networks n ON n.source = 'entra' AND n.user = c.actor AND n.network = ic.network
+    LEFT JOIN own_addresses oa ON oa.event_id = c.event_id
 ),
 scored AS (
     SELECT *,

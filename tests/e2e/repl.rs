@@ -594,7 +594,7 @@ fn the_findings_table_shows_what_other_runs_decided_while_the_prompt_is_open() {
 }
 
 /// `hunt` and `baseline` show their progress line when stderr is a terminal, naming the
-/// step (`hunt 1/15 · <id>`), and nothing when it is piped.
+/// step (`hunt 1/16 · <id>`), and nothing when it is piped.
 #[test]
 fn hunt_and_baseline_show_progress_on_a_terminal_only() {
     let lake = hunted_lake();

@@ -45,20 +45,22 @@ foreign_uses AS (
       AND d.time > v.device_first + INTERVAL '1 day'
       AND c.days < ${regular_days} AND n.days < ${regular_days}
 )
-SELECT f.user, max(f.session_id) AS session_id, 'entra' AS source, min(f.time) AS first_seen, max(f.time) AS last_seen,
-       least(100, 60 + CASE max(f.category) WHEN 'hosting' THEN 15 WHEN 'vpn' THEN 10 WHEN 'tor' THEN 20 ELSE 0 END
-                     + CASE WHEN NOT array_has_any(max(f.device_countries), make_set(f.country)) THEN 10 ELSE 0 END
-                     + CASE WHEN bool_or(f.incoming_token_type = 'primaryRefreshToken') THEN 10 ELSE 0 END) AS score,
-       make_set(f.ip) AS ips, make_set(f.asn) AS asns, make_set(f.country) AS countries, make_set(f.app) AS apps,
-       concat('device ', f.device_id, ' signed in ', CAST(count(*) AS VARCHAR), ' time(s) from ', f.network, ' (',
-              max(f.category), ') as ', array_to_string(make_set(f.client), ', '),
-              ', a client and a network that device shows on no other day') AS reason,
-       concat('device:', f.device_id, ':', f.network) AS finding_key,
-       named_struct('corroboration', 'new_client', 'device_id', f.device_id, 'network', f.network,
-                    'category', max(f.category), 'clients', make_set(f.client), 'events', count(*),
-                    'token_types', make_set(f.incoming_token_type), 'shared_by_users', max(p.users)) AS evidence
-FROM foreign_uses f
-JOIN baseline_prefix_users p ON p.source = 'entra' AND p.prefix = f.prefix
-WHERE p.users < ${shared_users} OR f.category = 'mobile'
-GROUP BY f.user, f.device_id, f.network
-HAVING least(100, 60) >= ${min_score}
+SELECT * FROM (
+    SELECT f.user, max(f.session_id) AS session_id, 'entra' AS source, min(f.time) AS first_seen, max(f.time) AS last_seen,
+           least(100, 60 + CASE max(f.category) WHEN 'hosting' THEN 15 WHEN 'vpn' THEN 10 WHEN 'tor' THEN 20 ELSE 0 END
+                         + CASE WHEN NOT array_has_any(max(f.device_countries), make_set(f.country)) THEN 10 ELSE 0 END
+                         + CASE WHEN bool_or(f.incoming_token_type = 'primaryRefreshToken') THEN 10 ELSE 0 END) AS score,
+           make_set(f.ip) AS ips, make_set(f.asn) AS asns, make_set(f.country) AS countries, make_set(f.app) AS apps,
+           concat('device ', f.device_id, ' signed in ', CAST(count(*) AS VARCHAR), ' time(s) from ', f.network, ' (',
+                  max(f.category), ') as ', array_to_string(make_set(f.client), ', '),
+                  ', a client and a network that device shows on no other day') AS reason,
+           concat('device:', f.device_id, ':', f.network) AS finding_key,
+           named_struct('corroboration', 'new_client', 'device_id', f.device_id, 'network', f.network,
+                        'category', max(f.category), 'clients', make_set(f.client), 'events', count(*),
+                        'token_types', make_set(f.incoming_token_type), 'shared_by_users', max(p.users)) AS evidence
+    FROM foreign_uses f
+    JOIN baseline_prefix_users p ON p.source = 'entra' AND p.prefix = f.prefix
+    WHERE p.users < ${shared_users} OR f.category = 'mobile'
+    GROUP BY f.user, f.device_id, f.network
+)
+WHERE score >= ${min_score}

@@ -6,10 +6,11 @@
 -- description: One Okta session (authenticationContext.externalSessionId, or its
 --   rootSessionId) used from a network other than the one it started on, with a
 --   different device hash (dtHash) or user agent, or without the hash its browser always
---   sent: a stolen session cookie replayed on the attacker's machine; on the session's own network (a residential proxy on the
---   victim's ISP) when the other device hash comes from an address block neither the
---   session nor the user had used. Ranked up for hosting and VPN networks, networks new to the user,
---   another country and back-and-forth use; ranked down for shared egress networks. OAuth
+--   sent: a stolen session cookie replayed on the attacker's machine; on the session's
+--   own network (a residential proxy on the victim's ISP) when the other device hash
+--   comes from an address block neither the session nor the user had used. Ranked up
+--   for hosting and VPN networks, networks new to the user, another country and
+--   back-and-forth use; ranked down for shared egress networks. OAuth
 --   token grants (the sign-in widget's or an SDK's own dtHash and agent) do not count as
 --   a client on any network.
 -- materialize: tagged
@@ -80,24 +81,21 @@ later AS (
 ),
 scored AS (
     SELECT l.*, s.session_start, o.origin_networks, o.origin_countries, o.origin_clients, o.origin_devices, r.returns,
-           -- The thief's browser has its own device hash: a session that moves to a network
-           -- new to the user and to another dtHash there has left the user's device. A
-           -- network the user goes on using for days is theirs (home, first seen in a short
-           -- history), and privacy relays and CDNs carry Safari, whose script storage (and
-           -- with it the device token) the browser itself clears now and then.
-           CASE WHEN cardinality(l.devices) > 0 AND cardinality(o.origin_devices) > 0
-                     AND NOT array_has_any(o.origin_devices, l.devices)
+           -- On a network new to the user that they do not go on using for days (home,
+           -- first seen in a short history, is theirs), and not a privacy relay or CDN
+           -- (they carry Safari, which clears the device token's storage itself): the
+           -- thief's browser has a device hash of its own (device_change), and a copied
+           -- cookie comes without the hash the session's browser always sent
+           -- (token_left_device; the sign-in widget's OAuth grants aside).
+           CASE WHEN cardinality(o.origin_devices) > 0
                      AND un.network_first >= s.session_start - INTERVAL '1 hour'
                      AND un.network_days < ${regular_days} AND l.category NOT IN ('privacy_relay', 'cdn')
-                THEN 'device_change'
-                -- A session whose browser always sent its device hash, now used on a
-                -- network new to the user without one: the cookie was copied, not the
-                -- device token beside it (the sign-in widget's OAuth grants aside).
-                WHEN cardinality(o.origin_devices) > 0 AND cardinality(l.devices) = 0 AND cardinality(l.clients) > 0
-                     AND un.network_first >= s.session_start - INTERVAL '1 hour'
-                     AND un.network_days < ${regular_days} AND l.category NOT IN ('privacy_relay', 'cdn', 'mobile')
-                     AND l.shared_by < ${shared_users}
-                THEN 'token_left_device' ELSE '' END AS corroboration,
+                THEN CASE WHEN cardinality(l.devices) > 0 AND NOT array_has_any(o.origin_devices, l.devices)
+                          THEN 'device_change'
+                          WHEN cardinality(l.devices) = 0 AND cardinality(l.clients) > 0
+                               AND l.category <> 'mobile' AND l.shared_by < ${shared_users}
+                          THEN 'token_left_device' ELSE '' END
+                ELSE '' END AS corroboration,
            CASE WHEN cardinality(l.devices) > 0 AND NOT array_has_any(o.origin_devices, l.devices) THEN 25 ELSE 0 END
            + CASE WHEN NOT array_has_any(o.origin_clients, l.clients) THEN 20 ELSE 0 END
            + CASE l.category WHEN 'hosting' THEN 30 WHEN 'vpn' THEN 25 WHEN 'tor' THEN 40
@@ -122,8 +120,8 @@ user_firsts AS (
 ),
 same_network AS (
     -- A thief behind a residential proxy on the victim's own ISP stays on the session's
-    -- network (or another the user had used before the session, in Okta or Entra ID), but not on its
-    -- address, and not in its browser: another device hash, from a /24 (or /64) neither
+    -- network (or another the user had used before the session, in Okta or Entra ID),
+    -- but not on its address, and not in its browser: another device hash, from a /24 (or /64) neither
     -- the session nor the user had used, with a hash the user had never shown. The
     -- user's own browser keeps its hash wherever it goes, and a new machine of theirs
     -- starts a session of its own.

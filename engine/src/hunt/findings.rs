@@ -128,7 +128,7 @@ pub fn findings_from_batches(hunt: &HuntMetadata, batches: &[RecordBatch]) -> Re
         })
         .collect::<Result<Vec<_>>>()?;
     distinct_ids(&mut findings);
-    Ok(super::slices::merge_slices(findings))
+    Ok(super::slices::merge_same_id(findings))
 }
 
 /// Gives findings of one run that share an id (a hunt whose `finding_key` does not

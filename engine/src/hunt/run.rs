@@ -115,7 +115,7 @@ pub async fn run_hunts_in_slices(
 }
 
 /// One hunt over each of `ranges` in turn; findings two slices both reported are
-/// merged ([`super::slices::merge_slices`]).
+/// merged ([`super::slices::merge_same_id`]).
 async fn run_over(
     ctx: &SessionContext,
     hunt: &Hunt,
@@ -142,7 +142,7 @@ async fn run_over(
     }
     Ok(match ranges.len() {
         1 => found,
-        _ => super::slices::merge_slices(found),
+        _ => super::slices::merge_same_id(found),
     })
 }
 

@@ -5,7 +5,7 @@
 //! instead, each slice is a run like the daily one (the same look-backs before its
 //! start, the same stored baselines), so memory follows the slice, not the history.
 //! A finding that straddles a slice boundary comes out of both slices under the same
-//! id; [`merge_slices`] reports it once, spanning both.
+//! id; [`merge_same_id`] reports it once, spanning both.
 
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::datatypes::Int64Type;
@@ -79,11 +79,11 @@ async fn event_bounds(ctx: &SessionContext) -> Result<Option<(i64, i64)>> {
     }))
 }
 
-/// One finding per id: a finding that two slices both reported keeps the higher
-/// score's reason and evidence, and spans both (earliest first seen, latest last
-/// seen, every address, network, country and application). The first report's place
-/// in the list is kept.
-pub fn merge_slices(findings: Vec<Finding>) -> Vec<Finding> {
+/// One finding per id: a finding that two slices both reported (or one run reported
+/// twice, row for row) keeps the higher score's reason and evidence, and spans both
+/// (earliest first seen, latest last seen, every address, network, country and
+/// application). The first report's place in the list is kept.
+pub fn merge_same_id(findings: Vec<Finding>) -> Vec<Finding> {
     let mut merged: Vec<Finding> = Vec::with_capacity(findings.len());
     let mut position: std::collections::HashMap<String, usize> = Default::default();
     for finding in findings {
@@ -153,7 +153,7 @@ mod tests {
 
     #[test]
     fn a_finding_reported_by_two_slices_is_reported_once_spanning_both() {
-        let merged = merge_slices(vec![
+        let merged = merge_same_id(vec![
             finding(
                 "a",
                 60.0,

@@ -42,7 +42,9 @@ stranger_codes AS (
     -- code's own network is the thief's: the user's only day of device-code sign-ins in
     -- the history, from a network neither first nor regular for them, for an application
     -- people read mail and files with (a developer's CLI in a cloud is how device codes
-    -- are used every day). Its tokens redeemed there afterwards count.
+    -- are used every day). Its tokens redeemed there afterwards count. A hosting or VPN
+    -- network first seen with the code stays the thief's however many days they go on
+    -- redeeming the tokens from it.
     SELECT c.user, c.signed_in
     FROM codes c
     JOIN baseline_user_networks b ON b.source = 'entra' AND b.user = c.user AND b.network = c.code_network
@@ -54,7 +56,7 @@ stranger_codes AS (
           WHERE n.source = 'entra' AND n.auth_protocol = 'deviceCode' AND n.log_type = 'interactive'
             AND n.result = 'success' AND n.time < ${until}
           GROUP BY n.user) d ON d.user = c.user
-    WHERE d.days <= 1 AND b.days < ${regular_days}
+    WHERE d.days <= 1 AND (b.days < ${regular_days} OR c.code_category IN ('hosting', 'vpn', 'tor'))
       AND b.first_seen >= c.signed_in - INTERVAL '1 hour' AND b.first_seen > f.first_seen + INTERVAL '1 hour'
       AND c.code_category NOT IN ('private', 'privacy_relay', 'cdn', 'microsoft')
       AND NOT (c.code_admin_tool AND c.code_category IN ('hosting', 'vpn'))
@@ -146,7 +148,7 @@ spread AS (
 ),
 scored AS (
     SELECT g.*, sp.new_networks, sp.new_countries,
-           50 + CASE WHEN network_days < ${regular_days} OR fresh_address THEN 15 ELSE -40 END
+           50 + CASE WHEN network_days < ${regular_days} OR fresh_address OR at_stranger_code THEN 15 ELSE -40 END
               + CASE category WHEN 'hosting' THEN 10 WHEN 'vpn' THEN 10 WHEN 'tor' THEN 15 ELSE 0 END
               + CASE WHEN code_country IS NOT NULL AND cardinality(countries) > 0
                           AND NOT array_has(countries, code_country) THEN 10 ELSE 0 END

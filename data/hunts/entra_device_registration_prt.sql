@@ -78,8 +78,11 @@ uses AS (
       AND e.time >= ${since} - INTERVAL '5 minutes' AND e.time < ${until} + INTERVAL '${follow_minutes} minutes'
       -- A network the user was on before the registration is theirs (with one day of
       -- history, the data's own first-seen is the baseline), unless a relay signed the
-      -- session in.
-      AND ((b.first_seen >= r.registered - INTERVAL '2 hours' AND b.days < ${regular_days})
+      -- session in. A network new at the registration is theirs too when they go on
+      -- using it (a new home), but not a hosting or VPN network: a thief holding the
+      -- device's PRT goes on using it for days from there.
+      AND ((b.first_seen >= r.registered - INTERVAL '2 hours'
+            AND (b.days < ${regular_days} OR e.category IN ('hosting', 'vpn', 'tor')))
            OR rs.session_id IS NOT NULL)
       AND p.users < ${shared_users}
 ),

@@ -68,15 +68,21 @@ returns AS (
     FROM sessions s JOIN tagged t ON t.user = s.user AND t.session_id = s.session_id
     GROUP BY t.user, t.session_id
 ),
+client_firsts AS (
+    SELECT user, client, min(time) AS first_time FROM tagged WHERE client IS NOT NULL GROUP BY user, client
+),
 later AS (
     SELECT t.user, t.session_id, t.network,
            min(t.time) AS first_seen, max(t.time) AS last_seen, count(*) AS events,
            make_set(t.ip) AS ips, make_set(t.asn) AS asns, make_set(t.country) AS countries,
            make_set(t.app) AS apps, make_set(t.client) AS clients, make_set(t.device_id) AS devices,
-           max(t.category) AS category, max(sh.users) AS shared_by
+           max(t.category) AS category, max(sh.users) AS shared_by,
+           -- Whether every user agent here first appeared for the user in this use.
+           coalesce(min(cf.first_time) >= min(t.time), false) AS clients_new_to_user
     FROM shared sh
     JOIN (SELECT t.* FROM sessions s JOIN tagged t ON t.user = s.user AND t.session_id = s.session_id
           WHERE t.time >= ${since}) t ON sh.prefix = t.prefix
+    LEFT JOIN client_firsts cf ON cf.user = t.user AND cf.client = t.client
     GROUP BY t.user, t.session_id, t.network
 ),
 scored AS (
@@ -95,8 +101,22 @@ scored AS (
                           WHEN cardinality(l.devices) = 0 AND cardinality(l.clients) > 0
                                AND l.category <> 'mobile' AND l.shared_by < ${shared_users}
                           THEN 'token_left_device' ELSE '' END
+                -- On a network the user knows (a carrier, their ISP): a browser session's
+                -- cookie presented without its device hash by a user agent the user had
+                -- never shown. A browser keeps its hash and its agent; a new machine of
+                -- the user starts a session of its own.
+                WHEN cardinality(o.origin_devices) > 0 AND cardinality(l.devices) = 0 AND cardinality(l.clients) > 0
+                     AND NOT array_has_any(o.origin_clients, l.clients) AND l.clients_new_to_user
+                     AND l.category NOT IN ('privacy_relay', 'cdn')
+                     AND (l.shared_by < ${shared_users} OR l.category = 'mobile')
+                THEN 'client_change'
                 ELSE '' END AS corroboration,
-           CASE WHEN cardinality(l.devices) > 0 AND NOT array_has_any(o.origin_devices, l.devices) THEN 25 ELSE 0 END
+           -- Another device hash, or none where the session's browser always sent one
+           -- (Safari behind a privacy relay or CDN clears its storage itself).
+           CASE WHEN cardinality(l.devices) > 0 AND NOT array_has_any(o.origin_devices, l.devices) THEN 25
+                WHEN cardinality(l.devices) = 0 AND cardinality(l.clients) > 0 AND cardinality(o.origin_devices) > 0
+                     AND l.category NOT IN ('privacy_relay', 'cdn') THEN 25
+                ELSE 0 END
            + CASE WHEN NOT array_has_any(o.origin_clients, l.clients) THEN 20 ELSE 0 END
            + CASE l.category WHEN 'hosting' THEN 30 WHEN 'vpn' THEN 25 WHEN 'tor' THEN 40
                              WHEN 'privacy_relay' THEN -30 WHEN 'cdn' THEN -20 ELSE 0 END
@@ -136,8 +156,11 @@ same_network AS (
         SELECT t.*, so.session_start, so.origin_networks, so.origin_countries, so.origin_clients, so.origin_devices
         FROM (SELECT s.session_start, o.* FROM sessions s JOIN origin o ON o.user = s.user AND o.session_id = s.session_id) so
         JOIN tagged t ON t.user = so.user AND t.session_id = so.session_id
-        WHERE t.time >= ${since} AND t.device_id IS NOT NULL AND t.category NOT IN ('privacy_relay', 'cdn')
-          AND NOT array_has(so.origin_devices, t.device_id)
+        WHERE t.time >= ${since} AND t.category NOT IN ('privacy_relay', 'cdn')
+          AND ((t.device_id IS NOT NULL AND NOT array_has(so.origin_devices, t.device_id))
+               -- or the cookie without its browser's hash, presented by another agent
+               OR (t.device_id IS NULL AND t.client IS NOT NULL AND cardinality(so.origin_devices) > 0
+                   AND NOT array_has(so.origin_clients, t.client)))
           AND t.time > so.session_start + INTERVAL '${origin_minutes} minutes'
     ) t
     JOIN user_networks un ON un.user = t.user AND un.network = t.network
@@ -145,13 +168,16 @@ same_network AS (
     LEFT JOIN baseline_user_networks en ON en.source = 'entra' AND en.user = t.user AND en.network = t.network
     JOIN shared sh ON sh.prefix = t.prefix
     JOIN user_firsts up ON up.user = t.user AND up.item = t.prefix
-    JOIN user_firsts ud ON ud.user = t.user AND ud.item = t.device_id
+    LEFT JOIN user_firsts ud ON ud.user = t.user AND ud.item = t.device_id
+    LEFT JOIN client_firsts uc ON uc.user = t.user AND uc.client = t.client
     WHERE array_has(t.origin_networks, t.network) OR un.network_first < t.session_start - INTERVAL '1 hour'
        OR coalesce(en.first_seen < t.session_start - INTERVAL '1 hour', false)
     GROUP BY t.user, t.session_id, t.prefix, t.session_start, t.origin_networks, t.origin_countries,
              t.origin_clients, t.origin_devices
-    -- Both the address block and the hash first appear for the user right here.
-    HAVING max(sh.users) < ${shared_users} AND min(up.first_time) >= min(t.time) AND min(ud.first_time) >= min(t.time)
+    -- Both the address block and the hash (or, without one, the agent) first appear for
+    -- the user right here.
+    HAVING max(sh.users) < ${shared_users} AND min(up.first_time) >= min(t.time)
+       AND min(CASE WHEN t.device_id IS NOT NULL THEN ud.first_time ELSE uc.first_time END) >= min(t.time)
 ),
 candidates AS (
     SELECT user, session_id, network, first_seen, last_seen, events, ips, asns, countries, apps, clients, devices,
@@ -161,7 +187,7 @@ candidates AS (
     UNION ALL
     SELECT user, session_id, network, first_seen, last_seen, events, ips, asns, countries, apps, clients, devices,
            category, shared_by, session_start, origin_networks, origin_countries, origin_clients, origin_devices,
-           returns, 'device_change' AS corroboration,
+           returns, CASE WHEN cardinality(devices) > 0 THEN 'device_change' ELSE 'client_change' END AS corroboration,
            65 + CASE WHEN NOT array_has_any(origin_clients, clients) THEN 10 ELSE 0 END AS score
     FROM same_network
 ),

@@ -9,14 +9,20 @@
 --   cookie or refresh token being driven by a script. Also a successful interactive
 --   sign-in completed by such a client, which people do not do. Microsoft's own admin
 --   tools (Azure CLI, PowerShell) are common in IT teams: they count only on a network the
---   session did not start on, or when the user has not used them on other days.
+--   session did not start on, or when the user has not used them on other days. A script
+--   alone is weak (SaaS integrations act for users inside their sessions, from clouds);
+--   it is corroborated (a client change inside one session) when the script presents
+--   Microsoft's own client (${microsoft_client}: Office, Teams, Outlook, ...), which an
+--   integration with its own app registration cannot, or, in Okta, an app the session's
+--   browser used.
 -- materialize: ev
 -- param: min_score = 60 | Findings below this score are dropped.
 -- joins: as written
 WITH ev AS (
     SELECT source, time, user, session_id, ip, asn, country, app, network, log_type,
            coalesce(ua_is_scripted(user_agent), false) AS scripted,
-           coalesce(ua_family(user_agent), 'unknown') AS client
+           coalesce(ua_family(user_agent), 'unknown') AS client,
+           coalesce(app_id, app) AS app_key, ${admin_tool} AS admin_app, ${microsoft_client} AS microsoft_client
     FROM network_events
     WHERE session_id IS NOT NULL AND user IS NOT NULL AND user_agent IS NOT NULL
       AND result = 'success' AND time < ${until}
@@ -32,9 +38,12 @@ sessions AS (
     HAVING bool_or(scripted AND time >= ${since})
 ),
 origin AS (
-    SELECT e.source, e.user, e.session_id, bool_and(e.scripted) AS origin_scripted, make_set(e.network) AS origin_networks
+    -- The session's first ten minutes say how it started; its browser's apps come from all of it.
+    SELECT e.source, e.user, e.session_id,
+           bool_and(e.scripted OR e.time > s.session_start + INTERVAL '10 minutes') AS origin_scripted,
+           make_set(CASE WHEN e.time <= s.session_start + INTERVAL '10 minutes' THEN e.network END) AS origin_networks,
+           make_set(CASE WHEN NOT e.scripted THEN e.app_key END) AS browser_apps
     FROM sessions s JOIN ev e ON e.source = s.source AND e.user = s.user AND e.session_id = s.session_id
-    WHERE e.time <= s.session_start + INTERVAL '10 minutes'
     GROUP BY e.source, e.user, e.session_id
 ),
 scripted_use AS (
@@ -43,6 +52,9 @@ scripted_use AS (
            make_set(e.client) AS clients, make_set(e.network) AS networks,
            bool_or(e.log_type = 'interactive') AS interactive,
            bool_and(e.client IN ('azure-cli', 'PowerShell', 'Azure PowerShell')) AS admin_tool,
+           bool_or(e.microsoft_client AND NOT e.admin_app) AS as_microsoft_client,
+           make_set(CASE WHEN NOT e.admin_app THEN e.app_key END) AS scripted_apps,
+           max(o.browser_apps) AS browser_apps,
            min(cd.days) - dcount(date_trunc('day', e.time)) AS client_other_days,
            max(o.origin_scripted) AS origin_scripted, max(o.origin_networks) AS origin_networks
     FROM (SELECT * FROM ev WHERE scripted AND time >= ${since}) e
@@ -63,6 +75,9 @@ SELECT user, session_id, source, first_seen, last_seen, least(100, score) AS sco
             THEN concat('session started in a browser or app, then used by ', array_to_string(clients, ', '),
                         ' (', CAST(events AS VARCHAR), ' event(s))')
             ELSE concat('interactive sign-in completed by ', array_to_string(clients, ', ')) END AS reason,
-       named_struct('corroboration', '', 'clients', clients, 'events', events, 'networks', networks, 'origin_networks', origin_networks) AS evidence
+       named_struct('corroboration',
+                    CASE WHEN NOT origin_scripted
+                              AND (as_microsoft_client OR (source = 'okta' AND array_has_any(scripted_apps, browser_apps)))
+                         THEN 'client_change' ELSE '' END, 'clients', clients, 'events', events, 'networks', networks, 'origin_networks', origin_networks) AS evidence
 FROM scored
 WHERE least(100, score) >= ${min_score}

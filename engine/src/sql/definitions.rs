@@ -47,6 +47,29 @@ pub const ADMIN_TOOL: &str = "coalesce(app_id IN ('04b07795-8ddb-461a-bbee-02f9e
                             'Visual Studio - Legacy', 'Visual Studio Code', 'Microsoft Graph Command Line Tools',
                             'Microsoft Graph PowerShell'), false)";
 
+/// `${microsoft_client}`: whether a sign-in's application (`app_id` and `app` in scope)
+/// is one of Microsoft's own user-facing clients — Office, Teams, Outlook (mobile and
+/// web), OneDrive, OfficeHome, SharePoint, Edge, Windows Sign In, the Authentication
+/// Broker, Authenticator and Company Portal. A SaaS integration acting for a user
+/// redeems tokens as its own registered application and cannot present one of these;
+/// a thief replaying a stolen Microsoft token (a cookie's session, a family refresh
+/// token, a PRT) does, whatever tool drives it. The admin tools ([`ADMIN_TOOL`]) are
+/// not in it.
+///
+/// ```sql
+/// SELECT user, app, user_agent FROM network_events WHERE ${microsoft_client} AND ua_is_scripted(user_agent)
+/// ```
+pub const MICROSOFT_CLIENT: &str = "coalesce(app_id IN ('d3590ed6-52b3-4102-aeff-aad2292ab01c', '1fec8e78-bce4-4aaf-ab1b-5451cc387264',
+                              '27922004-5251-4030-b22d-91ecd9a37ea4', '4813382a-8fa7-425e-ab75-3b753aab3abb',
+                              '29d9ed98-a469-4536-ade2-f981bc1d605e', '9ba1a5c7-f17a-4de9-a1f1-6178c8d51223',
+                              'ab9b8c07-8f02-4f72-87fa-80105867a763', '4765445b-32c6-49b0-83e6-1d93765276ca',
+                              '9199bf20-a13f-4107-85dc-02114787ef48', '08e18876-6177-487e-b8b5-cf950c1e598c',
+                              'ecd6b820-32c2-49b6-98a6-444530e5a77a', '38aa3b87-a06d-4817-b275-7a316988d93b')
+                 OR app IN ('Microsoft Office', 'Microsoft Teams', 'Outlook Mobile', 'Microsoft Authenticator App',
+                            'Microsoft Authentication Broker', 'Microsoft Intune Company Portal', 'OneDrive SyncEngine',
+                            'OfficeHome', 'One Outlook Web', 'SharePoint Online Web Client Extensibility',
+                            'Microsoft Edge', 'Windows Sign In'), false)";
+
 /// `${user_events_profiled}`: `${user_events}` with what the baselines say of each
 /// sign-in's network and address: `network_days`, `network_sessions`,
 /// `network_spread_km` (the user's history on that network), `shared_by` (users behind
@@ -130,6 +153,7 @@ pub fn spelled_out(sql: &str) -> String {
     )
     .replace("${user_events}", TEMPLATE)
     .replace("${admin_tool}", ADMIN_TOOL)
+    .replace("${microsoft_client}", MICROSOFT_CLIENT)
     .replace("${known_clients}", KNOWN_CLIENTS)
 }
 

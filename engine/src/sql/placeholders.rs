@@ -65,6 +65,7 @@ pub fn expand_placeholders(
                 ));
             }
             "admin_tool" => return Ok(super::definitions::ADMIN_TOOL.to_string()),
+            "microsoft_client" => return Ok(super::definitions::MICROSOFT_CLIENT.to_string()),
             "known_clients" => {
                 return Ok(super::definitions::known_clients_sql(&parameter(
                     "regular_days",

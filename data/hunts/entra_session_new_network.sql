@@ -163,26 +163,29 @@ scored AS (
            concat_ws(',',
                -- A move within the relay's own provider is a VPN reconnecting to
                -- another server, not a replay.
-               CASE WHEN o.origin_relayed AND b.days < ${regular_days}
+               CASE WHEN o.origin_relayed
                          AND NOT coalesce(array_has(u.asns, s.relay_asn), false)
-                         AND ((u.first_seen <= s.session_start + INTERVAL '60 minutes'
+                         AND ((b.days < ${regular_days} AND u.first_seen <= s.session_start + INTERVAL '60 minutes'
                                -- A VPN user switching servers keeps their browser: from
                                -- one hosting or VPN exit to another, the client must change.
                                AND (u.category NOT IN ('hosting', 'vpn', 'tor')
                                     OR NOT array_has_all(coalesce(ae.agents, make_array('-')), u.data_agents)))
                               -- ... and, later that day, the replay: a network new to the user
                               -- that no VPN user hops to (a home or carrier address).
-                              OR (re.session_id IS NOT NULL AND u.first_seen <= s.session_start + INTERVAL '24 hours'
+                              OR (b.days < ${regular_days} AND re.session_id IS NOT NULL
+                                  AND u.first_seen <= s.session_start + INTERVAL '24 hours'
                                   AND u.category NOT IN ('hosting', 'vpn', 'tor', 'privacy_relay', 'cdn', 'microsoft'))
                               -- ... or within the day by another machine: user agents the
                               -- relayed browser did not show, that the user shows nowhere
                               -- else (the cookie replayed hours later from the thief's own
-                              -- browser or script; a VPN user moving on keeps their browser).
+                              -- browser or script; a VPN user moving on keeps their browser),
+                              -- on any network: a residential proxy on the victim's own
+                              -- provider is no less a second machine.
                               OR (u.first_seen <= s.session_start + INTERVAL '24 hours'
                                   AND u.category NOT IN ('privacy_relay', 'cdn', 'microsoft')
                                   AND cardinality(u.data_agents) > 0
                                   AND NOT array_has_any(coalesce(ae.agents, make_array('-')), u.data_agents)
-                                  AND NOT array_has_any(coalesce(k.clients, make_array('-')), u.clients)))
+                                  AND NOT array_has_any(coalesce(k.regular_clients, make_array('-')), u.clients)))
                     THEN 'relayed_sign_in' END,
                -- Microsoft's cloud (Cloud Shell, Azure services) carries a user's tokens
                -- off the device by design. A SaaS integration acting for the user runs its

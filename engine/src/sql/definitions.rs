@@ -119,17 +119,19 @@ pub fn user_events_sql(allowlisted: &str) -> String {
 /// carrier or a relay): a sync client the user runs now and then is still their laptop's
 /// when it turns up behind their personal VPN, and a thief's client never ran at the
 /// victim's home. Native mobile agents are alike on every phone, so an agent counts with
-/// its device. The hunts that ask whether a session shows "another machine" use it, one
+/// its device. `regular_clients` holds the first kind alone: a thief on a residential
+/// proxy of the victim's own provider is "at home" by network, never by days. The hunts that ask whether a session shows "another machine" use it, one
 /// definition for all.
 ///
 /// ```sql
 /// WITH known_clients AS ${known_clients}
-/// SELECT user, clients, devices FROM known_clients WHERE source = 'entra'
+/// SELECT user, clients, devices, regular_clients FROM known_clients WHERE source = 'entra'
 /// ```
 const KNOWN_CLIENTS: &str = "(SELECT a.source, a.user,
            make_set(CASE WHEN a.days >= {days} OR coalesce(array_has_any(a.fixed_networks, r.networks), false)
                          THEN concat(a.device_id, '|', a.user_agent) END) AS clients,
-           make_set(CASE WHEN a.days >= {days} THEN nullif(a.device_id, '') END) AS devices
+           make_set(CASE WHEN a.days >= {days} THEN nullif(a.device_id, '') END) AS devices,
+           make_set(CASE WHEN a.days >= {days} THEN concat(a.device_id, '|', a.user_agent) END) AS regular_clients
     FROM baseline_user_agents a
     LEFT JOIN (SELECT source, user, make_set(network) AS networks
                FROM baseline_user_networks WHERE days >= {days} GROUP BY source, user) r
@@ -204,6 +206,7 @@ mod tests {
         assert!(sql.contains("a.days >= 3 OR"));
         assert!(sql.contains("WHERE days >= 3 GROUP BY"));
         assert!(sql.contains("a.days >= 3 THEN nullif"));
+        assert!(sql.contains("a.days >= 3 THEN concat(a.device_id, '|', a.user_agent) END) AS regular_clients"));
         assert!(!sql.contains('{'));
     }
 }

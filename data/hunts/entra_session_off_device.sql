@@ -11,7 +11,11 @@
 --   residential proxy on the victim's own ISP, where hunts that compare networks see one
 --   network. An agent that also comes without the device id from the device's own
 --   address (a private window, an app that does not send it) says nothing, and native
---   iOS and Android apps, which report the device inconsistently, are left out.
+--   iOS and Android apps, which report the device inconsistently, are left out. Also,
+--   at any hour, a desktop system the device is not (Linux in a Windows laptop's
+--   session) redeeming its tokens without the device id from an address the device
+--   never used, with an agent the user does not run on regular days: a session id is
+--   one device's, and a thief's machine presents its own system.
 -- materialize: ev
 -- param: min_score = 60 | Findings below this score are dropped.
 -- param: near_minutes = 30 | Use without the device within this many minutes of the device's own use is at the same time.
@@ -29,7 +33,8 @@ WITH ev AS (
 device_sessions AS (
     -- Sessions of exactly one device, with the addresses and networks it used.
     SELECT user, session_id, max(device_id) AS device_id, make_set(ip) AS device_ips,
-           make_set(prefix) AS device_prefixes, make_set(network) AS device_networks
+           make_set(prefix) AS device_prefixes, make_set(network) AS device_networks,
+           make_set(client_os) AS device_oses
     FROM ev WHERE device_id IS NOT NULL
     GROUP BY user, session_id HAVING dcount(device_id) = 1
 ),
@@ -56,19 +61,43 @@ off_device AS (
       AND NOT (e.ip LIKE '%:%' AND array_has(d.device_prefixes, e.prefix))
       AND e.time >= ${since}
 ),
+-- The clients the user shows on regular_days days or more (regular_clients).
+known_clients AS ${known_clients},
+other_system AS (
+    -- Another desktop system without the device id, from an address the device never
+    -- used, with an agent that never carried the id in this session and that the user
+    -- does not run on regular days.
+    SELECT e.user, e.session_id, e.time, e.ip, e.network, e.category, e.asn, e.country, e.app,
+           NOT array_has(d.device_networks, e.network) AS other_network
+    FROM device_sessions d
+    JOIN agents a ON a.user = d.user AND a.session_id = d.session_id
+    JOIN ev e ON e.user = a.user AND e.session_id = a.session_id AND e.user_agent = a.user_agent
+    LEFT JOIN known_clients k ON k.source = 'entra' AND k.user = e.user
+    WHERE e.device_id IS NULL AND NOT a.carried AND NOT a.bare_at_device AND NOT e.admin_tool
+      AND e.client_os IN ('Windows', 'macOS', 'Linux') AND NOT array_has(d.device_oses, e.client_os)
+      -- A phone's session with the laptop's apps in it is the user's two devices.
+      AND NOT array_has_any(d.device_oses, make_array('iOS', 'Android'))
+      AND e.category NOT IN ('mobile', 'privacy_relay', 'cdn')
+      AND NOT array_has(d.device_ips, e.ip)
+      AND NOT array_has(coalesce(k.regular_clients, make_array('-')), concat('|', e.user_agent))
+      AND e.time >= ${since}
+),
 beside_device AS (
     -- Only use within minutes of the device's own: the victim working, the thief too.
-    SELECT o.user, o.session_id, o.time, o.ip, o.network, o.category, o.asn, o.country, o.app, o.other_network
+    SELECT o.user, o.session_id, o.time, o.ip, o.network, o.category, o.asn, o.country, o.app, o.other_network,
+           false AS other_system
     FROM off_device o
     JOIN ev h ON h.user = o.user AND h.session_id = o.session_id AND h.device_id IS NOT NULL
      AND h.time BETWEEN o.time - INTERVAL '${near_minutes} minutes' AND o.time + INTERVAL '${near_minutes} minutes'
     GROUP BY o.user, o.session_id, o.time, o.ip, o.network, o.category, o.asn, o.country, o.app, o.other_network
+    UNION ALL
+    SELECT *, true AS other_system FROM other_system
 ),
 grouped AS (
     SELECT g.user, g.session_id, min(g.time) AS first_seen, max(g.time) AS last_seen, count(*) AS events,
            make_set(g.ip) AS ips, make_set(g.asn) AS asns, make_set(g.country) AS countries, make_set(g.app) AS apps,
            make_set(g.network) AS networks, max(g.category) AS category, bool_or(g.other_network) AS other_network,
-           min(b.days) AS fewest_network_days
+           min(b.days) AS fewest_network_days, bool_or(g.other_system) AS other_system
     FROM beside_device g
     JOIN baseline_user_networks b ON b.source = 'entra' AND b.user = g.user AND b.network = g.network
     GROUP BY g.user, g.session_id
@@ -86,10 +115,14 @@ SELECT g.user, g.session_id, 'entra' AS source, g.first_seen, g.last_seen, g.sco
        g.ips, g.asns, g.countries, g.apps,
        concat('session of device ', substr(d.device_id, 1, 8), ' used without the device from ',
               array_to_string(g.ips, ', '), ' (', array_to_string(g.networks, ', '), ') ', CAST(g.events AS VARCHAR),
-              ' time(s), each within ', CAST(${near_minutes} AS VARCHAR), ' min of the device''s own use from ',
+              CASE WHEN g.other_system
+                   THEN concat(' time(s), by another system than the device''s (', array_to_string(d.device_oses, ', '),
+                               '), the device itself on ')
+                   ELSE concat(' time(s), each within ', CAST(${near_minutes} AS VARCHAR), ' min of the device''s own use from ') END,
               array_to_string(d.device_ips, ', ')) AS reason,
        concat('entra:', g.session_id, ':off_device') AS finding_key,
-       named_struct('corroboration', 'token_left_device', 'device_id', d.device_id, 'device_ips', d.device_ips,
+       named_struct('corroboration', CASE WHEN g.other_system THEN 'token_left_device,new_client' ELSE 'token_left_device' END,
+                    'device_id', d.device_id, 'device_ips', d.device_ips, 'other_system', g.other_system,
                     'networks', g.networks, 'category', g.category, 'events', g.events,
                     'network_days', g.fewest_network_days) AS evidence
 FROM scored g

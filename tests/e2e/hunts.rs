@@ -1,9 +1,9 @@
 //! Hunts: they run on every real fixture, flag the known stolen-session cases, and meet
 //! recall and precision floors on a generated tenant with planted attacks.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::support::*;
 
@@ -648,6 +648,46 @@ fn another_machine_in_a_devices_session_on_a_new_network_alerts() {
             .all(|f| f["user"] == "hannah.wright@contoso.example"),
         "{new_network:?}"
     );
+}
+
+/// Three thieves who leave no new network to see, each flagged by what they cannot avoid:
+/// a Linux browser redeeming a Windows laptop's session without its device id from
+/// another address of the victim's own provider; a script presenting Microsoft Office's
+/// client id inside a browser's session; a consent clicked from an address block where
+/// none of the user's machines signed in. The look-alikes do not alert: a calendar
+/// integration (its own app registration) acting in its user's session from a cloud, a
+/// phone's session showing the laptop's OneDrive at the office, a consent from home.
+#[test]
+fn replays_on_the_victims_own_provider_alert_by_client_and_their_look_alikes_do_not() {
+    let (lake, alerting) = alerting_incidents("own-provider-replay");
+    let by_user: BTreeMap<&str, &Value> = alerting
+        .iter()
+        .map(|i| (i["user"].as_str().unwrap(), i))
+        .collect();
+    assert_eq!(
+        by_user.keys().copied().collect::<Vec<_>>(),
+        ["kofi.mensah@contoso.example", "lena.fischer@contoso.example", "maya.cohen@contoso.example"],
+        "{alerting:?}"
+    );
+    for (user, hunt, fact, ip) in [
+        ("kofi.mensah@contoso.example", "entra_session_off_device", "new_client", "73.61.5.77"),
+        ("lena.fischer@contoso.example", "session_scripted_client", "client_change", "159.89.44.125"),
+        ("maya.cohen@contoso.example", "entra_illicit_consent", "directory_change", "98.44.7.3"),
+    ] {
+        let incident = by_user[user];
+        assert!(incident["hunt"].as_str().unwrap().contains(hunt), "{incident}");
+        let facts = incident["evidence"]["corroboration"].as_array().unwrap();
+        assert!(facts.iter().any(|f| f == fact), "{incident}");
+        assert_eq!(ips_of(incident), BTreeSet::from([ip]), "{incident}");
+    }
+    // The integration's script stays a weak signal, below the threshold.
+    let scripted = hunt_jsonl(lake.path(), &["session_scripted_client", "--min-score", "0"]);
+    let omar: Vec<&Value> = scripted
+        .iter()
+        .filter(|f| f["user"] == "omar.haddad@contoso.example")
+        .collect();
+    assert_eq!(omar.len(), 1, "{scripted:?}");
+    assert_eq!(omar[0]["evidence"]["corroboration"], json!([]), "{scripted:?}");
 }
 
 /// A joined laptop's device id presented from the user's own carrier by macOS Safari, on

@@ -53,7 +53,10 @@ user_networks AS (
 sessions AS (
     SELECT user, session_id, min(time) AS session_start
     FROM tagged GROUP BY user, session_id
-    HAVING max(time) >= ${since} AND (dcount(network) > 1 OR dcount(device_id) > 1)
+    -- Another network, another hash, or another address block with requests that sent none.
+    HAVING max(time) >= ${since}
+       AND (dcount(network) > 1 OR dcount(device_id) > 1
+            OR (dcount(prefix) > 1 AND count(client) > count(device_id)))
 ),
 origin AS (
     SELECT t.user, t.session_id,

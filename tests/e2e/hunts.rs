@@ -743,6 +743,31 @@ fn an_okta_session_replayed_on_the_victims_own_isp_is_flagged_by_its_device_hash
     );
 }
 
+/// An Okta session cookie replayed by a tool on the victim's own provider: no network is
+/// new, but the requests come without the device hash her browser always sent, from an
+/// address block she never used, with a user agent she never showed. A browser that now
+/// and then sends no hash from its own home address is its owner's: no finding at all.
+#[test]
+fn an_okta_cookie_without_its_browsers_hash_from_a_new_agent_alerts() {
+    let (lake, alerting) = alerting_incidents("okta-client-change");
+    let incident = the_only_alert(
+        &alerting,
+        "zoe.park@contoso.example",
+        "okta_session_hijack",
+        "client_change",
+    );
+    assert_eq!(
+        ips_of(incident),
+        BTreeSet::from(["24.20.81.6"]),
+        "{incident}"
+    );
+    let hijack = hunt_jsonl(lake.path(), &["okta_session_hijack", "--min-score", "0"]);
+    assert!(
+        hijack.iter().all(|f| f["user"] == "zoe.park@contoso.example"),
+        "{hijack:?}"
+    );
+}
+
 /// A stolen refresh token used from a carrier the victim never used, in another country,
 /// back and forth with her laptop: a carrier new to the user is a network, and its CGNAT
 /// is no shared office. The look-alike is one person's laptop in a hotel abroad beside his

@@ -25,7 +25,7 @@ WITH ev AS (
            coalesce(app_id, app) AS app_key, ${admin_tool} AS admin_app, ${microsoft_client} AS microsoft_client
     FROM network_events
     WHERE session_id IS NOT NULL AND user IS NOT NULL AND user_agent IS NOT NULL
-      AND result = 'success' AND time < ${until}
+      AND result = 'success' AND time < ${until} AND NOT ${allowlisted}
 ),
 client_days AS (
     SELECT source, user, client, dcount(date_trunc('day', time)) AS days FROM ev WHERE scripted

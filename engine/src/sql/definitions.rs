@@ -206,7 +206,9 @@ mod tests {
         assert!(sql.contains("a.days >= 3 OR"));
         assert!(sql.contains("WHERE days >= 3 GROUP BY"));
         assert!(sql.contains("a.days >= 3 THEN nullif"));
-        assert!(sql.contains("a.days >= 3 THEN concat(a.device_id, '|', a.user_agent) END) AS regular_clients"));
+        assert!(sql.contains(
+            "a.days >= 3 THEN concat(a.device_id, '|', a.user_agent) END) AS regular_clients"
+        ));
         assert!(!sql.contains('{'));
     }
 }

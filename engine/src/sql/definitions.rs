@@ -201,6 +201,23 @@ mod tests {
     }
 
     #[test]
+    fn microsofts_own_clients_leave_the_admin_tools_out() {
+        let ids = |sql: &str| -> Vec<String> {
+            sql.split('\'')
+                .filter(|s| s.len() == 36 && s.matches('-').count() == 4)
+                .map(str::to_string)
+                .collect()
+        };
+        let admin = ids(ADMIN_TOOL);
+        let clients = ids(MICROSOFT_CLIENT);
+        assert!(
+            admin.len() >= 5 && clients.len() >= 10,
+            "{admin:?} {clients:?}"
+        );
+        assert!(clients.iter().all(|id| !admin.contains(id)), "{clients:?}");
+    }
+
+    #[test]
     fn known_clients_take_the_hunts_days() {
         let sql = known_clients_sql("3");
         assert!(sql.contains("a.days >= 3 OR"));

@@ -140,3 +140,30 @@ fn config_placeholder(config: &Config, name: &str) -> Option<String> {
         _ => return None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shared_client_definitions_are_spelled_out_in_a_hunt() {
+        let sql = expand_placeholders(
+            "SELECT app FROM network_events WHERE ${microsoft_client} AND NOT ${admin_tool}",
+            "some_hunt",
+            |_| None,
+            &Config::default(),
+            &TimeRange::default(),
+        )
+        .unwrap();
+        assert!(!sql.contains("${"), "{sql}");
+        // Office's client id is Microsoft's own client, Azure CLI's an admin tool.
+        assert!(
+            sql.contains("'d3590ed6-52b3-4102-aeff-aad2292ab01c'"),
+            "{sql}"
+        );
+        assert!(
+            sql.contains("'04b07795-8ddb-461a-bbee-02f9e1bf7b46'"),
+            "{sql}"
+        );
+    }
+}

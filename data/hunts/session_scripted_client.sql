@@ -76,7 +76,9 @@ SELECT user, session_id, source, first_seen, last_seen, least(100, score) AS sco
                         ' (', CAST(events AS VARCHAR), ' event(s))')
             ELSE concat('interactive sign-in completed by ', array_to_string(clients, ', ')) END AS reason,
        named_struct('corroboration',
-                    CASE WHEN NOT origin_scripted
+                    -- The user's own automation (the client run on two other days or more)
+                    -- never corroborates.
+                    CASE WHEN NOT origin_scripted AND client_other_days < 2
                               AND (as_microsoft_client OR (source = 'okta' AND array_has_any(scripted_apps, browser_apps)))
                          THEN 'client_change' ELSE '' END, 'clients', clients, 'events', events, 'networks', networks, 'origin_networks', origin_networks) AS evidence
 FROM scored

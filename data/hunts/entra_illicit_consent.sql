@@ -59,7 +59,10 @@ consents_away AS (
     FROM first_consents c
     LEFT JOIN baseline_user_prefixes u ON u.source = 'entra' AND u.user = lower(c.actor) AND u.prefix = ip_network(c.actor_ip)
     -- With a short history, the block the user was first seen on is theirs.
-    LEFT JOIN (SELECT user, min(first_seen) AS first_signin FROM baseline_user_prefixes WHERE source = 'entra' GROUP BY user) us
+    LEFT JOIN (SELECT p.user, min(p.first_seen) AS first_signin
+               FROM (SELECT DISTINCT lower(actor) AS user FROM first_consents) f
+               JOIN baseline_user_prefixes p ON p.source = 'entra' AND p.user = f.user
+               GROUP BY p.user) us
       ON us.user = lower(c.actor)
     LEFT JOIN (SELECT c.event_id, bool_or(array_has(coalesce(k.devices, make_array('-')), n.device_id))
                                   OR dcount(n.user_agent) >= 3 AS own

@@ -48,50 +48,44 @@ agents AS (
     WHERE e.user_agent IS NOT NULL
     GROUP BY e.user, e.session_id, e.user_agent
 ),
-off_device AS (
-    -- The device's own agents without its id, from addresses it never used (an IPv6
-    -- address in one of its /64s is the same home: privacy addresses rotate).
-    SELECT e.*, NOT array_has(d.device_networks, e.network) AS other_network
-    FROM device_sessions d
-    JOIN agents a ON a.user = d.user AND a.session_id = d.session_id
-    JOIN ev e ON e.user = a.user AND e.session_id = a.session_id AND e.user_agent = a.user_agent
-    WHERE e.device_id IS NULL AND a.carried AND NOT a.bare_at_device AND NOT e.admin_tool
-      AND coalesce(e.client_os, '') NOT IN ('iOS', 'Android')
-      AND NOT array_has(d.device_ips, e.ip)
-      AND NOT (e.ip LIKE '%:%' AND array_has(d.device_prefixes, e.prefix))
-      AND e.time >= ${since}
-),
 -- The clients the user shows on regular_days days or more (regular_clients).
 known_clients AS ${known_clients},
-other_system AS (
-    -- Another desktop system without the device id, from an address the device never
-    -- used, with an agent that never carried the id in this session and that the user
-    -- does not run on regular days.
+off_device AS (
+    -- Sign-ins without the device id from addresses the device never used (an IPv6
+    -- address in one of its /64s is the same home: privacy addresses rotate), by the
+    -- device's own agents, or (other_system) by another desktop system than the
+    -- device's with an agent that never carried the id in this session and that the
+    -- user does not run on regular days.
     SELECT e.user, e.session_id, e.time, e.ip, e.network, e.category, e.asn, e.country, e.app,
-           NOT array_has(d.device_networks, e.network) AS other_network
+           NOT array_has(d.device_networks, e.network) AS other_network, NOT a.carried AS other_system
     FROM device_sessions d
     JOIN agents a ON a.user = d.user AND a.session_id = d.session_id
     JOIN ev e ON e.user = a.user AND e.session_id = a.session_id AND e.user_agent = a.user_agent
     LEFT JOIN known_clients k ON k.source = 'entra' AND k.user = e.user
-    WHERE e.device_id IS NULL AND NOT a.carried AND NOT a.bare_at_device AND NOT e.admin_tool
-      AND e.client_os IN ('Windows', 'macOS', 'Linux') AND NOT array_has(d.device_oses, e.client_os)
-      -- A phone's session with the laptop's apps in it is the user's two devices.
-      AND NOT array_has_any(d.device_oses, make_array('iOS', 'Android'))
-      AND e.category NOT IN ('mobile', 'privacy_relay', 'cdn')
+    WHERE e.device_id IS NULL AND NOT a.bare_at_device AND NOT e.admin_tool
       AND NOT array_has(d.device_ips, e.ip)
-      AND NOT array_has(coalesce(k.regular_clients, make_array('-')), concat('|', e.user_agent))
+      AND NOT (e.ip LIKE '%:%' AND array_has(d.device_prefixes, e.prefix))
       AND e.time >= ${since}
+      AND CASE WHEN a.carried THEN coalesce(e.client_os, '') NOT IN ('iOS', 'Android')
+               ELSE e.client_os IN ('Windows', 'macOS', 'Linux') AND NOT array_has(d.device_oses, e.client_os)
+                    -- A phone's session with the laptop's apps in it is the user's two devices.
+                    AND NOT array_has_any(d.device_oses, make_array('iOS', 'Android'))
+                    AND e.category NOT IN ('mobile', 'privacy_relay', 'cdn')
+                    AND NOT array_has(coalesce(k.regular_clients, make_array('-')), concat('|', e.user_agent)) END
 ),
 beside_device AS (
-    -- Only use within minutes of the device's own: the victim working, the thief too.
+    -- The device's own agents only within minutes of the device's own use: the victim
+    -- working, the thief too. Another system counts at any hour.
     SELECT o.user, o.session_id, o.time, o.ip, o.network, o.category, o.asn, o.country, o.app, o.other_network,
-           false AS other_system
+           o.other_system
     FROM off_device o
     JOIN ev h ON h.user = o.user AND h.session_id = o.session_id AND h.device_id IS NOT NULL
      AND h.time BETWEEN o.time - INTERVAL '${near_minutes} minutes' AND o.time + INTERVAL '${near_minutes} minutes'
-    GROUP BY o.user, o.session_id, o.time, o.ip, o.network, o.category, o.asn, o.country, o.app, o.other_network
+    WHERE NOT o.other_system
+    GROUP BY o.user, o.session_id, o.time, o.ip, o.network, o.category, o.asn, o.country, o.app, o.other_network,
+             o.other_system
     UNION ALL
-    SELECT *, true AS other_system FROM other_system
+    SELECT * FROM off_device WHERE other_system
 ),
 grouped AS (
     SELECT g.user, g.session_id, min(g.time) AS first_seen, max(g.time) AS last_seen, count(*) AS events,

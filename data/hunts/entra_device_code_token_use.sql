@@ -11,7 +11,9 @@
 --   Refresh Token next). The sign-in's own network is the victim's and is not listed,
 --   unless it is new to the user on their only day of device-code sign-ins and the app
 --   is not a developer's CLI in a cloud: exports that log the polling client's address
---   put the attacker there.
+--   put the attacker there. On the user's own carrier or broadband provider (a mobile or
+--   residential proxy) the tokens count when a desktop system none of the user's
+--   browsers or apps runs on redeems them, from a network none of their desktops uses.
 --   Device-code sign-ins for conference-room devices or a developer's usual VM stay on
 --   networks the user works from and are not reported.
 -- param: min_score = 60 | Findings below this score are dropped.
@@ -24,8 +26,9 @@ WITH codes AS (
     -- its later refreshes carry the protocol too, as non-interactive sign-ins. The first
     -- per session, should the user enter a code twice.
     SELECT signed_in, user, session_id, app_id, code_app, code_ip, code_network, code_country, code_address,
-           code_lat, code_lon, code_category, code_admin_tool
+           code_lat, code_lon, code_category, code_admin_tool, code_os
     FROM (SELECT time AS signed_in, user, session_id, app_id, app AS code_app, ip AS code_ip, network AS code_network,
+                 client_os AS code_os,
                  category AS code_category,
                  ${admin_tool} AS code_admin_tool,
                  country AS code_country, lat AS code_lat, lon AS code_lon,
@@ -105,8 +108,29 @@ candidate_uses AS (
            coalesce(e.category = 'isp' AND (strpos(e.ip, ':') > 0) = (strpos(c.code_ip, ':') > 0)
                     AND CASE WHEN strpos(e.ip, ':') > 0 THEN e.prefix ELSE e.ip END <> c.code_address
                     AND a.first_used > c.signed_in AND a.first_used < c.signed_in + INTERVAL '1 hour'
-                    AND NOT a.used_outside, false) AS fresh_address
-    FROM codes c
+                    AND NOT a.used_outside, false) AS fresh_address,
+           -- A desktop system none of the user's browsers or apps runs on (nor the one the
+           -- code was entered on) redeeming the tokens for mail and files, from a carrier
+           -- or broadband network none of the user's desktops uses: the machine that asked
+           -- for the code is another person's. On the user's own carrier or provider
+           -- (a mobile or residential proxy) that is the only trace.
+           coalesce(e.client_os IN ('Windows', 'macOS', 'Linux') AND e.client_os <> c.code_os AND NOT e.admin_tool
+                    AND e.category IN ('mobile', 'isp') AND cardinality(c.user_oses) > 0
+                    AND NOT array_has(c.user_oses, e.client_os)
+                    AND NOT array_has(c.desktop_networks, e.network), false) AS other_machine
+    FROM (SELECT c.*, o.oses AS user_oses, o.desktop_networks
+          FROM codes c
+          LEFT JOIN (SELECT a.user,
+                            make_set(CASE WHEN a.days >= ${regular_days} AND NOT coalesce(ua_is_scripted(a.user_agent), false)
+                                          THEN ua_os(a.user_agent) END) AS oses,
+                            -- Where the user's own desktops (on regular days) have been.
+                            array_distinct(flatten(array_agg(CASE WHEN ua_os(a.user_agent) IN ('Windows', 'macOS', 'Linux')
+                                                                       AND a.days >= ${regular_days}
+                                                                  THEN a.fixed_networks ELSE make_array('-') END))) AS desktop_networks
+                     FROM (SELECT DISTINCT user FROM codes) u
+                     JOIN baseline_user_agents a ON a.source = 'entra' AND a.user = u.user
+                     WHERE a.user_agent IS NOT NULL
+                     GROUP BY a.user) o ON o.user = c.user) c
     JOIN ${user_events} e
       ON e.source = 'entra' AND e.user = c.user AND coalesce(e.result, 'success') = 'success'
      AND (e.session_id = c.session_id OR (c.session_id IS NULL AND e.app_id = c.app_id))
@@ -118,11 +142,13 @@ candidate_uses AS (
      AND a.address = CASE WHEN strpos(e.ip, ':') > 0 THEN e.prefix ELSE e.ip END
     WHERE e.category NOT IN ('private', 'privacy_relay', 'cdn')
       AND e.time >= ${since} AND e.time < ${until} + INTERVAL '${follow_hours} hours'
-      -- A carrier's addresses rotate and geolocate far apart: only one new to the user counts.
-      AND (e.category <> 'mobile' OR b.days < ${regular_days})
 ),
 uses AS (
-    SELECT * FROM candidate_uses WHERE network <> code_network OR fresh_address OR at_stranger_code
+    SELECT * FROM candidate_uses
+    WHERE (network <> code_network OR fresh_address OR at_stranger_code)
+      -- A carrier's addresses rotate and geolocate far apart: only one new to the user
+      -- counts, or a machine the user does not have.
+      AND (category <> 'mobile' OR network_days < ${regular_days} OR other_machine)
 ),
 grouped AS (
     SELECT user, session_id, signed_in, network, max(code_app) AS code_app, max(code_ip) AS code_ip,
@@ -132,7 +158,7 @@ grouped AS (
            make_set(incoming_token_type) AS token_types, max(category) AS category,
            max(network_days) AS network_days, max(shared_by) AS shared_by, bool_and(admin_tool) AS admin_only,
            bool_or(fresh_address) AS fresh_address, bool_or(unreachable) AS unreachable,
-           bool_or(at_stranger_code) AS at_stranger_code
+           bool_or(at_stranger_code) AS at_stranger_code, bool_or(other_machine) AS other_machine
     FROM uses
     GROUP BY user, session_id, signed_in, network
 ),
@@ -148,7 +174,8 @@ spread AS (
 ),
 scored AS (
     SELECT g.*, sp.new_networks, sp.new_countries,
-           50 + CASE WHEN network_days < ${regular_days} OR fresh_address OR at_stranger_code THEN 15 ELSE -40 END
+           50 + CASE WHEN network_days < ${regular_days} OR fresh_address OR at_stranger_code
+                          OR other_machine THEN 15 ELSE -40 END
               + CASE category WHEN 'hosting' THEN 10 WHEN 'vpn' THEN 10 WHEN 'tor' THEN 15 ELSE 0 END
               + CASE WHEN code_country IS NOT NULL AND cardinality(countries) > 0
                           AND NOT array_has(countries, code_country) THEN 10 ELSE 0 END
@@ -157,7 +184,9 @@ scored AS (
     FROM grouped g
     JOIN spread sp ON sp.spread_user = g.user AND sp.spread_signed_in = g.signed_in
      AND sp.spread_session IS NOT DISTINCT FROM g.session_id
-    WHERE shared_by < ${shared_users}
+    -- A machine the user does not have is another person's behind a shared address too
+    -- (a carrier's CGNAT, a residential proxy pool).
+    WHERE (shared_by < ${shared_users} OR other_machine)
       -- One or two events from Microsoft's AS are its services acting for the user.
       AND NOT (category = 'microsoft' AND events <= 3)
 )
@@ -169,6 +198,8 @@ SELECT user, session_id, 'entra' AS source, signed_in AS first_seen, last_seen, 
               CASE WHEN cardinality(token_types) > 0 THEN concat(', tokens ', array_to_string(token_types, '/')) ELSE '' END,
               CASE WHEN at_stranger_code THEN ', where the code''s own sign-in came from: a network new to the user, on their only day of device-code sign-ins'
                    WHEN fresh_address THEN ', an address of it no other session of the user ever used'
+                   WHEN other_machine AND network_days >= ${regular_days}
+                   THEN ', by a desktop system the user does not run, on a network none of their desktops uses'
                    WHEN network_days < ${regular_days} THEN '' ELSE ', a network the user works from' END) AS reason,
        concat('device_code:', coalesce(session_id, CAST(signed_in AS VARCHAR)), ':', network) AS finding_key,
        -- A developer's device-code sign-in for a CLI in Azure (Cloud Shell, a VM) redeems its
@@ -185,6 +216,7 @@ SELECT user, session_id, 'entra' AS source, signed_in AS first_seen, last_seen, 
        named_struct('corroboration', CASE WHEN category = 'microsoft' THEN ''
                                           WHEN at_stranger_code THEN 'code_from_new_network'
                                           WHEN fresh_address THEN 'token_redeemed_elsewhere'
+                                          WHEN other_machine THEN 'token_redeemed_elsewhere'
                                           WHEN network_days >= ${regular_days} THEN ''
                                           WHEN category = 'mobile'
                                           THEN CASE WHEN unreachable OR NOT array_has(countries, code_country)
@@ -194,7 +226,7 @@ SELECT user, session_id, 'entra' AS source, signed_in AS first_seen, last_seen, 
                                           THEN 'token_redeemed_elsewhere'
                                           WHEN new_networks >= 2 AND new_countries >= 2
                                           THEN 'token_multi_network' ELSE '' END,
-                    'fresh_address', fresh_address, 'unreachable', unreachable, 'code_from_new_network', at_stranger_code,
+                    'fresh_address', fresh_address, 'unreachable', unreachable, 'other_machine', other_machine, 'code_from_new_network', at_stranger_code,
                     'code_network', code_network, 'network', network, 'category', category, 'events', events,
                     'network_days', network_days, 'token_types', token_types) AS evidence
 FROM scored

@@ -9,7 +9,9 @@
 --   ISP's IPv4 and IPv6 are not changes). Ranked up for hosting and VPN networks, networks
 --   the user does not come back to across days and sessions, a country that is neither the
 --   session's nor one of the user's regular ones, another operating system, impossible
---   speed and back-and-forth (concurrent) use; ranked down for addresses many users share
+--   speed and back-and-forth (concurrent) use, and a sign-in relayed through a new hosting
+--   network that the relay's own address then uses in another operating system's
+--   browser; ranked down for addresses many users share
 --   (corporate egress), privacy relays and mobile carriers. Microsoft's infrastructure and
 --   allowlisted networks are ignored.
 -- materialize: ev
@@ -186,6 +188,17 @@ scored AS (
                                   AND cardinality(u.data_agents) > 0
                                   AND NOT array_has_any(coalesce(ae.agents, make_array('-')), u.data_agents)
                                   AND NOT array_has_any(coalesce(k.regular_clients, make_array('-')), u.clients)))
+                    THEN 'relayed_sign_in'
+                    -- ... or by the relay's own server in another system's browser: the
+                    -- proxy that relayed a Windows sign-in replays the cookie from Linux,
+                    -- in agents the user does not run on regular days. One session id is
+                    -- one device's sign-in; a VPN user's session shows their one machine.
+                    WHEN o.origin_relayed AND array_has(o.origin_networks, u.network)
+                         AND u.category IN ('hosting', 'vpn', 'tor') AND b.days < ${regular_days}
+                         AND u.shared_by < ${shared_users} AND cardinality(u.devices) = 0
+                         AND cardinality(o.origin_oses) > 0
+                         AND NOT array_has_all(o.origin_oses, array_intersect(u.data_oses, make_array('Windows', 'macOS', 'Linux')))
+                         AND NOT array_has_all(coalesce(k.regular_clients, make_array('-')), u.clients)
                     THEN 'relayed_sign_in' END,
                -- Microsoft's cloud (Cloud Shell, Azure services) carries a user's tokens
                -- off the device by design. A SaaS integration acting for the user runs its
@@ -239,7 +252,8 @@ scored AS (
     LEFT JOIN relay_elsewhere re ON re.user = u.user AND re.session_id = u.session_id
     LEFT JOIN agents_elsewhere ae ON ae.user = u.user AND ae.session_id = u.session_id AND ae.network = u.network
     LEFT JOIN known_clients k ON k.source = 'entra' AND k.user = u.user
-    WHERE NOT array_has(o.origin_networks, u.network)
+    -- The session's own origin is no move, but for the relay's own replay (above).
+    WHERE (NOT array_has(o.origin_networks, u.network) OR o.origin_relayed)
       -- Microsoft's services act for the user for an event or two inside a session;
       -- sustained use from Microsoft's AS is someone's Azure VM.
       AND NOT (u.category = 'microsoft' AND u.events <= 3)
@@ -252,15 +266,21 @@ ranked AS (
            row_number() OVER (PARTITION BY user, session_id ORDER BY corroboration LIKE '%relayed_sign_in%' DESC,
                                                                     corroboration <> '' DESC, score DESC, first_seen) AS rank
     FROM scored
+    WHERE NOT array_has(origin_networks, network) OR corroboration = 'relayed_sign_in'
 )
 SELECT user, session_id, 'entra' AS source, first_seen, last_seen,
        least(100, score) AS score, ips, asns, countries, apps,
-       concat('session started on ', array_to_string(origin_networks, ', '),
-              ' (', array_to_string(origin_countries, ', '), ') was used from ', network,
-              ' (', category, ', ', array_to_string(countries, ', '), ') ',
-              CAST(round(date_part('epoch', first_seen - session_start) / 60) AS BIGINT),
-              ' min after it started; the user used that network on ', CAST(network_days AS VARCHAR),
-              ' day(s) in all') AS reason,
+       CASE WHEN array_has(origin_networks, network)
+            THEN concat('session signed in through ', network, ' (', category, ', ', array_to_string(countries, ', '),
+                        '), a network new to the user, was used there by ', array_to_string(data_oses, ', '),
+                        ' while the sign-in showed ', array_to_string(origin_oses, ', '),
+                        ': the relay replaying the session on another machine')
+            ELSE concat('session started on ', array_to_string(origin_networks, ', '),
+                        ' (', array_to_string(origin_countries, ', '), ') was used from ', network,
+                        ' (', category, ', ', array_to_string(countries, ', '), ') ',
+                        CAST(round(date_part('epoch', first_seen - session_start) / 60) AS BIGINT),
+                        ' min after it started; the user used that network on ', CAST(network_days AS VARCHAR),
+                        ' day(s) in all') END AS reason,
        named_struct('corroboration', corroboration, 'network', network, 'category', category, 'events', events, 'oses', oses,
                     'origin_networks', origin_networks, 'origin_countries', origin_countries,
                     'origin_oses', origin_oses, 'network_days', network_days, 'network_sessions', network_sessions,

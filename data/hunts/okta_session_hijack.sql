@@ -10,7 +10,9 @@
 --   own network (a residential proxy on the victim's ISP) when the other device hash
 --   comes from an address block neither the session nor the user had used. Ranked up
 --   for hosting and VPN networks, networks new to the user, another country and
---   back-and-forth use; ranked down for shared egress networks. OAuth
+--   back-and-forth use; ranked down for shared egress networks. A new device hash that
+--   opens a session of the user's own (a browser update, a cleared profile) is the
+--   user's browser, not another machine. OAuth
 --   token grants (the sign-in widget's or an SDK's own dtHash and agent) do not count as
 --   a client on any network.
 -- materialize: tagged
@@ -74,6 +76,17 @@ returns AS (
 client_firsts AS (
     SELECT user, client, min(time) AS first_time FROM tagged WHERE client IS NOT NULL GROUP BY user, client
 ),
+own_hashes AS (
+    -- Device hashes that opened a session of the user (within its first minutes): the
+    -- user's own browsers. A browser update or a cleared profile gives the user's
+    -- browser a new hash mid-session, and that browser signs in afresh later on; a
+    -- copied cookie's machine has no password or second factor to sign in with, so its
+    -- hash opens no session of the user's.
+    SELECT DISTINCT t.user, t.device_id
+    FROM (SELECT user, session_id, min(time) AS started FROM tagged GROUP BY user, session_id) st
+    JOIN tagged t ON t.user = st.user AND t.session_id = st.session_id
+    WHERE t.device_id IS NOT NULL AND t.time <= st.started + INTERVAL '${origin_minutes} minutes'
+),
 later AS (
     SELECT t.user, t.session_id, t.network,
            min(t.time) AS first_seen, max(t.time) AS last_seen, count(*) AS events,
@@ -81,11 +94,14 @@ later AS (
            make_set(t.app) AS apps, make_set(t.client) AS clients, make_set(t.device_id) AS devices,
            max(t.category) AS category, max(sh.users) AS shared_by,
            -- Whether every user agent here first appeared for the user in this use.
-           coalesce(min(cf.first_time) >= min(t.time), false) AS clients_new_to_user
+           coalesce(min(cf.first_time) >= min(t.time), false) AS clients_new_to_user,
+           -- Whether every device hash here opened a session of the user's at home or work.
+           count(t.device_id) > 0 AND count(oh.device_id) = count(t.device_id) AS own_browser
     FROM shared sh
     JOIN (SELECT t.* FROM sessions s JOIN tagged t ON t.user = s.user AND t.session_id = s.session_id
           WHERE t.time >= ${since}) t ON sh.prefix = t.prefix
     LEFT JOIN client_firsts cf ON cf.user = t.user AND cf.client = t.client
+    LEFT JOIN own_hashes oh ON oh.user = t.user AND oh.device_id = t.device_id
     GROUP BY t.user, t.session_id, t.network
 ),
 scored AS (
@@ -96,10 +112,14 @@ scored AS (
            -- thief's browser has a device hash of its own (device_change), and a copied
            -- cookie comes without the hash the session's browser always sent
            -- (token_left_device; the sign-in widget's OAuth grants aside).
-           CASE WHEN cardinality(o.origin_devices) > 0
+           CASE WHEN l.own_browser THEN ''
+                WHEN cardinality(o.origin_devices) > 0
                      AND un.network_first >= s.session_start - INTERVAL '1 hour'
                      AND un.network_days < ${regular_days} AND l.category NOT IN ('privacy_relay', 'cdn')
+                -- (A corporate egress many users share is the company's proxy, whatever
+                -- hash the browser sends through it.)
                 THEN CASE WHEN cardinality(l.devices) > 0 AND NOT array_has_any(o.origin_devices, l.devices)
+                               AND l.shared_by < ${shared_users}
                           THEN 'device_change'
                           WHEN cardinality(l.devices) = 0 AND cardinality(l.clients) > 0
                                AND l.category <> 'mobile' AND l.shared_by < ${shared_users}
@@ -116,7 +136,8 @@ scored AS (
                 ELSE '' END AS corroboration,
            -- Another device hash, or none where the session's browser always sent one
            -- (Safari behind a privacy relay or CDN clears its storage itself).
-           CASE WHEN cardinality(l.devices) > 0 AND NOT array_has_any(o.origin_devices, l.devices) THEN 25
+           CASE WHEN cardinality(l.devices) > 0 AND NOT array_has_any(o.origin_devices, l.devices)
+                     AND NOT l.own_browser THEN 25
                 WHEN cardinality(l.devices) = 0 AND cardinality(l.clients) > 0 AND cardinality(o.origin_devices) > 0
                      AND l.category NOT IN ('privacy_relay', 'cdn') THEN 25
                 ELSE 0 END
@@ -173,6 +194,7 @@ same_network AS (
     JOIN user_firsts up ON up.user = t.user AND up.item = t.prefix
     LEFT JOIN user_firsts ud ON ud.user = t.user AND ud.item = t.device_id
     LEFT JOIN client_firsts uc ON uc.user = t.user AND uc.client = t.client
+    LEFT JOIN own_hashes oh ON oh.user = t.user AND oh.device_id = t.device_id
     WHERE array_has(t.origin_networks, t.network) OR un.network_first < t.session_start - INTERVAL '1 hour'
        OR coalesce(en.first_seen < t.session_start - INTERVAL '1 hour', false)
     GROUP BY t.user, t.session_id, t.prefix, t.session_start, t.origin_networks, t.origin_countries,
@@ -181,6 +203,7 @@ same_network AS (
     -- the user right here.
     HAVING max(sh.users) < ${shared_users} AND min(up.first_time) >= min(t.time)
        AND min(CASE WHEN t.device_id IS NOT NULL THEN ud.first_time ELSE uc.first_time END) >= min(t.time)
+       AND NOT (count(t.device_id) > 0 AND count(oh.device_id) = count(t.device_id))
 ),
 candidates AS (
     SELECT user, session_id, network, first_seen, last_seen, events, ips, asns, countries, apps, clients, devices,
@@ -195,7 +218,10 @@ candidates AS (
     FROM same_network
 ),
 ranked AS (
-    SELECT *, row_number() OVER (PARTITION BY user, session_id ORDER BY score DESC, first_seen) AS rank
+    -- A corroborated use of the session outranks a louder uncorroborated one (the user's
+    -- own VPN exit with their own browser).
+    SELECT *, row_number() OVER (PARTITION BY user, session_id ORDER BY corroboration <> '' DESC, score DESC,
+                                                                        first_seen) AS rank
     FROM candidates
 )
 SELECT user, session_id, 'okta' AS source, first_seen, last_seen,
@@ -209,4 +235,9 @@ SELECT user, session_id, 'okta' AS source, first_seen, last_seen,
        named_struct('corroboration', corroboration, 'network', network, 'category', category, 'events', events, 'devices', devices,
                     'origin_networks', origin_networks, 'returns', returns, 'shared_by_users', shared_by) AS evidence
 FROM ranked
-WHERE rank = 1 AND least(100, score) >= ${min_score}
+-- A corroborated finding is kept whatever its context weighs (the incident weighs it with
+-- the other hunts' findings), but on a carrier, whose gateways rotate and geolocate
+-- anywhere, only with the context to go with it. A min_score above 100 turns the hunt's
+-- findings off.
+WHERE rank = 1 AND (least(100, score) >= ${min_score}
+                    OR (${min_score} <= 100 AND corroboration <> '' AND category <> 'mobile'))

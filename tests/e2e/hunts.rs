@@ -719,6 +719,71 @@ fn replays_on_the_victims_own_provider_alert_by_client_and_their_look_alikes_do_
     );
 }
 
+/// Three thefts that show a machine the victim does not have: Windows Outlook redeeming a
+/// device code's tokens from the Mac user's own carrier, a phishing proxy replaying the
+/// session it relayed in another system's browser from its own address, and an Okta cookie
+/// presented from a cloud with another device hash. Their look-alikes stay below the
+/// threshold: a meeting room's Teams device redeeming a code at the office where the
+/// user's Mac works, a personal VPN showing the user's one Edge, and a browser that updates
+/// abroad (a new device hash) and signs in afresh with it.
+#[test]
+fn another_machine_alerts_and_the_users_own_machines_do_not() {
+    let (lake, alerting) = alerting_incidents("another-machine");
+    let by_user: BTreeMap<&str, &Value> = alerting
+        .iter()
+        .map(|i| (i["user"].as_str().unwrap(), i))
+        .collect();
+    assert_eq!(
+        by_user.keys().copied().collect::<Vec<_>>(),
+        [
+            "harry.hall@contoso.example",
+            "leo.grant@contoso.example",
+            "sara.lind@contoso.example"
+        ],
+        "{alerting:?}"
+    );
+    for (user, hunt, fact, ip) in [
+        (
+            "harry.hall@contoso.example",
+            "entra_session_new_network",
+            "relayed_sign_in",
+            "45.77.167.29",
+        ),
+        (
+            "leo.grant@contoso.example",
+            "okta_session_hijack",
+            "device_change",
+            "159.89.44.30",
+        ),
+        (
+            "sara.lind@contoso.example",
+            "entra_device_code_token_use",
+            "token_redeemed_elsewhere",
+            "172.56.77.140",
+        ),
+    ] {
+        let incident = by_user[user];
+        assert!(
+            incident["hunt"].as_str().unwrap().contains(hunt),
+            "{incident}"
+        );
+        let facts = incident["evidence"]["corroboration"].as_array().unwrap();
+        assert!(facts.iter().any(|f| f == fact), "{incident}");
+        assert_eq!(ips_of(incident), BTreeSet::from([ip]), "{incident}");
+    }
+    // The look-alikes: nothing corroborated about them at any score.
+    let everything = hunt_jsonl(lake.path(), &["--all", "--min-score", "0"]);
+    for user in [
+        "tom.berg@contoso.example",
+        "nina.wolf@contoso.example",
+        "mia.stone@contoso.example",
+    ] {
+        for finding in everything.iter().filter(|f| f["user"] == user) {
+            assert_eq!(finding["evidence"]["corroboration"], json!([]), "{finding}");
+        }
+    }
+}
+
 /// A joined laptop's device id presented from the user's own carrier by macOS Safari, on
 /// a night the laptop sleeps: another machine holding its Primary Refresh Token, where no
 /// network is new to the user. The same laptop in a hotel with its own Edge and Outlook,

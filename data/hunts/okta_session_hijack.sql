@@ -95,7 +95,7 @@ later AS (
            max(t.category) AS category, max(sh.users) AS shared_by,
            -- Whether every user agent here first appeared for the user in this use.
            coalesce(min(cf.first_time) >= min(t.time), false) AS clients_new_to_user,
-           -- Whether every device hash here opened a session of the user's at home or work.
+           -- Whether every device hash here opened a session of the user's (their browser).
            count(t.device_id) > 0 AND count(oh.device_id) = count(t.device_id) AS own_browser
     FROM shared sh
     JOIN (SELECT t.* FROM sessions s JOIN tagged t ON t.user = s.user AND t.session_id = s.session_id

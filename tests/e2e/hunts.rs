@@ -524,6 +524,12 @@ fn the_only_alert<'a>(alerting: &'a [Value], user: &str, hunt: &str, fact: &str)
     assert_eq!(alerting.len(), 1, "{alerting:?}");
     let incident = &alerting[0];
     assert_eq!(incident["user"], user, "{incident}");
+    assert_raised_by(incident, hunt, fact);
+    incident
+}
+
+/// `hunt` is among the hunts that raised the incident, and `fact` among its corroborations.
+fn assert_raised_by(incident: &Value, hunt: &str, fact: &str) {
     assert!(
         incident["hunt"].as_str().unwrap().contains(hunt),
         "{hunt} missing: {incident}"
@@ -533,7 +539,6 @@ fn the_only_alert<'a>(alerting: &'a [Value], user: &str, hunt: &str, fact: &str)
         facts.iter().any(|f| f == fact),
         "{fact} missing: {incident}"
     );
-    incident
 }
 
 /// The incident's addresses.
@@ -544,6 +549,30 @@ fn ips_of(incident: &Value) -> BTreeSet<&str> {
         .iter()
         .filter_map(Value::as_str)
         .collect()
+}
+
+/// The alerting incidents are exactly those of `expected` (user, a hunt among those that
+/// raised it, a corroboration among its facts, its addresses), one per user.
+fn assert_alerting(alerting: &[Value], expected: &[(&str, &str, &str, &[&str])]) {
+    let by_user: BTreeMap<&str, &Value> = alerting
+        .iter()
+        .map(|i| (i["user"].as_str().unwrap(), i))
+        .collect();
+    assert_eq!(by_user.len(), alerting.len(), "{alerting:?}");
+    assert_eq!(
+        by_user.keys().copied().collect::<BTreeSet<_>>(),
+        expected.iter().map(|e| e.0).collect::<BTreeSet<_>>(),
+        "{alerting:?}"
+    );
+    for &(user, hunt, fact, ips) in expected {
+        let incident = by_user[user];
+        assert_raised_by(incident, hunt, fact);
+        assert_eq!(
+            ips_of(incident),
+            ips.iter().copied().collect::<BTreeSet<_>>(),
+            "{incident}"
+        );
+    }
 }
 
 /// A thief behind a residential proxy on the victim's own ISP, in her country: no network
@@ -660,48 +689,29 @@ fn another_machine_in_a_devices_session_on_a_new_network_alerts() {
 #[test]
 fn replays_on_the_victims_own_provider_alert_by_client_and_their_look_alikes_do_not() {
     let (lake, alerting) = alerting_incidents("own-provider-replay");
-    let by_user: BTreeMap<&str, &Value> = alerting
-        .iter()
-        .map(|i| (i["user"].as_str().unwrap(), i))
-        .collect();
-    assert_eq!(
-        by_user.keys().copied().collect::<Vec<_>>(),
-        [
-            "kofi.mensah@contoso.example",
-            "lena.fischer@contoso.example",
-            "maya.cohen@contoso.example"
+    assert_alerting(
+        &alerting,
+        &[
+            (
+                "kofi.mensah@contoso.example",
+                "entra_session_off_device",
+                "new_client",
+                &["73.61.5.77"],
+            ),
+            (
+                "lena.fischer@contoso.example",
+                "session_scripted_client",
+                "client_change",
+                &["159.89.44.125"],
+            ),
+            (
+                "maya.cohen@contoso.example",
+                "entra_illicit_consent",
+                "directory_change",
+                &["98.44.7.3"],
+            ),
         ],
-        "{alerting:?}"
     );
-    for (user, hunt, fact, ip) in [
-        (
-            "kofi.mensah@contoso.example",
-            "entra_session_off_device",
-            "new_client",
-            "73.61.5.77",
-        ),
-        (
-            "lena.fischer@contoso.example",
-            "session_scripted_client",
-            "client_change",
-            "159.89.44.125",
-        ),
-        (
-            "maya.cohen@contoso.example",
-            "entra_illicit_consent",
-            "directory_change",
-            "98.44.7.3",
-        ),
-    ] {
-        let incident = by_user[user];
-        assert!(
-            incident["hunt"].as_str().unwrap().contains(hunt),
-            "{incident}"
-        );
-        let facts = incident["evidence"]["corroboration"].as_array().unwrap();
-        assert!(facts.iter().any(|f| f == fact), "{incident}");
-        assert_eq!(ips_of(incident), BTreeSet::from([ip]), "{incident}");
-    }
     // The integration's script stays a weak signal, below the threshold.
     let scripted = hunt_jsonl(
         lake.path(),
@@ -730,59 +740,35 @@ fn replays_on_the_victims_own_provider_alert_by_client_and_their_look_alikes_do_
 #[test]
 fn another_machine_alerts_and_the_users_own_machines_do_not() {
     let (lake, alerting) = alerting_incidents("another-machine");
-    let by_user: BTreeMap<&str, &Value> = alerting
-        .iter()
-        .map(|i| (i["user"].as_str().unwrap(), i))
-        .collect();
-    assert_eq!(
-        by_user.keys().copied().collect::<Vec<_>>(),
-        [
-            "harry.hall@contoso.example",
-            "kai.moss@contoso.example",
-            "leo.grant@contoso.example",
-            "sara.lind@contoso.example"
+    assert_alerting(
+        &alerting,
+        &[
+            (
+                "harry.hall@contoso.example",
+                "entra_session_new_network",
+                "relayed_sign_in",
+                &["45.77.167.29"],
+            ),
+            (
+                "kai.moss@contoso.example",
+                "okta_session_hijack",
+                "device_change",
+                &["98.42.77.10", "98.42.77.11", "98.42.77.12", "98.42.77.13"],
+            ),
+            (
+                "leo.grant@contoso.example",
+                "okta_session_hijack",
+                "device_change",
+                &["159.89.44.30"],
+            ),
+            (
+                "sara.lind@contoso.example",
+                "entra_device_code_token_use",
+                "token_redeemed_elsewhere",
+                &["172.56.77.140"],
+            ),
         ],
-        "{alerting:?}"
     );
-    for (user, hunt, fact, ips) in [
-        (
-            "harry.hall@contoso.example",
-            "entra_session_new_network",
-            "relayed_sign_in",
-            &["45.77.167.29"][..],
-        ),
-        (
-            "kai.moss@contoso.example",
-            "okta_session_hijack",
-            "device_change",
-            &["98.42.77.10", "98.42.77.11", "98.42.77.12", "98.42.77.13"][..],
-        ),
-        (
-            "leo.grant@contoso.example",
-            "okta_session_hijack",
-            "device_change",
-            &["159.89.44.30"][..],
-        ),
-        (
-            "sara.lind@contoso.example",
-            "entra_device_code_token_use",
-            "token_redeemed_elsewhere",
-            &["172.56.77.140"][..],
-        ),
-    ] {
-        let incident = by_user[user];
-        assert!(
-            incident["hunt"].as_str().unwrap().contains(hunt),
-            "{incident}"
-        );
-        let facts = incident["evidence"]["corroboration"].as_array().unwrap();
-        assert!(facts.iter().any(|f| f == fact), "{incident}");
-        assert_eq!(
-            ips_of(incident),
-            ips.iter().copied().collect::<BTreeSet<_>>(),
-            "{incident}"
-        );
-    }
     // The look-alikes: nothing corroborated about them at any score.
     let everything = hunt_jsonl(lake.path(), &["--all", "--min-score", "0"]);
     for user in [

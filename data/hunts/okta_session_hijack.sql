@@ -218,10 +218,14 @@ candidates AS (
     FROM same_network
 ),
 ranked AS (
-    -- A corroborated use of the session outranks a louder uncorroborated one (the user's
-    -- own VPN exit with their own browser).
-    SELECT *, row_number() OVER (PARTITION BY user, session_id ORDER BY corroboration <> '' DESC, score DESC,
-                                                                        first_seen) AS rank
+    -- Another browser in one session weighs like another machine in an Entra session
+    -- (+40): one browser's cookie does not grow a second device token, nor lose its own
+    -- (not on a carrier, whose gateways rotate and geolocate anywhere: there it needs
+    -- its context). A corroborated use of the session outranks a louder uncorroborated
+    -- one (the user's own VPN exit with their own browser).
+    SELECT * REPLACE (score + CASE WHEN corroboration <> '' AND category <> 'mobile' THEN 40 ELSE 0 END AS score),
+           row_number() OVER (PARTITION BY user, session_id ORDER BY corroboration <> '' DESC, score DESC,
+                                                                     first_seen) AS rank
     FROM candidates
 )
 SELECT user, session_id, 'okta' AS source, first_seen, last_seen,

@@ -10,7 +10,8 @@
 --   own network (a residential proxy on the victim's ISP) when the other device hash
 --   comes from an address block neither the session nor the user had used. Ranked up
 --   for hosting and VPN networks, networks new to the user, another country and
---   back-and-forth use; ranked down for shared egress networks. A new device hash that
+--   back-and-forth use; ranked down for shared egress networks. Another browser in the
+--   session (corroborated) weighs +40, except on a carrier. A new device hash that
 --   opens a session of the user's own (a browser update, a cleared profile) is the
 --   user's browser, not another machine. OAuth
 --   token grants (the sign-in widget's or an SDK's own dtHash and agent) do not count as

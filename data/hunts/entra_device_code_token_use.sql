@@ -121,15 +121,16 @@ candidate_uses AS (
     FROM (SELECT c.*, o.oses AS user_oses, o.desktop_networks
           FROM codes c
           LEFT JOIN (SELECT a.user,
-                            make_set(CASE WHEN a.days >= ${regular_days} AND NOT coalesce(ua_is_scripted(a.user_agent), false)
-                                          THEN ua_os(a.user_agent) END) AS oses,
-                            -- Where the user's own desktops (on regular days) have been.
-                            array_distinct(flatten(array_agg(CASE WHEN ua_os(a.user_agent) IN ('Windows', 'macOS', 'Linux')
-                                                                       AND a.days >= ${regular_days}
+                            make_set(CASE WHEN NOT coalesce(ua_is_scripted(a.user_agent), false) THEN a.os END) AS oses,
+                            -- Where the user's own desktops have been.
+                            array_distinct(flatten(array_agg(CASE WHEN a.os IN ('Windows', 'macOS', 'Linux')
                                                                   THEN a.fixed_networks ELSE make_array('-') END))) AS desktop_networks
                      FROM (SELECT DISTINCT user FROM codes) u
-                     JOIN baseline_user_agents a ON a.source = 'entra' AND a.user = u.user
-                     WHERE a.user_agent IS NOT NULL
+                     -- The user's clients on regular days, each with its system.
+                     JOIN (SELECT user, user_agent, fixed_networks, ua_os(user_agent) AS os
+                           FROM baseline_user_agents
+                           WHERE source = 'entra' AND user_agent IS NOT NULL AND days >= ${regular_days}) a
+                       ON a.user = u.user
                      GROUP BY a.user) o ON o.user = c.user) c
     JOIN ${user_events} e
       ON e.source = 'entra' AND e.user = c.user AND coalesce(e.result, 'success') = 'success'
